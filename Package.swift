@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "molt",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "molt", targets: ["molt"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/ordo-one/TextTable", from: "0.0.2"),
+    ],
+    targets: [
+        // The C library: a module map and a shim header, nothing else.
+        .systemLibrary(
+            name: "CLibSSH2",
+            pkgConfig: "libssh2",
+            providers: [.apt(["libssh2-1-dev"])]
+        ),
+        // Sessions, channels, known_hosts, authentication: the only code that touches libssh2.
+        .target(name: "SSH", dependencies: ["CLibSSH2"], swiftSettings: upcoming),
+        // HTTP/1.1 over a byte stream and the Docker Engine API: knows nothing of SSH.
+        .target(
+            name: "DockerEngine",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // Ansible inventories and host patterns: pure, reads files only.
+        .target(name: "Inventory", dependencies: ["Yams"], swiftSettings: upcoming),
+        // Installed-package databases (dpkg, apk), their version ordering, and tar archives.
+        .target(name: "Packages", swiftSettings: upcoming),
+        // Reaching many hosts at once: SSH sessions carrying Docker clients; status and find.
+        .target(
+            name: "Fleet",
+            dependencies: ["SSH", "DockerEngine", "Inventory", "Packages"],
+            swiftSettings: upcoming
+        ),
+        // The executable: subcommands and output rendering, no business logic.
+        .executableTarget(
+            name: "molt",
+            dependencies: [
+                "Fleet", "Inventory", "DockerEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TextTable", package: "TextTable"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "InventoryTests", dependencies: ["Inventory"], swiftSettings: upcoming),
+        .testTarget(name: "PackagesTests", dependencies: ["Packages"], swiftSettings: upcoming),
+        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: upcoming),
+        // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API
+        // through SSH, status, find and the `molt` executable itself.
+        .testTarget(
+            name: "FleetTests",
+            dependencies: ["Fleet", "SSH", "DockerEngine", "Inventory", "Packages", "molt"],
+            swiftSettings: upcoming
+        ),
+    ]
+)
