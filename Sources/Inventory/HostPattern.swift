@@ -1,0 +1,216 @@
+import Foundation
+
+/// An Ansible host pattern (`hosts:` in a playbook, `--limit` on the command line), parsed once
+/// and reusable against any inventory.
+///
+/// Terms are separated by `,` or `:` (a colon does not split an IPv6 address, a `[x:y]`
+/// subscript or range, or `host:port`) and by blanks; empty terms are dropped, as Ansible drops
+/// them. A term is `all` or `*`, a host or group name, a glob (`web*`, `*.example.com`,
+/// `db-[ab]?`) matched against host and group names, or a regular expression after `~` matched
+/// from the start of the name. `&term` intersects and `!term` excludes; as in Ansible, all plain
+/// terms are applied first, then every `&`, then every `!`, whatever the written order, and a
+/// pattern of only `&`/`!` terms starts from `all`. `group[0]`, `group[-1]`, `group[1:3]`
+/// (inclusive), `group[2:]` and `group[:2]` pick hosts by position.
+///
+/// A term that matches nothing adds nothing: an unknown name is not an error here, so the
+/// caller decides whether an empty selection is one.
+public struct HostPattern: Sendable, Hashable, CustomStringConvertible {
+    /// The pattern as written.
+    public let text: String
+    let terms: [Term]
+
+    /// Parses `text`, throwing for an empty pattern, a lone `!` or `&`, a bad regular expression
+    /// or a bad subscript.
+    public init(_ text: String) throws(InventoryError) {
+        self.text = text
+        var terms: [Term] = []
+        for written in try Self.split(text) {
+            terms.append(try Term(written, in: text))
+        }
+        self.terms = terms
+    }
+
+    /// The pattern as written.
+    public var description: String { text }
+
+    /// The terms in the order Ansible applies them.
+    var orderedTerms: [Term] {
+        var unions = terms.filter { $0.operation == .union }
+        if unions.isEmpty {
+            unions = [Term(operation: .union, matcher: .name("all"), slice: nil, written: "all")]
+        }
+        return unions + terms.filter { $0.operation == .intersection } + terms.filter { $0.operation == .exclusion }
+    }
+
+    static func error(_ pattern: String, _ code: InventoryError.Code, _ message: String) -> InventoryError {
+        InventoryError(file: nil, line: nil, code: code, message: "host pattern '\(pattern)': \(message)")
+    }
+
+    /// Splits into terms: commas always, then colons outside brackets unless the piece is an
+    /// address (IPv6, `host:port`), then blanks.
+    private static func split(_ text: String) throws(InventoryError) -> [String] {
+        var terms: [String] = []
+        for piece in text.split(separator: ",") {
+            let piece = piece.trimmingWhitespace()
+            if Address(piece) != nil {
+                terms.append(piece)
+                continue
+            }
+            for part in Address.split(piece, on: ":") {
+                terms += part.split(whereSeparator: \.isWhitespace).map(String.init)
+            }
+        }
+        guard !terms.isEmpty else { throw error(text, .invalidPattern, "the pattern is empty") }
+        return terms
+    }
+
+    struct Term: Sendable, Hashable {
+        enum Operation: Sendable, Hashable {
+            case union, intersection, exclusion
+        }
+
+        enum Matcher: Sendable, Hashable {
+            case name(String)
+            case glob(String)
+            case regex(String)
+        }
+
+        /// A pick by position among the hosts a term matches.
+        enum Slice: Sendable, Hashable {
+            case index(Int)
+            /// Inclusive bounds; nil means from the first or to the last.
+            case range(Int?, Int?)
+        }
+
+        var operation: Operation
+        var matcher: Matcher
+        var slice: Slice?
+        var written: String
+
+        init(operation: Operation, matcher: Matcher, slice: Slice?, written: String) {
+            self.operation = operation
+            self.matcher = matcher
+            self.slice = slice
+            self.written = written
+        }
+
+        init(_ written: String, in pattern: String) throws(InventoryError) {
+            self.written = written
+            var body = Substring(written)
+            switch body.first {
+            case "!":
+                operation = .exclusion
+                body = body.dropFirst()
+            case "&":
+                operation = .intersection
+                body = body.dropFirst()
+            default:
+                operation = .union
+            }
+            guard !body.isEmpty else {
+                throw HostPattern.error(pattern, .invalidPattern, "'\(written)' must be followed by a host, group or pattern")
+            }
+            if body.first == "~" {
+                let expression = String(body.dropFirst())
+                guard !expression.isEmpty else {
+                    throw HostPattern.error(pattern, .invalidPattern, "'~' must be followed by a regular expression")
+                }
+                do {
+                    _ = try NSRegularExpression(pattern: expression)
+                } catch {
+                    throw HostPattern.error(pattern, .invalidPattern, "'\(expression)' is not a valid regular expression")
+                }
+                matcher = .regex(expression)
+                slice = nil
+                return
+            }
+            let (base, slice) = try Self.splitSlice(body, in: pattern)
+            self.slice = slice
+            matcher = Glob.hasWildcards(base) ? .glob(String(base)) : .name(String(base))
+        }
+
+        /// `name[2]`, `name[-1]`, `name[1:3]`, `name[1:]`, `name[:3]`; anything else in brackets is a glob.
+        private static func splitSlice(_ body: Substring, in pattern: String) throws(InventoryError) -> (Substring, Slice?) {
+            guard body.hasSuffix("]"), let open = body.lastIndex(of: "["), open > body.startIndex else { return (body, nil) }
+            let base = body[..<open]
+            let inside = body[body.index(after: open)..<body.index(before: body.endIndex)]
+            let digits = inside.hasPrefix("-") ? inside.dropFirst() : inside
+            if !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let index = Int(inside) {
+                return (base, .index(index))
+            }
+            let bounds = inside.split(separator: ":", omittingEmptySubsequences: false)
+            guard bounds.count == 2, bounds.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }) else { return (body, nil) }
+            guard !(bounds[0].isEmpty && bounds[1].isEmpty) else {
+                throw HostPattern.error(pattern, .invalidPattern, "the subscript in '\(body)' needs a start, an end or both")
+            }
+            return (base, .range(Int(bounds[0]), Int(bounds[1])))
+        }
+
+        var isWildcard: Bool {
+            switch matcher {
+            case .name: false
+            case .glob, .regex: true
+            }
+        }
+
+        /// A predicate on host and group names.
+        func nameMatcher() -> (String) -> Bool {
+            switch matcher {
+            case let .name(name):
+                return { $0 == name }
+            case let .glob(text):
+                let glob = Glob(text)
+                return { glob.matches($0) }
+            case let .regex(expression):
+                guard let regex = try? NSRegularExpression(pattern: expression) else { return { _ in false } }
+                return { name in
+                    regex.firstMatch(in: name, options: .anchored, range: NSRange(name.startIndex..., in: name)) != nil
+                }
+            }
+        }
+    }
+}
+
+extension HostPattern {
+    /// Indexes into `inventory.hosts` of the matching hosts, in inventory order.
+    func select(in inventory: Inventory) -> [Int] {
+        var selected: Set<Int> = []
+        for term in orderedTerms {
+            let matched = match(term, in: inventory)
+            switch term.operation {
+            case .union: selected.formUnion(matched)
+            case .intersection: selected.formIntersection(matched)
+            case .exclusion: selected.subtract(matched)
+            }
+        }
+        return selected.sorted()
+    }
+
+    /// The hosts one term stands for, in inventory order, with its slice applied.
+    private func match(_ term: Term, in inventory: Inventory) -> [Int] {
+        let matches = term.nameMatcher()
+        let groups = inventory.groupNames.filter(matches)
+        var found: Set<Int> = []
+        for group in groups { found.formUnion(inventory.memberIndexes(ofGroup: group)) }
+        // Like Ansible, host names are tried when no group matched, or for wildcards and dotted names.
+        var triesHosts = groups.isEmpty || term.isWildcard
+        if case let .name(name) = term.matcher, name.contains(".") { triesHosts = true }
+        if triesHosts {
+            for (index, host) in inventory.hosts.enumerated() where matches(host.name) {
+                found.insert(index)
+            }
+        }
+        let ordered = found.sorted()
+        guard let slice = term.slice, !ordered.isEmpty else { return ordered }
+        switch slice {
+        case let .index(index):
+            let position = index < 0 ? ordered.count + index : index
+            return ordered.indices.contains(position) ? [ordered[position]] : []
+        case let .range(start, end):
+            let first = start ?? 0
+            let last = min(end ?? ordered.count - 1, ordered.count - 1)
+            guard first <= last else { return [] }
+            return Array(ordered[first...last])
+        }
+    }
+}
