@@ -1,0 +1,212 @@
+import CLibSSH2
+import Foundation
+
+/// One authenticated SSH connection to a host, shared by every request to that host.
+///
+/// All libssh2 work for the session runs on the session's own thread (see `SessionLoop`),
+/// so the session and its channels can be used from any task: calls are serialised there,
+/// and many channels can be open and busy at once.
+public final class SSHSession: Sendable {
+    /// The host as `user@address[:port]`, for messages.
+    public let label: String
+    /// The endpoint this session was opened to.
+    public let endpoint: SSHEndpoint
+    let loop: SessionLoop
+
+    private init(endpoint: SSHEndpoint, loop: SessionLoop) {
+        self.endpoint = endpoint
+        self.label = endpoint.label
+        self.loop = loop
+    }
+
+    deinit { loop.shutdown() }
+
+    /// Connects, verifies the host key against known_hosts and authenticates.
+    ///
+    /// Nothing is sent to the host before its key has been verified: an unknown or changed
+    /// key ends the attempt with `hostKeyUnknown` / `hostKeyChanged`, unless
+    /// `acceptNewHostKeys` allows recording an unknown one.
+    /// - Throws: `SSHError` naming the host and the cause.
+    public static func connect(to endpoint: SSHEndpoint, options: SSHOptions = SSHOptions()) async throws -> SSHSession {
+        let deadline = ContinuousClock.now + options.connectTimeout
+        let loop = try await SessionLoop.start(endpoint: endpoint, deadline: deadline, keepalive: options.keepaliveInterval)
+        let session = SSHSession(endpoint: endpoint, loop: loop)
+        let knownHosts = KnownHosts(path: endpoint.knownHostsFile)
+        let name = KnownHosts.entryName(address: endpoint.address, port: endpoint.port)
+        let label = endpoint.label
+
+        var preferenceSet = false
+        try await loop.perform(deadline: deadline, what: "the SSH handshake") { raw -> Step<Void> in
+            if !preferenceSet {
+                knownHosts.preferKnownAlgorithms(raw, name: name)
+                preferenceSet = true
+            }
+            let rc = libssh2_session_handshake(raw, loop.socket)
+            if rc == LIBSSH2_ERROR_EAGAIN { return .again }
+            if rc != 0 {
+                let error = LibSSH2.error(raw, rc, label: label, doing: "the SSH handshake")
+                return .failed(SSHError(.handshakeFailed, host: label, error.message))
+            }
+            return .done(())
+        }
+
+        try await loop.perform(deadline: deadline, what: "checking the host key") { raw -> Step<Void> in
+            let (verdict, key) = knownHosts.verify(raw, name: name)
+            let presented = key?.summary ?? "key"
+            switch verdict {
+            case .match:
+                return .done(())
+            case .revoked:
+                return .failed(SSHError(.hostKeyRevoked, host: label,
+                    "host key \(presented) is marked @revoked in \(knownHosts.path); nothing was done"))
+            case .mismatch:
+                return .failed(SSHError(.hostKeyChanged, host: label,
+                    "host key for \(name) has CHANGED (now \(presented)); it does not match \(knownHosts.path); nothing was done — if the change is expected, remove the old entry (ssh-keygen -R \(name) -f \(knownHosts.path))"))
+            case .notFound:
+                guard options.acceptNewHostKeys, let key else {
+                    return .failed(SSHError(.hostKeyUnknown, host: label,
+                        "host key for \(name) (\(presented)) is not in \(knownHosts.path); nothing was done — verify it and add it, or rerun with --accept-new-host-keys"))
+                }
+                do throws(SSHError) {
+                    try knownHosts.record(key, name: name)
+                } catch {
+                    return .failed(error)
+                }
+                return .done(())
+            }
+        }
+
+        try await Authentication(endpoint: endpoint, agentSocket: options.agentSocket)
+            .run(on: loop, deadline: deadline)
+        return session
+    }
+
+    /// Opens a channel to a Unix socket on the host (`direct-streamlocal@openssh.com`),
+    /// e.g. the Docker socket.
+    ///
+    /// libssh2 1.10 has no helper for this channel type; it is opened with
+    /// `libssh2_channel_open_ex` and the message `string socket_path, string reserved,
+    /// uint32 reserved` (OpenSSH PROTOCOL §2.4).
+    public func openUnixSocket(_ path: String, timeout: Duration = .seconds(30)) async throws -> SSHChannel {
+        var message = SSHWire.string(path)
+        message += SSHWire.string("")
+        message += SSHWire.uint32(0)
+        let type = "direct-streamlocal@openssh.com"
+        let label = self.label
+        let handle = try await loop.perform(
+            deadline: .now + timeout, opensChannel: true, what: "opening a channel to \(path)"
+        ) { raw -> Step<ChannelHandle> in
+            let channel = message.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { chars in
+                    libssh2_channel_open_ex(
+                        raw, type, UInt32(type.utf8.count), LibSSH2.windowSize, LibSSH2.packetSize,
+                        chars.baseAddress, UInt32(chars.count))
+                }
+            }
+            if let channel { return .done(ChannelHandle(pointer: channel)) }
+            if LibSSH2.wouldBlock(raw) { return .again }
+            return .failed(Self.channelError(raw, label: label, what: "a channel to the Unix socket \(path)"))
+        }
+        return SSHChannel(loop: loop, handle: handle, label: label)
+    }
+
+    /// Opens a TCP connection from the host to `host:port` (`direct-tcpip`), e.g. a health
+    /// probe of a service listening on the host's own loopback.
+    public func openTCP(host: String, port: Int, timeout: Duration = .seconds(30)) async throws -> SSHChannel {
+        let label = self.label
+        let handle = try await loop.perform(
+            deadline: .now + timeout, opensChannel: true, what: "opening a tunnel to \(host):\(port)"
+        ) { raw -> Step<ChannelHandle> in
+            if let channel = libssh2_channel_direct_tcpip_ex(raw, host, Int32(port), "127.0.0.1", 0) {
+                return .done(ChannelHandle(pointer: channel))
+            }
+            if LibSSH2.wouldBlock(raw) { return .again }
+            return .failed(Self.channelError(raw, label: label, what: "a tunnel to \(host):\(port)"))
+        }
+        return SSHChannel(loop: loop, handle: handle, label: label)
+    }
+
+    /// Runs a command on the host and collects its output and exit status.
+    public func exec(_ command: String, input: [UInt8] = [], timeout: Duration = .seconds(60)) async throws -> SSHExecResult {
+        let deadline = ContinuousClock.now + timeout
+        let label = self.label
+        var started = false
+        var pending: ChannelHandle?
+        let handle = try await loop.perform(deadline: deadline, opensChannel: true, what: "starting `\(command)`") {
+            raw -> Step<ChannelHandle> in
+            if pending == nil {
+                let session = "session"
+                guard let channel = libssh2_channel_open_ex(
+                    raw, session, UInt32(session.utf8.count), LibSSH2.windowSize, LibSSH2.packetSize, nil, 0)
+                else {
+                    if LibSSH2.wouldBlock(raw) { return .again }
+                    return .failed(Self.channelError(raw, label: label, what: "a session channel"))
+                }
+                pending = ChannelHandle(pointer: channel)
+            }
+            guard let channel = pending?.pointer else { return .again }
+            if !started {
+                let request = "exec"
+                let rc = libssh2_channel_process_startup(
+                    channel, request, UInt32(request.utf8.count), command, UInt32(command.utf8.count))
+                if rc == LIBSSH2_ERROR_EAGAIN { return .again }
+                if rc != 0 { return .failed(LibSSH2.error(raw, rc, label: label, doing: "starting `\(command)`")) }
+                started = true
+            }
+            return .done(ChannelHandle(pointer: channel))
+        }
+        let channel = SSHChannel(loop: loop, handle: handle, label: label)
+        if !input.isEmpty { try await channel.write(input) }
+        try await channel.sendEOF()
+        var output: [UInt8] = []
+        var errors: [UInt8] = []
+        while true {
+            let chunk = try await channel.readBoth(deadline: deadline)
+            output += chunk.stdout
+            errors += chunk.stderr
+            if chunk.eof { break }
+        }
+        let status = await channel.closeAndExitStatus()
+        return SSHExecResult(exitStatus: status, stdout: output, stderr: errors)
+    }
+
+    /// Disconnects politely and frees the session; channels still open fail afterwards.
+    public func close() {
+        loop.shutdown()
+    }
+
+    private static func channelError(_ raw: OpaquePointer, label: String, what: String) -> SSHError {
+        let code = libssh2_session_last_errno(raw)
+        let detail = LibSSH2.lastMessage(raw)
+        if code == LIBSSH2_ERROR_CHANNEL_FAILURE || code == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED {
+            let reason = detail.range(of: "(").map { String(detail[$0.lowerBound...]) } ?? detail
+            return SSHError(.channelRefused, host: label, "the server refused \(what) \(reason)")
+        }
+        return LibSSH2.error(raw, code, label: label, doing: "opening \(what)")
+    }
+}
+
+/// What a command run with `SSHSession.exec` left behind.
+public struct SSHExecResult: Sendable {
+    /// The command's exit status; -1 when the server did not say.
+    public var exitStatus: Int
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+}
+
+/// A channel pointer owned by a session loop; only ever dereferenced on that loop's thread.
+struct ChannelHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+/// SSH wire encodings (RFC 4251 §5).
+enum SSHWire {
+    static func uint32(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8((value >> 16) & 0xff), UInt8((value >> 8) & 0xff), UInt8(value & 0xff)]
+    }
+
+    static func string(_ text: String) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        return uint32(UInt32(bytes.count)) + bytes
+    }
+}

@@ -1,0 +1,397 @@
+import CLibSSH2
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one attempt at a non-blocking libssh2 call gave.
+enum Step<Value> {
+    case done(Value)
+    /// libssh2 said EAGAIN: call again, with the same arguments, when the socket is ready.
+    case again
+    case failed(SSHError)
+}
+
+/// The single owner of one libssh2 session and its socket.
+///
+/// libssh2 sessions are not thread safe, so every call that touches the session or one of
+/// its channels runs on this loop's own thread. The session is in non-blocking mode: each
+/// piece of work is retried after EAGAIN, and while all of them wait the thread sleeps in
+/// `poll` on the socket, never spinning. Several channels share the session this way: a
+/// read waiting for a slow stream does not hold up a request on another channel.
+///
+/// Two libssh2 rules shape the scheduling: only one channel open may be in flight per
+/// session, and once a packet is half sent no other call may send until it is finished
+/// (libssh2 answers `LIBSSH2_ERROR_BAD_USE`). So opens are served one at a time, and a
+/// task blocked on the outbound direction runs alone until it is through.
+final class SessionLoop: @unchecked Sendable {
+    let label: String
+    /// The connected TCP socket the session runs on.
+    var socket: Int32 { socketFD }
+    /// Bytes taken off the socket during the current round (see `countingReceive`).
+    fileprivate var received = 0
+
+    private let inbox = Mutex(Inbox())
+    /// A pipe whose read end wakes the loop's `poll` when work is submitted.
+    private let wakeFD: Int32
+    private let wakeWriteFD: Int32
+    private var socketFD: Int32 = -1
+    private var session: OpaquePointer?
+    private var tasks: [any LoopTask] = []
+    /// The task whose packet is half sent; it runs alone until it is through.
+    private var exclusive: (any LoopTask)?
+    /// The channel open currently in flight; other opens wait for it.
+    private var openInFlight: (any LoopTask)?
+    private var broken: SSHError?
+    private var keepaliveInterval: Duration = .zero
+    private var nextKeepalive: ContinuousClock.Instant = .now
+
+    private struct Inbox {
+        var submitted: [any LoopTask] = []
+        var cancelled: [ObjectIdentifier] = []
+        var closing = false
+        var finished: SSHError?
+    }
+
+    private init(label: String) {
+        self.label = label
+        var ends: [Int32] = [-1, -1]
+        let rc = pipe(&ends)
+        precondition(rc == 0, "pipe failed: \(errnoText())")
+        for end in ends {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        wakeFD = ends[0]
+        wakeWriteFD = ends[1]
+    }
+
+    /// Connects the TCP socket and starts the loop thread; the session is ready for a handshake.
+    static func start(endpoint: SSHEndpoint, deadline: ContinuousClock.Instant, keepalive: Duration) async throws -> SessionLoop {
+        LibSSH2.initializeOnce()
+        let loop = SessionLoop(label: endpoint.label)
+        loop.keepaliveInterval = keepalive
+        try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do throws(SSHError) {
+                    let fd = try TCPConnection.connect(
+                        address: endpoint.address, port: endpoint.port, deadline: deadline, label: endpoint.label)
+                    loop.socketFD = fd
+                    loop.createSession()
+                    started.resume()
+                } catch {
+                    loop.inbox.withLock { $0.finished = error }
+                    close(loop.wakeFD)
+                    close(loop.wakeWriteFD)
+                    started.resume(throwing: error)
+                    return
+                }
+                loop.run()
+            }
+            thread.name = "ssh \(endpoint.label)"
+            thread.start()
+        }
+        return loop
+    }
+
+    /// Runs `body` on the loop thread, again after every EAGAIN, until it is done or fails.
+    ///
+    /// - Parameters:
+    ///   - deadline: when to give up with a timeout error.
+    ///   - abandonable: whether giving up part way leaves the session usable (true for
+    ///     reads; false for calls that may leave a half-sent packet or a half-open channel,
+    ///     whose timeout ends the session).
+    ///   - opensChannel: whether the call opens a channel (served one at a time).
+    func perform<Value: Sendable>(
+        deadline: ContinuousClock.Instant?,
+        abandonable: Bool = false,
+        opensChannel: Bool = false,
+        what: String,
+        _ body: @escaping (OpaquePointer) -> Step<Value>
+    ) async throws -> Value {
+        let task = LoopOperation(
+            deadline: deadline, abandonable: abandonable, opensChannel: opensChannel, what: what, body: body)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                task.continuation = continuation
+                let refused: SSHError? = inbox.withLock { inbox in
+                    if let finished = inbox.finished { return finished }
+                    if inbox.closing { return SSHError(.closed, host: label, "the session is closing") }
+                    inbox.submitted.append(task)
+                    return nil
+                }
+                if let refused {
+                    task.continuation = nil
+                    continuation.resume(throwing: refused)
+                } else {
+                    wake()
+                }
+            }
+        } onCancel: {
+            inbox.withLock { $0.cancelled.append(ObjectIdentifier(task)) }
+            wake()
+        }
+    }
+
+    /// Asks the loop to disconnect, free the session and stop once pending work is through.
+    func shutdown() {
+        inbox.withLock { $0.closing = true }
+        wake()
+    }
+
+    // MARK: - The loop thread
+
+    private func createSession() {
+        let abstract = Unmanaged.passUnretained(self).toOpaque()
+        let created = libssh2_session_init_ex(nil, nil, nil, abstract)!
+        session = created
+        _ = libssh2_session_callback_set(created, LIBSSH2_CALLBACK_RECV, unsafeBitCast(countingReceive, to: UnsafeMutableRawPointer.self))
+        libssh2_session_set_blocking(created, 0)
+        if keepaliveInterval > .zero {
+            libssh2_keepalive_config(created, 1, UInt32(max(1, keepaliveInterval.components.seconds)))
+            nextKeepalive = .now + keepaliveInterval
+        }
+    }
+
+    private func run() {
+        guard let session else { return }
+        while true {
+            let (fresh, cancelled, closing) = inbox.withLock { inbox in
+                defer { inbox.submitted.removeAll(); inbox.cancelled.removeAll() }
+                return (inbox.submitted, inbox.cancelled, inbox.closing)
+            }
+            tasks.append(contentsOf: fresh)
+            if let broken { failAll(broken) }
+            cancel(cancelled)
+            if closing && tasks.isEmpty { break }
+
+            received = 0
+            var progressed = false
+            for task in schedulable() {
+                if task.attempt(session) {
+                    remove(task)
+                    progressed = true
+                    if let error = task.fatalError {
+                        markBroken(error)
+                        break
+                    }
+                    continue
+                }
+                if task.opensChannel { openInFlight = task }
+                let blocked = libssh2_session_block_directions(session)
+                if blocked & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 {
+                    exclusive = task
+                    break
+                }
+                if exclusive === task { exclusive = nil }
+            }
+            // Bytes another task's call read off the socket may already hold what a task
+            // earlier in this round waits for: go round again before sleeping.
+            if progressed || received > 0 { continue }
+            expireDeadlines()
+            if tasks.isEmpty && inbox.withLock({ $0.closing }) { break }
+            wait(session)
+        }
+        teardown()
+    }
+
+    private func schedulable() -> [any LoopTask] {
+        if let exclusive { return [exclusive] }
+        return tasks.filter { task in
+            !task.opensChannel || openInFlight == nil || openInFlight === task
+        }
+    }
+
+    private func remove(_ task: any LoopTask) {
+        tasks.removeAll { $0 === task }
+        if exclusive === task { exclusive = nil }
+        if openInFlight === task { openInFlight = nil }
+    }
+
+    private func cancel(_ ids: [ObjectIdentifier]) {
+        for id in ids {
+            guard let task = tasks.first(where: { ObjectIdentifier($0) == id }), task.abandonable, exclusive !== task else { continue }
+            task.fail(CancellationError())
+            remove(task)
+        }
+    }
+
+    private func expireDeadlines() {
+        let now = ContinuousClock.now
+        for task in tasks {
+            guard let deadline = task.deadline, deadline <= now else { continue }
+            let error = SSHError(.timeout, host: label, "\(task.what) timed out")
+            task.fail(error)
+            remove(task)
+            if !task.abandonable {
+                markBroken(SSHError(.connectionLost, host: label, "\(task.what) timed out; the session was closed"))
+            }
+        }
+    }
+
+    private func markBroken(_ error: SSHError) {
+        guard broken == nil else { return }
+        broken = error
+        inbox.withLock { $0.finished = error }
+        failAll(error)
+    }
+
+    private func failAll(_ error: SSHError) {
+        let pending = tasks + inbox.withLock { inbox in
+            defer { inbox.submitted.removeAll() }
+            return inbox.submitted
+        }
+        tasks.removeAll()
+        exclusive = nil
+        openInFlight = nil
+        for task in pending { task.fail(error) }
+    }
+
+    /// Sleeps until the socket is ready in the direction libssh2 waits for, new work
+    /// arrives, a deadline passes, or an idle session is due a keepalive.
+    private func wait(_ session: OpaquePointer) {
+        var timeout: Duration = .seconds(3600)
+        let now = ContinuousClock.now
+        for task in tasks {
+            if let deadline = task.deadline { timeout = min(timeout, now.duration(to: deadline)) }
+        }
+        var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+        if tasks.isEmpty {
+            if keepaliveInterval > .zero && broken == nil {
+                if nextKeepalive <= now { sendKeepalive(session) }
+                timeout = min(timeout, ContinuousClock.now.duration(to: nextKeepalive))
+            }
+        } else {
+            let blocked = libssh2_session_block_directions(session)
+            var events: Int16 = 0
+            if blocked & LIBSSH2_SESSION_BLOCK_INBOUND != 0 || blocked == 0 { events |= Int16(POLLIN) }
+            if blocked & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
+            fds.append(pollfd(fd: socketFD, events: events, revents: 0))
+            // A pending call may be waiting on state libssh2 holds without a socket event
+            // (a read returning 0 before EOF is known): look again now and then.
+            timeout = min(timeout, .milliseconds(250))
+        }
+        let milliseconds = Int32(clamping: max(0, timeout.milliseconds + 1))
+        _ = poll(&fds, nfds_t(fds.count), milliseconds)
+        if fds[0].revents != 0 {
+            var drain = [UInt8](repeating: 0, count: 64)
+            while read(wakeFD, &drain, drain.count) > 0 {}
+        }
+    }
+
+    private func sendKeepalive(_ session: OpaquePointer) {
+        var seconds: Int32 = 0
+        let rc = libssh2_keepalive_send(session, &seconds)
+        if rc != 0 && rc != LIBSSH2_ERROR_EAGAIN {
+            markBroken(LibSSH2.error(session, rc, label: label, doing: "sending a keepalive"))
+        }
+        nextKeepalive = .now + .seconds(max(1, Int(seconds)))
+    }
+
+    private func teardown() {
+        let closed = SSHError(.closed, host: label, "the session was closed")
+        inbox.withLock { inbox in
+            if inbox.finished == nil { inbox.finished = closed }
+        }
+        failAll(broken ?? closed)
+        if let session {
+            let deadline = ContinuousClock.now + .seconds(2)
+            if broken == nil {
+                while libssh2_session_disconnect_ex(session, SSH_DISCONNECT_BY_APPLICATION, "molt done", "") == LIBSSH2_ERROR_EAGAIN,
+                    ContinuousClock.now < deadline
+                {
+                    waitBriefly()
+                }
+            }
+            while libssh2_session_free(session) == LIBSSH2_ERROR_EAGAIN, ContinuousClock.now < deadline {
+                waitBriefly()
+            }
+            self.session = nil
+        }
+        if socketFD >= 0 { close(socketFD) }
+        socketFD = -1
+        close(wakeFD)
+        close(wakeWriteFD)
+    }
+
+    private func waitBriefly() {
+        var fds = [pollfd(fd: socketFD, events: Int16(POLLIN | POLLOUT), revents: 0)]
+        _ = poll(&fds, 1, 50)
+    }
+
+    private func wake() {
+        var one: UInt8 = 1
+        _ = write(wakeWriteFD, &one, 1)
+    }
+}
+
+/// libssh2's socket receive, counting what it takes so the loop knows a round made progress.
+private let countingReceive:
+    @convention(c) (Int32, UnsafeMutableRawPointer?, Int, Int32, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int = {
+        socket, buffer, length, flags, abstract in
+        let count = recv(socket, buffer, length, flags)
+        if count < 0 {
+            let code = errno
+            return code == EWOULDBLOCK ? -Int(EAGAIN) : -Int(code)
+        }
+        if let raw = abstract?.pointee {
+            Unmanaged<SessionLoop>.fromOpaque(raw).takeUnretainedValue().received += count
+        }
+        return count
+    }
+
+/// A piece of work the loop retries until it finishes.
+protocol LoopTask: AnyObject {
+    var deadline: ContinuousClock.Instant? { get }
+    var abandonable: Bool { get }
+    var opensChannel: Bool { get }
+    var what: String { get }
+    /// Set when the task failed in a way that ends the session (the connection broke).
+    var fatalError: SSHError? { get }
+    /// One attempt; true when the task finished (its caller has been answered).
+    func attempt(_ session: OpaquePointer) -> Bool
+    func fail(_ error: any Error)
+}
+
+final class LoopOperation<Value: Sendable>: LoopTask, @unchecked Sendable {
+    let deadline: ContinuousClock.Instant?
+    let abandonable: Bool
+    let opensChannel: Bool
+    let what: String
+    private(set) var fatalError: SSHError?
+    var continuation: CheckedContinuation<Value, any Error>?
+    private let body: (OpaquePointer) -> Step<Value>
+
+    init(
+        deadline: ContinuousClock.Instant?, abandonable: Bool, opensChannel: Bool, what: String,
+        body: @escaping (OpaquePointer) -> Step<Value>
+    ) {
+        self.deadline = deadline
+        self.abandonable = abandonable
+        self.opensChannel = opensChannel
+        self.what = what
+        self.body = body
+    }
+
+    func attempt(_ session: OpaquePointer) -> Bool {
+        switch body(session) {
+        case .again:
+            return false
+        case .done(let value):
+            continuation?.resume(returning: value)
+            continuation = nil
+            return true
+        case .failed(let error):
+            if error.code == .connectionLost { fatalError = error }
+            fail(error)
+            return true
+        }
+    }
+
+    func fail(_ error: any Error) {
+        continuation?.resume(throwing: error)
+        continuation = nil
+    }
+}
