@@ -1,0 +1,42 @@
+public import DockerEngine
+public import Inventory
+public import SSH
+
+/// One host reached: its SSH session, and a Docker client whose requests ride on that session.
+///
+/// Opened once per command and reused for every API call on the host (SPEC §1).
+public struct HostConnection: Sendable {
+    /// The inventory host.
+    public let host: InventoryHost
+    /// The host's one SSH session.
+    public let session: SSHSession
+    /// The Docker engine client, speaking the negotiated API version.
+    public let docker: DockerClient
+    /// What the engine said about itself.
+    public let engine: EngineVersion
+
+    /// Connects, verifies the host key, authenticates and negotiates the Docker API version.
+    /// - Throws: `HostFailure` naming the host and the cause.
+    public static func open(_ host: InventoryHost, settings: ConnectionSettings) async throws(HostFailure) -> HostConnection {
+        let session: SSHSession
+        do {
+            session = try await SSHSession.connect(to: settings.endpoint(for: host), options: settings.sshOptions)
+        } catch {
+            throw HostFailure(host: host.name, stage: .connect, error: error)
+        }
+        do {
+            let tunnel = DockerTunnel(session: session, socketPath: host.dockerSocket)
+            let client = DockerClient(connector: tunnel, timeout: settings.requestTimeout)
+            let (docker, engine) = try await client.negotiated()
+            return HostConnection(host: host, session: session, docker: docker, engine: engine)
+        } catch {
+            session.close()
+            throw HostFailure(host: host.name, stage: .docker, message: "Docker engine at \(host.dockerSocket): \(HostFailure.oneLine(error))")
+        }
+    }
+
+    /// Ends the SSH session; channels still open are closed with it.
+    public func close() {
+        session.close()
+    }
+}

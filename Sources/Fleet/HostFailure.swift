@@ -1,0 +1,41 @@
+/// Why molt could not work on one host, phrased for the operator: the inventory name of the
+/// host first, then what failed and what the other side said.
+public struct HostFailure: Error, CustomStringConvertible, Sendable {
+    /// The stage at which the host was lost.
+    public enum Stage: String, Sendable, Codable {
+        /// TCP, SSH handshake, host key or authentication.
+        case connect
+        /// The Docker engine behind the SSH session.
+        case docker
+    }
+
+    /// The host's inventory name.
+    public var host: String
+    public var stage: Stage
+    /// One line: the cause, including what SSH or the Docker engine said.
+    public var message: String
+
+    public init(host: String, stage: Stage, message: String) {
+        self.host = host
+        self.stage = stage
+        self.message = message
+    }
+
+    /// A failure from an error thrown while reaching or using the host.
+    public init(host: String, stage: Stage, error: any Error) {
+        self.init(host: host, stage: stage, message: Self.oneLine(error))
+    }
+
+    public var description: String { "\(host): \(message)" }
+
+    /// The error's text on one line; SSH errors keep their `user@address` label.
+    static func oneLine(_ error: any Error) -> String {
+        let text: String
+        if let failure = error as? HostFailure {
+            text = failure.message
+        } else {
+            text = String(describing: error)
+        }
+        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}
