@@ -1,0 +1,75 @@
+import ArgumentParser
+import Fleet
+import Foundation
+import Inventory
+
+/// Flags every command takes (SPEC §5 "Global").
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.customShort("i"), .customLong("inventory")],
+            help: ArgumentHelp("Ansible inventory: a YAML or INI file, or a directory.", valueName: "PATH"))
+    var inventory: String?
+
+    @Option(help: "How many hosts to work on at once.")
+    var forks: Int = 32
+
+    @Option(name: .customLong("known-hosts"),
+            help: ArgumentHelp("known_hosts file for every host (overrides the inventory's known_hosts).", valueName: "PATH"))
+    var knownHosts: String?
+
+    @Flag(name: .customLong("accept-new-host-keys"),
+          help: "Record the keys of hosts not yet in known_hosts (never replaces a changed key).")
+    var acceptNewHostKeys = false
+
+    @Option(help: ArgumentHelp("SSH identity file for hosts whose inventory names none; then ssh-agent.", valueName: "PATH"))
+    var identity: String?
+
+    @Option(help: ArgumentHelp("The journal database (default $XDG_STATE_HOME/molt/journal.sqlite).", valueName: "PATH"))
+    var journal: String?
+
+    @Option(help: "text or json.")
+    var output: OutputFormat = .text
+
+    @Flag(name: .shortAndLong, help: "Say more: per-host timings and details of failures.")
+    var verbose = false
+
+    func validate() throws {
+        guard forks >= 1 else { throw ValidationError("--forks must be at least 1, not \(forks)") }
+    }
+
+    /// The inventory from `-i` or `MOLT_INVENTORY`.
+    func loadInventory() throws -> Inventory {
+        guard let path = inventory ?? ProcessInfo.processInfo.environment["MOLT_INVENTORY"], !path.isEmpty else {
+            throw BadInput("no inventory: give -i PATH or set MOLT_INVENTORY")
+        }
+        do {
+            return try Inventory.load(path: path)
+        } catch {
+            throw BadInput(error.description)
+        }
+    }
+
+    /// The hosts a pattern selects, reached with these flags.
+    func fleet(_ inventory: Inventory, pattern: String) throws -> Fleet {
+        let hosts: [InventoryHost]
+        do {
+            hosts = try inventory.hosts(matching: pattern)
+        } catch {
+            throw BadInput(error.description)
+        }
+        guard !hosts.isEmpty else {
+            throw BadInput("\(inventory.source): the pattern \"\(pattern)\" matches no host")
+        }
+        var settings = ConnectionSettings.fromEnvironment()
+        settings.knownHostsOverride = knownHosts
+        settings.identityFile = identity
+        settings.acceptNewHostKeys = acceptNewHostKeys
+        settings.forks = forks
+        return Fleet(hosts: hosts, settings: settings)
+    }
+}
+
+/// `--output`.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+
+/// The `molt` command: subcommands only parse arguments and hand them to actions in `Fleet`.
+struct Molt: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "molt",
+        abstract: "Keep the containers of a Docker fleet up to date: replace, never patch.",
+        discussion: """
+            molt reaches every host of an Ansible inventory over SSH and speaks to its Docker \
+            engine through the SSH connection. Exit codes: 0 done, 1 rollout failed, 2 bad input, \
+            3 some hosts failed, 4 locked by another run, 5 no host could be reached.
+            """,
+        version: "0.1.0",
+        subcommands: [StatusCommand.self, FindCommand.self]
+    )
+}
+
+/// Runs `molt`, mapping argument errors to exit code 2 (SPEC §5: bad input), not
+/// ArgumentParser's 64.
+@main
+enum MoltMain {
+    static func main() async {
+        do {
+            var command = try Molt.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let input as BadInput {
+            Console.error(input.description)
+            exit(ExitStatus.badInput)
+        } catch {
+            if Molt.exitCode(for: error) == .validationFailure {
+                Console.error(Molt.fullMessage(for: error))
+                exit(ExitStatus.badInput)
+            }
+            Molt.exit(withError: error)
+        }
+    }
+}
+
+/// The exit codes of SPEC §5.
+enum ExitStatus {
+    static let succeeded: Int32 = 0
+    static let failed: Int32 = 1
+    static let badInput: Int32 = 2
+    static let partial: Int32 = 3
+    static let locked: Int32 = 4
+    static let noHostReached: Int32 = 5
+}
+
+/// Bad input from the operator (files, flags, patterns): printed as is, exit 2.
+struct BadInput: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,137 @@
+import Fleet
+import Foundation
+import Inventory
+import SSH
+
+/// The running lab fleet (`scripts/lab up`), as the integration tests see it.
+///
+/// Paths come from the `MOLT_LAB_*` variables that `scripts/lab env` prints, else the lab's
+/// defaults. A missing lab is a loud failure, never a skipped test.
+struct Lab {
+    let directory: String
+    let inventoryPath: String
+    let key: String
+    let knownHosts: String
+    let inventory: Inventory
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    static func current() throws -> Lab {
+        let environment = ProcessInfo.processInfo.environment
+        let directory = environment["MOLT_LAB_DIR"] ?? "/var/lib/molt-lab"
+        let inventoryPath = environment["MOLT_LAB_INVENTORY"] ?? "\(directory)/inventory.yml"
+        guard FileManager.default.fileExists(atPath: inventoryPath) else {
+            throw LabMissing(message: "the lab fleet is not up (no \(inventoryPath)): run `sudo scripts/lab up 4` first")
+        }
+        return Lab(
+            directory: directory,
+            inventoryPath: inventoryPath,
+            key: environment["MOLT_LAB_KEY"] ?? "\(directory)/client/id_ed25519",
+            knownHosts: environment["MOLT_LAB_KNOWN_HOSTS"] ?? "\(directory)/client/known_hosts",
+            inventory: try Inventory.load(path: inventoryPath)
+        )
+    }
+
+    var hosts: [InventoryHost] { inventory.hosts }
+
+    func host(_ name: String) throws -> InventoryHost {
+        guard let host = inventory.host(named: name) else { throw LabMissing(message: "the lab has no host \(name)") }
+        return host
+    }
+
+    /// Settings as a test wants them: the lab's client files, a short connect timeout.
+    func settings(connectTimeout: Duration = .seconds(5)) -> ConnectionSettings {
+        ConnectionSettings(defaultUser: "molt-lab", homeDirectory: NSTemporaryDirectory(), connectTimeout: connectTimeout)
+    }
+
+    func endpoint(_ name: String, port: Int? = nil, knownHosts: String? = nil, identity: String? = nil) throws -> SSHEndpoint {
+        var endpoint = settings().endpoint(for: try host(name))
+        if let port { endpoint.port = port }
+        if let knownHosts { endpoint.knownHostsFile = knownHosts }
+        if let identity { endpoint.identityFile = identity }
+        return endpoint
+    }
+
+    /// Runs `scripts/lab ARGS` (unplug, plug, stop-docker, start-docker …) and waits for it.
+    func script(_ arguments: String...) throws {
+        let result = try Shell.run(["\(Lab.repository)/scripts/lab"] + arguments)
+        guard result.status == 0 else {
+            throw LabMissing(message: "scripts/lab \(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        }
+    }
+}
+
+struct LabMissing: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// A scratch directory removed when the test ends.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "molt-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let file = "\(path)/\(name)"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+}
+
+/// Runs programs to completion, collecting their output.
+enum Shell {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        if let environment { process.environment = environment }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// The `molt` executable built beside the test bundle.
+    static var molt: String {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let beside = bundleDirectory.appendingPathComponent("molt").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return Lab.repository + "/.build/debug/molt"
+    }
+
+    /// Runs `molt ARGS` with a clean environment (no MOLT_INVENTORY, no agent).
+    static func molt(_ arguments: String...) throws -> Result {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MOLT_INVENTORY"] = nil
+        environment["SSH_AUTH_SOCK"] = nil
+        return try run([molt] + arguments, environment: environment)
+    }
+}
