@@ -25,10 +25,13 @@ struct Authentication {
                 switch rc {
                 case 0: return .done(true)
                 case LIBSSH2_ERROR_EAGAIN: return .again
-                case LIBSSH2_ERROR_FILE, LIBSSH2_ERROR_PUBLICKEY_UNRECOGNIZED:
+                case LIBSSH2_ERROR_FILE:
                     return .failed(SSHError(.identityFile, host: label,
                         "identity file \(identity) is not a usable private key (encrypted, or an unknown format): \(LibSSH2.lastMessage(raw))"))
-                case LIBSSH2_ERROR_AUTHENTICATION_FAILED, LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED:
+                // libssh2 reports the server's refusal of the key as "unrecognized"
+                // ("Username/PublicKey combination invalid").
+                case LIBSSH2_ERROR_AUTHENTICATION_FAILED, LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED,
+                    LIBSSH2_ERROR_PUBLICKEY_UNRECOGNIZED:
                     return .done(false)
                 default:
                     return .failed(LibSSH2.error(raw, rc, label: label, doing: "authenticating"))
