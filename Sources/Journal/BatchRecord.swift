@@ -1,0 +1,38 @@
+public import Foundation
+
+/// One batch of a run: which hosts it held and when it ran.
+public struct BatchRecord: Sendable, Hashable, Encodable {
+    /// The run it belongs to.
+    public var run: String
+    /// Its position in the run, from 0.
+    public var index: Int
+    /// Its hosts, in plan order.
+    public var hosts: [String]
+    /// When it began.
+    public var started: Date
+    /// When it ended; nil if it never did.
+    public var finished: Date?
+
+    /// Creates a record; the journal makes these.
+    public init(run: String, index: Int, hosts: [String], started: Date, finished: Date?) {
+        self.run = run
+        self.index = index
+        self.hosts = hosts
+        self.started = started
+        self.finished = finished
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case run, index, hosts, started, finished
+    }
+
+    /// Writes every key, dates as ISO 8601 strings in UTC and `null` for an unfinished batch.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(run, forKey: .run)
+        try container.encode(index, forKey: .index)
+        try container.encode(hosts, forKey: .hosts)
+        try container.encode(Timestamp.string(started), forKey: .started)
+        try container.encode(Timestamp.string(finished), forKey: .finished)
+    }
+}

@@ -1,0 +1,66 @@
+public import Foundation
+
+/// How one service on one host ended in a run: the `hosts` entries of `molt history`.
+///
+/// Encodes as SPEC §5's `{"host","service","container","from","to","outcome","seconds","error"}`;
+/// `previousContainer` and `at` are kept in the journal for `molt rollback --run` but not printed.
+public struct HostOutcomeRecord: Sendable, Hashable, Encodable {
+    /// The run this outcome belongs to.
+    public var run: String
+    /// The inventory host name.
+    public var host: String
+    /// The playbook service.
+    public var service: String
+    /// The live container's name.
+    public var container: String
+    /// The image the container ran before, when there was one.
+    public var from: String?
+    /// The image the run put in place (or meant to).
+    public var to: String?
+    /// `updated`, `uptodate`, `skipped`, `failed`, `rolledback` or `degraded`.
+    public var outcome: String
+    /// How long the host took, in seconds.
+    public var seconds: Double
+    /// What went wrong, for `failed`, `rolledback` and `degraded`.
+    public var error: String?
+    /// The retained old container (`NAME.molt-prev`), when one was kept.
+    public var previousContainer: String?
+    /// When the outcome was recorded.
+    public var at: Date
+
+    /// Creates an outcome.
+    public init(
+        run: String, host: String, service: String, container: String, from: String?, to: String?,
+        outcome: String, seconds: Double, error: String? = nil, previousContainer: String? = nil,
+        at: Date
+    ) {
+        self.run = run
+        self.host = host
+        self.service = service
+        self.container = container
+        self.from = from
+        self.to = to
+        self.outcome = outcome
+        self.seconds = seconds
+        self.error = error
+        self.previousContainer = previousContainer
+        self.at = at
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case host, service, container, from, to, outcome, seconds, error
+    }
+
+    /// Writes the SPEC keys, with `null` for what is missing rather than leaving keys out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(host, forKey: .host)
+        try container.encode(service, forKey: .service)
+        try container.encode(self.container, forKey: .container)
+        try container.encode(from, forKey: .from)
+        try container.encode(to, forKey: .to)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(error, forKey: .error)
+    }
+}

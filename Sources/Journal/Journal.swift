@@ -1,0 +1,380 @@
+public import Foundation
+import GRDB
+
+/// The record of every rollout, rollback and trial this machine ran: an SQLite file written as
+/// the run goes, so a coordinator killed mid-run leaves a true record of how far it got.
+///
+/// Every write is its own committed transaction, nothing is buffered. Two molt processes may
+/// write the same journal at once (two playbooks rolling out side by side): the file is in WAL
+/// mode and a writer waits up to five seconds for the other rather than failing.
+public final class Journal: Sendable {
+    /// The journal file.
+    public let path: String
+    /// This machine's host name, as runs record it: a run with no end whose coordinator is this
+    /// machine and whose process is gone reads as `interrupted`.
+    public let coordinator: String
+    private let database: DatabaseQueue
+
+    /// How long a writer waits for another molt process holding the journal.
+    static let busyTimeout: TimeInterval = 5
+
+    private init(path: String, coordinator: String, database: DatabaseQueue) {
+        self.path = path
+        self.coordinator = coordinator
+        self.database = database
+    }
+
+    /// Opens the journal at `path`, creating it and its missing parent directories (mode 0700),
+    /// and brings its tables up to this molt's version.
+    ///
+    /// - Parameter coordinator: this machine's host name, as ``RunStart/coordinator`` records it.
+    public static func open(
+        path: String, coordinator: String = ProcessInfo.processInfo.hostName
+    ) throws -> Journal {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw JournalError(
+                    path: path, code: .unopenable,
+                    message: "cannot create the directory \(directory): \(error.localizedDescription); "
+                        + "pass --journal PATH to put the journal elsewhere")
+            }
+        }
+        // Switching a brand-new file to WAL and creating its tables can collide with another
+        // molt doing the same, and SQLite reports some of those collisions at once instead of
+        // waiting: open again until the busy timeout runs out.
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        while true {
+            do {
+                let database = try openDatabase(path: path)
+                return Journal(path: path, coordinator: coordinator, database: database)
+            } catch let error as DatabaseError
+                where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline
+            {
+                Thread.sleep(forTimeInterval: 0.02)
+            } catch let error as DatabaseError {
+                throw JournalError(
+                    path: path, code: .unopenable,
+                    message: "cannot open it as an SQLite journal: \(error.message ?? "\(error)"); "
+                        + "move the file aside or pass --journal PATH")
+            }
+        }
+    }
+
+    /// Where the journal lives unless `--journal` says otherwise:
+    /// `$XDG_STATE_HOME/molt/journal.sqlite`, else `$HOME/.local/state/molt/journal.sqlite`.
+    ///
+    /// Like the XDG spec, ignores an empty or relative `XDG_STATE_HOME`.
+    public static func defaultPath(environment: [String: String]) -> String {
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") {
+            return URL(fileURLWithPath: state).appendingPathComponent("molt/journal.sqlite").path
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser.path
+        return URL(fileURLWithPath: home).appendingPathComponent(".local/state/molt/journal.sqlite").path
+    }
+
+    /// A new run ID such as `20261129T120301-3f9a`: the UTC start time, so IDs sort by age, and
+    /// four random hex digits, so two runs started in the same second differ.
+    public static func newRunID(now: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02d-%04x", c.year ?? 0, c.month ?? 0, c.day ?? 0,
+            c.hour ?? 0, c.minute ?? 0, c.second ?? 0, UInt16.random(in: 0...UInt16.max))
+    }
+
+    // MARK: Writing a run as it goes
+
+    /// Records that a run began.
+    public func startRun(_ run: RunStart) throws {
+        try write("record the start of run \(run.id)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (id, command, playbook, playbook_path, user, coordinator, pid,
+                                      started, planned_hosts, details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    run.id, run.command, run.playbookName, run.playbookPath, run.user,
+                    run.coordinator, run.pid, run.started, try Self.encodeHosts(run.hosts),
+                    run.details,
+                ])
+        }
+    }
+
+    /// Records how a run ended: `succeeded`, `rolledback`, `paused`, `partial`, `failed` or
+    /// `interrupted`.
+    public func finishRun(id: String, result: String, finished: Date) throws {
+        try write("record the end of run \(id)") { db in
+            try db.execute(
+                sql: "UPDATE runs SET finished = ?, result = ? WHERE id = ?",
+                arguments: [finished, result, id])
+            try expectChange(db, "no run \(id)")
+        }
+    }
+
+    /// Records that batch `index` (from 0) of a run began, with its hosts.
+    public func startBatch(run: String, index: Int, hosts: [String], started: Date) throws {
+        try write("record the start of batch \(index) of run \(run)") { db in
+            try db.execute(
+                sql: "INSERT INTO batches (run, idx, hosts, started) VALUES (?, ?, ?, ?)",
+                arguments: [run, index, try Self.encodeHosts(hosts), started])
+        }
+    }
+
+    /// Records that batch `index` of a run ended.
+    public func finishBatch(run: String, index: Int, finished: Date) throws {
+        try write("record the end of batch \(index) of run \(run)") { db in
+            try db.execute(
+                sql: "UPDATE batches SET finished = ? WHERE run = ? AND idx = ?",
+                arguments: [finished, run, index])
+            try expectChange(db, "no batch \(index) in run \(run)")
+        }
+    }
+
+    /// Records that a step (inspect, pull, lock, stop, rename, create, start, health, rollback,
+    /// trial, …) began on one service of one host.
+    ///
+    /// - Returns: the step's ID, for ``finishStep(id:finished:outcome:detail:)``.
+    @discardableResult
+    public func startStep(
+        run: String, host: String, service: String, step: String, started: Date
+    ) throws -> Int64 {
+        try write("record step \(step) of \(service) on \(host) in run \(run)") { db in
+            try db.execute(
+                sql: "INSERT INTO steps (run, host, service, step, started) VALUES (?, ?, ?, ?, ?)",
+                arguments: [run, host, service, step, started])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Records how a step ended: `ok`, `failed` or `skipped`, with error text or log lines.
+    public func finishStep(id: Int64, finished: Date, outcome: String, detail: String?) throws {
+        try write("record the end of step \(id)") { db in
+            try db.execute(
+                sql: "UPDATE steps SET finished = ?, outcome = ?, detail = ? WHERE id = ?",
+                arguments: [finished, outcome, detail, id])
+            try expectChange(db, "no step \(id)")
+        }
+    }
+
+    /// Records how one service on one host ended in a run.
+    public func recordOutcome(_ outcome: HostOutcomeRecord) throws {
+        try write("record the outcome of \(outcome.service) on \(outcome.host) in run \(outcome.run)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO outcomes (run, host, service, container, from_image, to_image,
+                                          outcome, seconds, error, previous_container, at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    outcome.run, outcome.host, outcome.service, outcome.container, outcome.from,
+                    outcome.to, outcome.outcome, outcome.seconds, outcome.error,
+                    outcome.previousContainer, outcome.at,
+                ])
+        }
+    }
+
+    // MARK: Reading
+
+    /// The latest runs, newest first, each with its host outcomes.
+    public func runs(limit: Int = 20) throws -> [RunRecord] {
+        try read("read the runs") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM runs ORDER BY started DESC, id DESC LIMIT ?",
+                arguments: [limit]
+            ).map { try runRecord($0, db) }
+        }
+    }
+
+    /// The run with this ID, or with this unique ID prefix; nil when none matches.
+    ///
+    /// - Throws: ``JournalError/Code/ambiguousRunID`` naming the candidates when a prefix
+    ///   matches several runs.
+    public func run(id: String) throws -> RunRecord? {
+        guard !id.isEmpty else { return nil }
+        return try read("read run \(id)") { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) {
+                return try runRecord(row, db)
+            }
+            let shown = 10
+            let candidates = try String.fetchAll(
+                db, sql: "SELECT id FROM runs WHERE substr(id, 1, ?) = ? ORDER BY id DESC LIMIT ?",
+                arguments: [id.utf8.count, id, shown + 1])
+            guard candidates.count <= 1 else {
+                let list = candidates.prefix(shown).joined(separator: ", ")
+                    + (candidates.count > shown ? ", …" : "")
+                throw JournalError(
+                    path: path, code: .ambiguousRunID,
+                    message: "run ID \(id) matches several runs (\(list)); give more of the ID")
+            }
+            guard let match = candidates.first,
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [match])
+            else { return nil }
+            return try runRecord(row, db)
+        }
+    }
+
+    /// A run's batches, in order.
+    public func batches(run: String) throws -> [BatchRecord] {
+        try read("read the batches of run \(run)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM batches WHERE run = ? ORDER BY idx", arguments: [run])
+                .map { row in
+                    BatchRecord(
+                        run: row["run"], index: row["idx"], hosts: try Self.decodeHosts(row["hosts"]),
+                        started: row["started"], finished: row["finished"])
+                }
+        }
+    }
+
+    /// A run's steps, in the order they began.
+    public func steps(run: String) throws -> [StepRecord] {
+        try read("read the steps of run \(run)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run = ? ORDER BY id", arguments: [run])
+                .map { row in
+                    StepRecord(
+                        id: row["id"], run: row["run"], host: row["host"], service: row["service"],
+                        step: row["step"], started: row["started"], finished: row["finished"],
+                        outcome: row["outcome"], detail: row["detail"])
+                }
+        }
+    }
+
+    /// What a run changed: its `updated` outcomes, which `molt rollback --run ID` undoes.
+    public func changes(run: String) throws -> [HostOutcomeRecord] {
+        try read("read the changes of run \(run)") { db in
+            try Self.outcomes(db, run: run, only: "updated")
+        }
+    }
+
+    // MARK: Internals
+
+    /// The tables the journal holds, for tests of the schema.
+    func tableNames() throws -> [String] {
+        try read("read the schema") { db in
+            try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+    }
+
+    /// A WAL-mode connection with a busy timeout, its tables migrated.
+    private static func openDatabase(path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.label = "molt.journal"
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(busyTimeout)
+        let database = try DatabaseQueue(path: path, configuration: configuration)
+        // GRDB's WAL setup picks NORMAL; FULL also survives a power cut, and a journal
+        // commits rarely enough for the extra fsync not to matter.
+        try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        let migrator = JournalSchema.migrator
+        do {
+            try migrator.migrate(database)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
+            // Another process created the same tables between our look and our write; each
+            // migration is atomic, so a second pass sees them and does nothing.
+            try migrator.migrate(database)
+        }
+        return database
+    }
+
+    /// Runs `body` in its own immediate transaction and commits it: the write is on disk when
+    /// this returns, and a second writer waits for the busy timeout instead of failing.
+    private func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as DatabaseError {
+            throw journalError(error, while: what)
+        }
+    }
+
+    private func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.read(body)
+        } catch let error as DatabaseError {
+            throw journalError(error, while: what)
+        }
+    }
+
+    private func expectChange(_ db: Database, _ missing: String) throws {
+        if db.changesCount == 0 {
+            throw JournalError(path: path, code: .unknownRecord, message: "\(missing) in the journal")
+        }
+    }
+
+    private func journalError(_ error: DatabaseError, while what: String) -> JournalError {
+        let sqlite = error.message ?? "\(error.resultCode)"
+        switch error.extendedResultCode {
+        case .SQLITE_CONSTRAINT_FOREIGNKEY:
+            return JournalError(
+                path: path, code: .unknownRecord,
+                message: "cannot \(what): its run is not in the journal")
+        case .SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE:
+            return JournalError(
+                path: path, code: .storage, message: "cannot \(what): it is already recorded (\(sqlite))")
+        default:
+            break
+        }
+        if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            return JournalError(
+                path: path, code: .storage,
+                message: "cannot \(what): another process held the journal for over "
+                    + "\(Int(Self.busyTimeout)) s (\(sqlite)); retry, or pass --journal PATH")
+        }
+        return JournalError(path: path, code: .storage, message: "cannot \(what): \(sqlite)")
+    }
+
+    private func runRecord(_ row: Row, _ db: Database) throws -> RunRecord {
+        let id: String = row["id"]
+        let coordinator: String = row["coordinator"]
+        let pid: Int32 = row["pid"]
+        let finished: Date? = row["finished"]
+        var result: String? = row["result"]
+        if finished == nil && result == nil {
+            let gone = coordinator == self.coordinator && ProcessLiveness.isGone(pid)
+            result = gone ? "interrupted" : "running"
+        }
+        return RunRecord(
+            id: id, command: row["command"], playbook: row["playbook"],
+            playbookPath: row["playbook_path"], user: row["user"], coordinator: coordinator,
+            pid: pid, started: row["started"], finished: finished, result: result,
+            plannedHosts: try Self.decodeHosts(row["planned_hosts"]), details: row["details"],
+            hosts: try Self.outcomes(db, run: id, only: nil))
+    }
+
+    private static func outcomes(_ db: Database, run: String, only outcome: String?) throws -> [HostOutcomeRecord] {
+        let filter = outcome == nil ? "" : " AND outcome = ?"
+        var arguments: StatementArguments = [run]
+        if let outcome { arguments += [outcome] }
+        return try Row.fetchAll(
+            db, sql: "SELECT * FROM outcomes WHERE run = ?\(filter) ORDER BY id", arguments: arguments
+        ).map { row in
+            HostOutcomeRecord(
+                run: row["run"], host: row["host"], service: row["service"],
+                container: row["container"], from: row["from_image"], to: row["to_image"],
+                outcome: row["outcome"], seconds: row["seconds"], error: row["error"],
+                previousContainer: row["previous_container"], at: row["at"])
+        }
+    }
+
+    private static func encodeHosts(_ hosts: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(hosts), as: UTF8.self)
+    }
+
+    private static func decodeHosts(_ text: String) throws -> [String] {
+        try JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,86 @@
+public import Foundation
+
+/// One run as the journal knows it: who ran what, when, how it ended, and each host's outcome.
+///
+/// Encodes as SPEC §5's `{"id","playbook","started","finished","result","hosts":[…]}` plus
+/// `command`, `user` and `coordinator`; dates are ISO 8601 strings in UTC.
+public struct RunRecord: Sendable, Hashable, Encodable {
+    /// The run ID.
+    public var id: String
+    /// `rollout`, `rollback` or `trial`.
+    public var command: String
+    /// The playbook's name.
+    public var playbook: String
+    /// The playbook file as given on the command line.
+    public var playbookPath: String
+    /// The operator who ran molt.
+    public var user: String
+    /// The coordinator machine's host name.
+    public var coordinator: String
+    /// The coordinator process's ID.
+    public var pid: Int32
+    /// When the run began.
+    public var started: Date
+    /// When the run ended; nil while it runs, or when its coordinator died.
+    public var finished: Date?
+    /// `succeeded`, `rolledback`, `paused`, `partial`, `failed` or `interrupted` once ended;
+    /// for a run with no end, `running` while its process lives and `interrupted` once this
+    /// machine can see its process is gone.
+    public var result: String?
+    /// The hosts the plan meant to touch, in plan order.
+    public var plannedHosts: [String]
+    /// The JSON text given as ``RunStart/details``.
+    public var details: String?
+    /// Each host and service's outcome, in the order they were recorded.
+    public var hosts: [HostOutcomeRecord]
+
+    /// Creates a record; the journal makes these, tests and renderers may too.
+    public init(
+        id: String, command: String, playbook: String, playbookPath: String, user: String,
+        coordinator: String, pid: Int32, started: Date, finished: Date?, result: String?,
+        plannedHosts: [String] = [], details: String? = nil, hosts: [HostOutcomeRecord] = []
+    ) {
+        self.id = id
+        self.command = command
+        self.playbook = playbook
+        self.playbookPath = playbookPath
+        self.user = user
+        self.coordinator = coordinator
+        self.pid = pid
+        self.started = started
+        self.finished = finished
+        self.result = result
+        self.plannedHosts = plannedHosts
+        self.details = details
+        self.hosts = hosts
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, command, playbook, user, coordinator, started, finished, result, hosts
+    }
+
+    /// Writes the SPEC keys, with `null` for an unfinished run's `finished`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(command, forKey: .command)
+        try container.encode(playbook, forKey: .playbook)
+        try container.encode(user, forKey: .user)
+        try container.encode(coordinator, forKey: .coordinator)
+        try container.encode(Timestamp.string(started), forKey: .started)
+        try container.encode(Timestamp.string(finished), forKey: .finished)
+        try container.encode(result, forKey: .result)
+        try container.encode(hosts, forKey: .hosts)
+    }
+}
+
+/// What `molt history --output json` prints: `{"runs":[…]}`, newest first.
+public struct HistoryDocument: Sendable, Hashable, Encodable {
+    /// The runs, newest first.
+    public var runs: [RunRecord]
+
+    /// Wraps `runs` for printing.
+    public init(runs: [RunRecord]) {
+        self.runs = runs
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import Journal
+
+@Suite("History JSON")
+struct HistoryJSONTests {
+    private func encoded(_ document: HistoryDocument) throws -> [String: Any] {
+        let data = try JSONEncoder().encode(document)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test("history encodes the SPEC's run and host keys, with command, user and coordinator")
+    func keys() throws {
+        let temporary = TemporaryJournal()
+        defer { temporary.remove() }
+        let journal = try temporary.open()
+        try journal.startRun(runStart(id: "r1"))
+        try journal.recordOutcome(outcome(run: "r1", host: "h1", outcome: "failed", error: "health timed out"))
+        try journal.finishRun(id: "r1", result: "failed", finished: instant(7.25))
+
+        let object = try encoded(HistoryDocument(runs: try journal.runs()))
+        #expect(Set(object.keys) == ["runs"])
+        let runs = try #require(object["runs"] as? [[String: Any]])
+        let run = try #require(runs.first)
+        #expect(Set(run.keys) == ["id", "playbook", "started", "finished", "result", "hosts", "command", "user", "coordinator"])
+        #expect(run["id"] as? String == "r1")
+        #expect(run["playbook"] as? String == "web")
+        #expect(run["started"] as? String == "2026-11-29T12:03:01.000Z")
+        #expect(run["finished"] as? String == "2026-11-29T12:03:08.250Z")
+        #expect(run["result"] as? String == "failed")
+        let hosts = try #require(run["hosts"] as? [[String: Any]])
+        let host = try #require(hosts.first)
+        #expect(Set(host.keys) == ["host", "service", "container", "from", "to", "outcome", "seconds", "error"])
+        #expect(host["host"] as? String == "h1")
+        #expect(host["from"] as? String == "nginx:1.26")
+        #expect(host["seconds"] as? Double == 4.5)
+        #expect(host["error"] as? String == "health timed out")
+    }
+
+    @Test("missing values encode as null, not as missing keys")
+    func nulls() throws {
+        let run = RunRecord(
+            id: "r1", command: "rollout", playbook: "web", playbookPath: "web.yml", user: "ops",
+            coordinator: "c", pid: 1, started: instant(0), finished: nil, result: "running",
+            hosts: [
+                HostOutcomeRecord(
+                    run: "r1", host: "h1", service: "web", container: "web", from: nil, to: nil,
+                    outcome: "skipped", seconds: 0, at: instant(1))
+            ])
+        let text = String(decoding: try JSONEncoder().encode(HistoryDocument(runs: [run])), as: UTF8.self)
+        #expect(text.contains(#""finished":null"#))
+        #expect(text.contains(#""from":null"#))
+        #expect(text.contains(#""to":null"#))
+        #expect(text.contains(#""error":null"#))
+    }
+
+    @Test("dates are ISO 8601 strings whatever date strategy the encoder has")
+    func datesIgnoreEncoderStrategy() throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        let step = StepRecord(
+            id: 1, run: "r1", host: "h1", service: "web", step: "pull", started: instant(0.5),
+            finished: nil, outcome: nil, detail: nil)
+        let object = try #require(try JSONSerialization.jsonObject(with: encoder.encode(step)) as? [String: Any])
+        #expect(object["started"] as? String == "2026-11-29T12:03:01.500Z")
+        #expect(object["finished"] is NSNull)
+    }
+}
