@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/ordo-one/TextTable", from: "0.0.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The C library: a module map and a shim header, nothing else.
@@ -42,17 +43,27 @@ let package = Package(
         .target(name: "Inventory", dependencies: ["Yams"], swiftSettings: upcoming),
         // Installed-package databases (dpkg, apk), their version ordering, and tar archives.
         .target(name: "Packages", swiftSettings: upcoming),
+        // The run journal: an SQLite file written as runs go, read by `molt history`.
+        .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: upcoming),
+        .target(name: "Playbook", dependencies: ["Yams"], swiftSettings: upcoming),
         // Reaching many hosts at once: SSH sessions carrying Docker clients; status and find.
         .target(
             name: "Fleet",
             dependencies: ["SSH", "DockerEngine", "Inventory", "Packages"],
             swiftSettings: upcoming
         ),
+        // Playbooks applied to a fleet: the per-host replacement, health checks, locks, batches
+        // and the failure policy, written to the journal as they go.
+        .target(
+            name: "Rollout",
+            dependencies: ["Fleet", "DockerEngine", "Inventory", "Playbook", "Journal", "SSH"],
+            swiftSettings: upcoming
+        ),
         // The executable: subcommands and output rendering, no business logic.
         .executableTarget(
             name: "molt",
             dependencies: [
-                "Fleet", "Inventory", "DockerEngine",
+                "Fleet", "Inventory", "DockerEngine", "Playbook", "Journal", "Rollout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TextTable", package: "TextTable"),
             ],
@@ -60,12 +71,15 @@ let package = Package(
         ),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory"], swiftSettings: upcoming),
         .testTarget(name: "PackagesTests", dependencies: ["Packages"], swiftSettings: upcoming),
+        .testTarget(name: "JournalTests", dependencies: ["Journal"], swiftSettings: upcoming),
+        .testTarget(name: "PlaybookTests", dependencies: ["Playbook"], swiftSettings: upcoming),
+        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "Playbook"], swiftSettings: upcoming),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: upcoming),
         // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API
         // through SSH, status, find and the `molt` executable itself.
         .testTarget(
             name: "FleetTests",
-            dependencies: ["Fleet", "SSH", "DockerEngine", "Inventory", "Packages", "molt"],
+            dependencies: ["Fleet", "SSH", "DockerEngine", "Inventory", "Packages", "Rollout", "molt"],
             swiftSettings: upcoming
         ),
     ]

@@ -33,6 +33,14 @@ public struct Fleet: Sendable {
         }
     }
 
+    /// Connects to every host, at most `settings.forks` at a time, and keeps the sessions open
+    /// for a command that works on hosts in several rounds (a rollout's batches). The caller
+    /// closes them.
+    public func connect() async -> [HostOutcome<HostConnection>] {
+        let settings = self.settings
+        return await forEachHost { host in try await HostConnection.open(host, settings: settings) }
+    }
+
     /// Runs `work` for every host with bounded concurrency, keeping inventory order.
     func forEachHost<Value: Sendable>(
         _ work: @escaping @Sendable (InventoryHost) async throws -> Value

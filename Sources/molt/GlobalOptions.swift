@@ -2,6 +2,7 @@ import ArgumentParser
 import Fleet
 import Foundation
 import Inventory
+import Journal
 
 /// Flags every command takes (SPEC §5 "Global").
 struct GlobalOptions: ParsableArguments {
@@ -36,6 +37,16 @@ struct GlobalOptions: ParsableArguments {
         guard forks >= 1 else { throw ValidationError("--forks must be at least 1, not \(forks)") }
     }
 
+    /// The journal from `--journal`, else `$XDG_STATE_HOME/molt/journal.sqlite`.
+    func openJournal() throws -> Journal {
+        let path = journal ?? Journal.defaultPath(environment: ProcessInfo.processInfo.environment)
+        do {
+            return try Journal.open(path: path)
+        } catch {
+            throw BadInput("cannot open the journal \(path): \(error)")
+        }
+    }
+
     /// The inventory from `-i` or `MOLT_INVENTORY`.
     func loadInventory() throws -> Inventory {
         guard let path = inventory ?? ProcessInfo.processInfo.environment["MOLT_INVENTORY"], !path.isEmpty else {
@@ -59,6 +70,11 @@ struct GlobalOptions: ParsableArguments {
         guard !hosts.isEmpty else {
             throw BadInput("\(inventory.source): the pattern \"\(pattern)\" matches no host")
         }
+        return try fleet(hosts: hosts)
+    }
+
+    /// These hosts, reached with these flags.
+    func fleet(hosts: [InventoryHost]) throws -> Fleet {
         var settings = ConnectionSettings.fromEnvironment()
         settings.knownHostsOverride = knownHosts
         settings.identityFile = identity

@@ -61,7 +61,9 @@ enum StatusRendering {
                     shortImageID(container.imageID),
                     container.state,
                     container.health ?? "-",
-                    container.moltLabels.sorted { $0.key < $1.key }.map { "\($0.key.dropFirst(5))=\($0.value)" }.joined(separator: " "),
+                    container.moltLabels.sorted { $0.key < $1.key }
+                        .map { "\($0.key.dropFirst(5))=\($0.key == "molt.previous-container" ? String($0.value.prefix(12)) : $0.value)" }
+                        .joined(separator: " "),
                 ])
             }
         }

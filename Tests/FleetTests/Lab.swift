@@ -127,11 +127,16 @@ enum Shell {
         return Lab.repository + "/.build/debug/molt"
     }
 
-    /// Runs `molt ARGS` with a clean environment (no MOLT_INVENTORY, no agent).
-    static func molt(_ arguments: String...) throws -> Result {
+    /// The environment `molt` runs in from tests: no MOLT_INVENTORY, no agent.
+    static var cleanEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["MOLT_INVENTORY"] = nil
         environment["SSH_AUTH_SOCK"] = nil
-        return try run([molt] + arguments, environment: environment)
+        return environment
+    }
+
+    /// Runs `molt ARGS` with a clean environment.
+    static func molt(_ arguments: String...) throws -> Result {
+        try run([molt] + arguments, environment: cleanEnvironment)
     }
 }

@@ -1,0 +1,46 @@
+public import Foundation
+
+/// How a run ended (SPEC §5 `run.finished`).
+public enum RunResult: String, Sendable, Encodable {
+    case succeeded
+    case rolledBack = "rolledback"
+    case paused
+    case partial
+    case failed
+}
+
+/// Everything a rollout or rollback did.
+public struct RolloutReport: Sendable {
+    public var run: String
+    public var result: RunResult
+    /// Every service on every host, in batch order.
+    public var outcomes: [ServiceOutcome]
+    /// What an aborted run put back.
+    public var undone: [ServiceOutcome] = []
+    /// Set when another run holds a lock: nothing was changed.
+    public var lockedBy: LockHeld?
+    /// One line on why the run ended as it did.
+    public var message: String?
+    public var finished = Date()
+    /// No host of the run could be reached: exit 5.
+    public var noHostReached = false
+
+    public init(run: String, result: RunResult, outcomes: [ServiceOutcome], lockedBy: LockHeld? = nil) {
+        self.run = run
+        self.result = result
+        self.outcomes = outcomes
+        self.lockedBy = lockedBy
+    }
+
+    /// The exit code of SPEC §5.
+    public var exitCode: Int32 {
+        if lockedBy != nil { return 4 }
+        if noHostReached { return 5 }
+        if outcomes.contains(where: { $0.kind == .degraded }) || undone.contains(where: { $0.kind == .degraded }) { return 1 }
+        switch result {
+        case .succeeded: return 0
+        case .partial: return 3
+        case .rolledBack, .paused, .failed: return 1
+        }
+    }
+}

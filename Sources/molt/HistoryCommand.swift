@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Journal
+
+/// `molt history`.
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Past runs from the journal: who, when, what, per-host outcome and timings."
+    )
+
+    @Argument(help: ArgumentHelp("A run ID (or a unique prefix) to show in detail.", valueName: "RUN"))
+    var run: String?
+
+    @Option(help: "How many runs to list.")
+    var last: Int = 20
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let journal = try global.openJournal()
+        let runs: [RunRecord]
+        if let run {
+            do {
+                guard let record = try journal.run(id: run) else { throw BadInput("no run \(run) in the journal") }
+                runs = [record]
+            } catch let input as BadInput {
+                throw input
+            } catch {
+                throw BadInput("\(error)")
+            }
+        } else {
+            runs = try journal.runs(limit: last)
+        }
+        switch global.output {
+        case .json:
+            try Console.printJSON(HistoryDocument(runs: runs))
+        case .text:
+            let stamp = Date.ISO8601FormatStyle(timeZone: .current).year().month().day().time(includingFractionalSeconds: false)
+            if run == nil {
+                let rows = runs.map { record in
+                    [record.id, record.command, record.playbook, record.user + "@" + record.coordinator, record.started.formatted(stamp),
+                     record.finished.map { String(format: "%.0fs", $0.timeIntervalSince(record.started)) } ?? "-",
+                     record.result ?? "running", outcomeCounts(record)]
+                }
+                Console.print(rows.isEmpty ? "no runs in the journal yet"
+                              : Table(header: ["RUN", "COMMAND", "PLAYBOOK", "BY", "STARTED", "TOOK", "RESULT", "HOSTS"], rows: rows).text)
+            } else if let record = runs.first {
+                Console.print("run \(record.id): \(record.command) of \(record.playbook) (\(record.playbookPath)) by \(record.user)@\(record.coordinator), pid \(record.pid)")
+                Console.print("started \(record.started.formatted(stamp)), \(record.finished.map { "finished \($0.formatted(stamp))" } ?? "not finished"): \(record.result ?? "running")")
+                let rows = record.hosts.map { host in
+                    [host.host, host.service, host.outcome, host.from ?? "-", host.to ?? "-", String(format: "%.1f", host.seconds), host.error ?? ""]
+                }
+                if !rows.isEmpty {
+                    Console.print(Table(header: ["HOST", "SERVICE", "OUTCOME", "FROM", "TO", "SECONDS", "ERROR"], rows: rows).text)
+                }
+            }
+        }
+    }
+
+    private func outcomeCounts(_ record: RunRecord) -> String {
+        Dictionary(grouping: record.hosts, by: \.outcome).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+    }
+}

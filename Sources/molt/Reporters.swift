@@ -1,0 +1,81 @@
+import Foundation
+import Rollout
+
+/// Progress as it happens, one line per event: `[  4.2s] lab1 web: pulling …`.
+///
+/// One line per event works on a terminal and in a log alike; the summary table follows at the end.
+struct TextReporter: RolloutReporter {
+    let start = ContinuousClock.now
+    var verbose: Bool
+
+    func report(_ event: RolloutEvent) {
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let stamp = "[" + String(format: "%6.1fs", seconds) + "] "
+        let who = [event.host, event.service].compactMap { $0 }.joined(separator: " ")
+        let prefix = stamp + (who.isEmpty ? "" : who + ": ")
+        var lines: [String] = []
+        switch event.event {
+        case .runStarted:
+            lines.append(stamp + "run \(event.run): \(event.message ?? "")")
+        case .batchStarted:
+            lines.append(stamp + "\(event.message ?? "batch \(event.batch ?? 0)"): \((event.hosts ?? []).joined(separator: ", "))")
+        case .hostStep:
+            // Pull progress is noise unless asked for.
+            if !verbose, event.message?.hasPrefix("pull ") == true { return }
+            lines.append(prefix + (event.message ?? ""))
+        case .hostSkipped:
+            lines.append(prefix + "skipped: \(event.message ?? "")")
+        case .hostUpdated:
+            lines.append(prefix + "updated \(event.from ?? "?") → \(event.to ?? "?") in \(Self.seconds(event.seconds))" + (event.message.map { " (\($0))" } ?? ""))
+        case .hostFailed:
+            lines.append(prefix + "FAILED: \(event.error ?? "")")
+        case .hostRolledBack:
+            lines.append(prefix + "ROLLED BACK to \(event.from ?? "?"): \(event.error ?? event.message ?? "")")
+        case .hostDegraded:
+            lines.append(prefix + "DEGRADED — the new container failed and the old one is not healthy either; nothing was deleted, look at this host now: \(event.error ?? "")")
+        case .batchFinished:
+            return
+        case .runFinished:
+            lines.append(stamp + "run \(event.run) \(event.result ?? "finished")" + (event.message.map { ": \($0)" } ?? ""))
+        }
+        for log in event.logs ?? [] {
+            lines.append("          | " + log)
+        }
+        Console.print(lines.joined(separator: "\n"))
+    }
+
+    static func seconds(_ value: Double?) -> String {
+        String(format: "%.1fs", value ?? 0)
+    }
+}
+
+/// `--output json`: one JSON object per line per event.
+struct JSONLinesReporter: RolloutReporter {
+    func report(_ event: RolloutEvent) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
+        }
+        guard let data = try? encoder.encode(event) else { return }
+        Console.print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// The table at the end of a rollout or rollback.
+enum Summary {
+    static func text(_ report: RolloutReport) -> String {
+        let rows = (report.outcomes + report.undone).map { outcome in
+            [outcome.host, outcome.service, outcome.kind.rawValue, outcome.from ?? "-", outcome.to ?? "-",
+             String(format: "%.1f", outcome.seconds)]
+        }
+        var text = rows.isEmpty ? "" : Table(header: ["HOST", "SERVICE", "OUTCOME", "FROM", "TO", "SECONDS"], rows: rows).text + "\n"
+        let counts = Dictionary(grouping: report.outcomes, by: \.kind).mapValues(\.count)
+        let parts = [ServiceOutcome.Kind.updated, .upToDate, .skipped, .failed, .rolledBack, .degraded]
+            .compactMap { kind in counts[kind].map { "\($0) \(kind.rawValue)" } }
+        text += "run \(report.run): \(report.result.rawValue)" + (parts.isEmpty ? "" : " — " + parts.joined(separator: ", "))
+        return text
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import DockerEngine
+import Fleet
+import Inventory
+import Foundation
+import Journal
+import Playbook
+import Rollout
+
+/// `molt rollout`.
+struct RolloutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollout",
+        abstract: "Replace the playbook's containers with their new images, batch by batch, health-checked.",
+        discussion: """
+            The old container is stopped and kept as NAME.molt-prev until the new one is healthy; \
+            a host whose new container fails goes back to the old one. When more hosts fail than \
+            max_failures allows, on_failure decides: rollback (every host this run changed goes \
+            back, newest first), pause, or continue. Running the same rollout again after an \
+            interruption finishes the job.
+            """
+    )
+
+    @OptionGroup var selection: PlaybookOptions
+    @Flag(help: "Do not ask for confirmation (required without a terminal).")
+    var yes = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let playbook = try selection.load()
+        let fleet = try selection.fleet(playbook, global: global)
+        let services = playbook.services.map { "\($0.container) → \($0.image)" }.joined(separator: ", ")
+        try Confirmation.ask("Roll out \(services) on \(fleet.hosts.count) host\(fleet.hosts.count == 1 ? "" : "s") (\(fleet.hosts.map(\.name).joined(separator: ", ")))?", yes: yes)
+        let report = try await RunExecution(global: global).perform(playbook: playbook, fleet: fleet, mode: .rollout)
+        throw ExitCode(report.exitCode)
+    }
+}
+
+/// `molt rollback`.
+struct RollbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Put the previous image back: the retained NAME.molt-prev, else the molt.previous-image label; batched and health-checked.",
+        discussion: "--run ID undoes exactly the hosts that run changed (see molt history)."
+    )
+
+    @OptionGroup var selection: PlaybookOptions
+    @Option(help: ArgumentHelp("Undo only what this run changed.", valueName: "ID"))
+    var run: String?
+    @Flag(help: "Do not ask for confirmation (required without a terminal).")
+    var yes = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let playbook = try selection.load()
+        var fleet = try selection.fleet(playbook, global: global)
+        var onlyRun: String?
+        if let run {
+            let journal = try global.openJournal()
+            guard let record = try journal.run(id: run) else { throw BadInput("no run \(run) in the journal \(journal.path)") }
+            let changed = Set(try journal.changes(run: record.id).map(\.host))
+            fleet.hosts = fleet.hosts.filter { changed.contains($0.name) }
+            guard !fleet.hosts.isEmpty else { throw BadInput("run \(record.id) changed no host of \(playbook.source)") }
+            onlyRun = record.id
+        }
+        try Confirmation.ask("Roll back \(playbook.services.map(\.container).joined(separator: ", ")) on \(fleet.hosts.count) host\(fleet.hosts.count == 1 ? "" : "s") (\(fleet.hosts.map(\.name).joined(separator: ", ")))?", yes: yes)
+        let report = try await RunExecution(global: global).perform(playbook: playbook, fleet: fleet, mode: .rollback(onlyRun: onlyRun))
+        throw ExitCode(report.exitCode)
+    }
+}
+
+/// Runs a rollout or rollback with the journal and the chosen output.
+struct RunExecution {
+    var global: GlobalOptions
+
+    func perform(playbook: Playbook, fleet: Fleet, mode: RolloutAction.Mode) async throws -> RolloutReport {
+        let journal = try global.openJournal()
+        let settings = fleet.settings
+        let identity = RunIdentity(id: Journal.newRunID(now: Date()), user: settings.defaultUser)
+        let reporter: any RolloutReporter = global.output == .json ? JSONLinesReporter() : TextReporter(verbose: global.verbose)
+        let environment = ProcessInfo.processInfo.environment
+        let home = settings.homeDirectory
+        let action = RolloutAction(
+            playbook: playbook, fleet: fleet, identity: identity, mode: mode, reporter: reporter, journal: journal,
+            registryAuth: { image in try? RegistryAuth.lookup(forImage: image, environment: environment, homeDirectory: home) })
+        let report = await action.perform()
+        if global.output == .text {
+            Console.print(Summary.text(report))
+        }
+        if let held = report.lockedBy {
+            Console.error(held.description)
+        }
+        return report
+    }
+}
+
+/// Asks before changing a fleet; without a terminal, `--yes` is the only answer.
+enum Confirmation {
+    static func ask(_ question: String, yes: Bool) throws {
+        if yes { return }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw BadInput("standard input is not a terminal: pass --yes to go ahead without confirmation")
+        }
+        FileHandle.standardError.write(Data("\(question) [y/N] ".utf8))
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        guard answer == "y" || answer == "yes" else {
+            Console.error("nothing done")
+            throw ExitCode(ExitStatus.succeeded)
+        }
+    }
+}

@@ -1,0 +1,347 @@
+import DockerEngine
+import Fleet
+import Foundation
+import Inventory
+import SSH
+import Testing
+
+extension LabFleetTests {
+    /// Rollouts on the real lab fleet (issue 3's "done means"). Each test starts from, and
+    /// leaves, the lab's standard state: `web` from web:1.0 on every host, nothing retained.
+    @Suite("molt rollout, rollback and locks on the lab fleet")
+    struct RolloutTests {
+        @Test("web 1.0 → 2.0 in [1, 50%, 100%]: all healthy on 2.0, data kept, old retained, in the history; a rerun is up to date; rollback returns to 1.0")
+        func rolloutRerunRollback() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let before = try await fixture.webs()
+            let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"[1, "50%", "100%"]"#)
+
+            let rollout = try fixture.molt("rollout", playbook, "--yes", "--output", "json")
+            #expect(rollout.status == 0, "\(rollout.stderr)\n\(rollout.stdout)")
+            let events = try RolloutFixture.events(rollout.stdout)
+            let batches = events.filter { $0["event"] as? String == "batch.started" }.map { $0["hosts"] as? [String] ?? [] }
+            #expect(batches == [["lab1"], ["lab2", "lab3"], ["lab4"]])
+            let finished = try #require(events.last)
+            #expect(finished["event"] as? String == "run.finished")
+            #expect(finished["result"] as? String == "succeeded")
+            #expect(events.allSatisfy { $0["time"] != nil && $0["run"] != nil })
+            let run = try #require(finished["run"] as? String)
+
+            let after = try await fixture.webs()
+            for host in lab.hosts {
+                let web = try #require(after[host.name])
+                #expect(web.configImage == RolloutFixture.web2)
+                #expect(web.state.health?.status == "healthy")
+                #expect(web.labels["molt.run"] == run)
+                #expect(web.labels["molt.previous-image"] == RolloutFixture.web1)
+                let retained = try await fixture.docker(host.name).inspectContainer("web.molt-prev")
+                #expect(retained.id == before[host.name]?.id)
+                #expect(!retained.state.running)
+                // The volume came along: created by 1.0, started by 1.0 then 2.0.
+                #expect(try await fixture.file("/data/created", in: "web", on: host.name) == "1.0\n")
+                #expect(try await fixture.file("/data/starts", in: "web", on: host.name).contains("2.0 "))
+            }
+            try await fixture.expectNoStrays()
+
+            let history = try fixture.molt("history", run, "--output", "json")
+            #expect(history.status == 0, "\(history.stderr)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])
+            let runs = try #require(document["runs"] as? [[String: Any]])
+            #expect(runs.first?["id"] as? String == run)
+            #expect(runs.first?["result"] as? String == "succeeded")
+            #expect((runs.first?["hosts"] as? [[String: Any]])?.count == lab.hosts.count)
+
+            let again = try fixture.molt("rollout", playbook, "--yes")
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout.components(separatedBy: "up to date").count - 1 >= lab.hosts.count, "\(again.stdout)")
+            let unchanged = try await fixture.webs()
+            #expect(unchanged.mapValues(\.id) == after.mapValues(\.id))
+
+            let rollback = try fixture.molt("rollback", playbook, "--yes")
+            #expect(rollback.status == 0, "\(rollback.stderr)\n\(rollback.stdout)")
+            let back = try await fixture.webs()
+            for host in lab.hosts {
+                #expect(back[host.name]?.configImage == RolloutFixture.web1)
+                #expect(back[host.name]?.id == before[host.name]?.id)
+                #expect(back[host.name]?.state.health?.status == "healthy")
+            }
+            try await fixture.expectNoStrays()
+        }
+
+        @Test("a release that never becomes healthy fails on the canary: every host stays on 1.0, healthy, exit 1, logs shown")
+        func brokenRelease() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let before = try await fixture.webs()
+            let playbook = try fixture.playbook(image: RolloutFixture.broken, batches: #"[1, "50%", "100%"]"#, timeout: "20s")
+            let result = try fixture.molt("rollout", playbook, "--yes")
+            #expect(result.status == 1, "\(result.stderr)\n\(result.stdout)")
+            #expect(result.stdout.contains("lab1 web: ROLLED BACK"), "\(result.stdout)")
+            #expect(result.stdout.contains("          | "), "the failed container's logs are shown")
+            #expect(!result.stdout.contains("lab2 web: updated"))
+            let after = try await fixture.webs()
+            for host in lab.hosts {
+                #expect(after[host.name]?.id == before[host.name]?.id)
+                #expect(after[host.name]?.state.health?.status == "healthy")
+            }
+            try await fixture.expectNoStrays(allowRetained: false)
+        }
+
+        @Test("two rollouts of the same playbook at once: one exits 4 naming the holder, the other succeeds")
+        func concurrentRollouts() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"["100%"]"#)
+            async let first = Task.detached { try fixture.molt("rollout", playbook, "--yes") }.value
+            async let second = Task.detached { try fixture.molt("rollout", playbook, "--yes") }.value
+            let results = try await [first, second]
+            let statuses = results.map(\.status).sorted()
+            #expect(statuses == [0, 4], "\(results.map { $0.stdout + $0.stderr })")
+            let loser = try #require(results.first { $0.status == 4 })
+            #expect(loser.stderr.contains("locked by run"), "\(loser.stderr)")
+            try await fixture.expectNoStrays()
+        }
+
+        @Test("a coordinator killed mid-batch: the same rollout again finishes the job, taking over the dead run's locks")
+        func killedCoordinator() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"[1, "100%"]"#, stable: "4s")
+            let process = try StreamingProcess([Shell.molt, "rollout", playbook, "--yes", "--output", "json", "-i", lab.inventoryPath,
+                                                "--journal", fixture.journal])
+            // Kill it while batch 2 waits for health.
+            let sawBatchTwo = process.waitForLine(timeout: 120) { $0.contains(#""event":"host.step""#) && $0.contains(#""batch":2"#) && $0.contains("healthy") }
+            #expect(sawBatchTwo, "never reached batch 2: \(process.output)")
+            process.kill()
+
+            let again = try fixture.molt("rollout", playbook, "--yes")
+            #expect(again.status == 0, "\(again.stderr)\n\(again.stdout)")
+            #expect(again.stdout.contains("took over the lock"), "\(again.stdout)")
+            let after = try await fixture.webs()
+            for host in lab.hosts {
+                #expect(after[host.name]?.configImage == RolloutFixture.web2)
+                #expect(after[host.name]?.state.health?.status == "healthy")
+                #expect(try await fixture.file("/data/created", in: "web", on: host.name) == "1.0\n")
+            }
+            try await fixture.expectNoStrays()
+        }
+
+        @Test("a host cut off during the second batch is named; every host still runs its service; the policy rolls back")
+        func hostCutOff() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"[1, "50%", "100%"]"#, pause: "3s")
+            let process = try StreamingProcess([Shell.molt, "rollout", playbook, "--yes", "-i", lab.inventoryPath,
+                                                "--journal", fixture.journal])
+            let paused = process.waitForLine(timeout: 120) { $0.contains("pausing") }
+            #expect(paused, "\(process.output)")
+            try lab.script("unplug", "lab3")
+            let status = process.wait(timeout: 240)
+            try lab.script("plug", "lab3")
+            #expect(status == 1, "\(process.output)")
+            #expect(process.output.contains("lab3 web: FAILED"), "\(process.output)")
+            let after = try await fixture.webs()
+            for host in lab.hosts {
+                #expect(after[host.name]?.state.running == true, "\(host.name) has no running web")
+                #expect(after[host.name]?.configImage == RolloutFixture.web1, "on_failure: rollback puts \(host.name) back")
+            }
+        }
+    }
+}
+
+/// Playbooks, a journal and direct Docker access for the rollout tests.
+final class RolloutFixture: @unchecked Sendable {
+    static let registry = "10.247.213.2:5000/molt-lab"
+    static let web1 = "\(registry)/web:1.0"
+    static let web2 = "\(registry)/web:2.0"
+    static let broken = "\(registry)/web:2.1-broken"
+
+    let lab: Lab
+    let scratch: TemporaryDirectory
+    let journal: String
+    private var sessions: [String: SSHSession] = [:]
+
+    init(_ lab: Lab) async throws {
+        self.lab = lab
+        scratch = try TemporaryDirectory()
+        journal = scratch.path + "/journal.sqlite"
+        for host in lab.hosts {
+            sessions[host.name] = try await SSHSession.connect(to: try lab.endpoint(host.name))
+        }
+    }
+
+    deinit {
+        for session in sessions.values { session.close() }
+    }
+
+    /// Keeps the fixture alive to the end of the test.
+    func keep() {}
+
+    func docker(_ host: String) throws -> DockerClient {
+        guard let session = sessions[host] else { throw LabMissing(message: "no session to \(host)") }
+        return DockerClient(connector: DockerTunnel(session: session, socketPath: try lab.host(host).dockerSocket))
+    }
+
+    func playbook(image: String, batches: String, timeout: String = "60s", stable: String = "2s", pause: String = "0s") throws -> String {
+        try scratch.write("web-\(UUID().uuidString.prefix(8)).yml", """
+            name: web
+            hosts: web
+            container: web
+            image: \(image)
+            health:
+              http: {port: 8080, path: /health}
+              interval: 500ms
+              timeout: \(timeout)
+              stable: \(stable)
+            batches: \(batches)
+            pause: \(pause)
+            stop_timeout: 5s
+            retain: 1
+            """)
+    }
+
+    func molt(_ arguments: String...) throws -> Shell.Result {
+        try Shell.run([Shell.molt] + arguments + ["-i", lab.inventoryPath, "--journal", journal], environment: Shell.cleanEnvironment)
+    }
+
+    /// Every host's web container.
+    func webs() async throws -> [String: ContainerDetails] {
+        var result: [String: ContainerDetails] = [:]
+        for host in lab.hosts {
+            result[host.name] = try await docker(host.name).inspectContainer("web")
+        }
+        return result
+    }
+
+    /// A file's text from a container, through the archive API.
+    func file(_ path: String, in container: String, on host: String) async throws -> String {
+        let result = try await docker(host).exec(in: container, command: ["cat", path])
+        return result.stdoutText
+    }
+
+    /// No next, trial, undone or lock containers; retained ones only `web.molt-prev`.
+    func expectNoStrays(allowRetained: Bool = true) async throws {
+        for host in lab.hosts {
+            let names = try await docker(host.name).listContainers(all: true).map(\.name)
+            let strays = names.filter { $0.contains(".molt-") || $0.hasPrefix("molt-lock.") }
+                .filter { !(allowRetained && $0 == "web.molt-prev") }
+            #expect(strays.isEmpty, "\(host.name) has \(strays)")
+        }
+    }
+
+    /// Back to the lab's standard state: web from 1.0 on every host, healthy; nothing retained.
+    func reset() async throws {
+        for host in lab.hosts {
+            let docker = try docker(host.name)
+            for name in try await docker.listContainers(all: true).map(\.name)
+            where name.hasPrefix("molt-lock.") || name.hasPrefix("web.molt-") {
+                // A retained 1.0 container while web runs something else: put it back.
+                let web = try? await docker.inspectContainer("web")
+                if name == "web.molt-prev", let web, web.configImage != Self.web1,
+                   (try? await docker.inspectContainer(name))?.configImage == Self.web1 {
+                    _ = try? await docker.stopContainer("web", timeout: .seconds(2))
+                    try await docker.removeContainer("web", force: true)
+                    try await docker.renameContainer(name, to: "web")
+                    _ = try await docker.startContainer("web")
+                } else {
+                    try await docker.removeContainer(name, force: true)
+                }
+            }
+        }
+        if try await webs().values.contains(where: { $0.configImage != Self.web1 }) {
+            let playbook = try playbook(image: Self.web1, batches: #"["100%"]"#)
+            let result = try molt("rollout", playbook, "--yes")
+            guard result.status == 0 else { throw LabMissing(message: "could not reset web to 1.0: \(result.stdout)\(result.stderr)") }
+            for host in lab.hosts {
+                try? await docker(host.name).removeContainer("web.molt-prev", force: true)
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await webs().values.contains(where: { $0.state.health?.status != "healthy" }) {
+            guard ContinuousClock.now < deadline else { throw LabMissing(message: "web did not become healthy everywhere") }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+    }
+
+    static func events(_ output: String) throws -> [[String: Any]] {
+        try output.split(separator: "\n").map { line in
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw LabMissing(message: "not a JSON object: \(line)")
+            }
+            return object
+        }
+    }
+}
+
+/// A child process whose output is read line by line while it runs.
+final class StreamingProcess: @unchecked Sendable {
+    private let process = Process()
+    private let lock = NSCondition()
+    private var buffer = ""
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        process.environment = Shell.cleanEnvironment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.lock()
+            self.buffer += String(decoding: data, as: UTF8.self)
+            self.lock.broadcast()
+            self.lock.unlock()
+        }
+        try process.run()
+    }
+
+    var output: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return buffer
+    }
+
+    /// Waits until a line satisfies `predicate`; false on timeout or exit.
+    func waitForLine(timeout: TimeInterval, _ predicate: (Substring) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while Date() < deadline {
+            if buffer.split(separator: "\n").contains(where: predicate) { return true }
+            if !process.isRunning { return buffer.split(separator: "\n").contains(where: predicate) }
+            _ = lock.wait(until: min(deadline, Date().addingTimeInterval(0.2)))
+        }
+        return false
+    }
+
+    /// SIGKILL, as a crash or an OOM kill would.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// The exit status, or -1 on timeout (the process is then killed).
+    func wait(timeout: TimeInterval) -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        if process.isRunning {
+            kill()
+            return -1
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        return process.terminationStatus
+    }
+}
