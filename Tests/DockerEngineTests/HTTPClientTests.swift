@@ -178,8 +178,12 @@ struct HTTPClientTests {
 
     @Test("the idle limit lets a slow but steady stream finish and stops a silent one")
     func idleTimeout() async throws {
-        let steady = SlowConnector(pieces: Array(crlf("HTTP/1.1 200 OK\nContent-Length: 10\n\n0123456789").utf8).chopped(4), delay: .milliseconds(60), hangs: false)
-        let response = try await HTTPClient(connector: steady).send(HTTPRequest(.get, "/x"), idleTimeout: .milliseconds(300))
+        // Each gap (150 ms) is far below the idle limit, the whole exchange (~14 pieces, over
+        // 2 s) above it; the margins hold on a loaded 2-core machine.
+        let steady = SlowConnector(pieces: Array(crlf("HTTP/1.1 200 OK\nContent-Length: 10\n\n0123456789").utf8).chopped(3), delay: .milliseconds(150), hangs: false)
+        let started = ContinuousClock.now
+        let response = try await HTTPClient(connector: steady).send(HTTPRequest(.get, "/x"), idleTimeout: .milliseconds(1500))
+        #expect(ContinuousClock.now - started > .milliseconds(1500))
         #expect(String(decoding: response.body, as: UTF8.self) == "0123456789")
 
         let error = await #expect(throws: HTTPError.self) {

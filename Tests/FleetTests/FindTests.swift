@@ -24,6 +24,11 @@ extension LabFleetTests {
             return await FindAction(fleet: Fleet(hosts: lab.hosts, settings: lab.settings()), query: query).perform()
         }
 
+        /// These tests know the lab's standard versions: web 1.0, cache 1.0.
+        init() async throws {
+            try await RolloutFixture(try Lab.current()).reset()
+        }
+
         @Test("--package --below lists exactly the containers with an older package, by each format's ordering")
         func packageBelow() async throws {
             let lab = try Lab.current()

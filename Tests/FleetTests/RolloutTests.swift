@@ -107,6 +107,7 @@ extension LabFleetTests {
             let loser = try #require(results.first { $0.status == 4 })
             #expect(loser.stderr.contains("locked by run"), "\(loser.stderr)")
             try await fixture.expectNoStrays()
+            try await fixture.reset()
         }
 
         @Test("a coordinator killed mid-batch: the same rollout again finishes the job, taking over the dead run's locks")
@@ -133,6 +134,128 @@ extension LabFleetTests {
                 #expect(try await fixture.file("/data/created", in: "web", on: host.name) == "1.0\n")
             }
             try await fixture.expectNoStrays()
+            try await fixture.reset()
+        }
+
+        @Test("tcp and exec probes gate a stop-first rollout of cache; rollback returns the same containers")
+        func probesAndRollback() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let playbook = try fixture.scratch.write("cache.yml", """
+                name: cache
+                hosts: cache
+                container: cache
+                image: \(RolloutFixture.registry)/cache:1.1
+                health:
+                  docker: false
+                  tcp: {port: 6380}
+                  exec: ["test", "-e", "/app/release"]
+                  interval: 500ms
+                  stable: 1s
+                batches: ["100%"]
+                """)
+            let before = try await fixture.containers("cache")
+            let result = try fixture.molt("rollout", playbook, "--yes")
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            let after = try await fixture.containers("cache")
+            #expect(after.count == 2)
+            for (host, cache) in after {
+                #expect(cache.configImage == "\(RolloutFixture.registry)/cache:1.1")
+                #expect(try await fixture.docker(host).inspectContainer("cache.molt-prev").id == before[host]?.id)
+            }
+            let back = try fixture.molt("rollback", playbook, "--yes")
+            #expect(back.status == 0, "\(back.stdout)\(back.stderr)")
+            #expect(try await fixture.containers("cache").mapValues(\.id) == before.mapValues(\.id))
+        }
+
+        @Test("start-first: the new container runs beside the old one and takes its name once healthy")
+        func startFirst() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            // A service in its own network namespace, so old and new can listen at once (on
+            // the host network they could not: start-first needs ports that do not clash).
+            let name = "sf-\(UInt32.random(in: 0..<UInt32.max))"
+            let docker = try fixture.docker("lab1")
+            let oldID = try await docker.createContainer(name: name, body: [
+                "Image": .string("\(RolloutFixture.registry)/cache:1.0"), "HostConfig": ["NetworkMode": "none"],
+            ])
+            _ = try await docker.startContainer(oldID)
+            let playbook = try fixture.scratch.write("sf.yml", """
+                name: \(name)
+                hosts: lab1
+                container: \(name)
+                image: \(RolloutFixture.registry)/cache:1.1
+                order: start-first
+                health: {interval: 500ms, stable: 1s}
+                batches: ["100%"]
+                retain: 0
+                """)
+            let result = try fixture.molt("rollout", playbook, "--yes")
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("creating \(name).molt-next"))
+            let now = try await docker.inspectContainer(name)
+            #expect(now.id != oldID)
+            #expect(now.configImage == "\(RolloutFixture.registry)/cache:1.1")
+            #expect(now.state.health?.status == "healthy")
+            // retain: 0 removes the replaced container once the new one is live.
+            await #expect(throws: DockerError.self) { _ = try await docker.inspectContainer(oldID) }
+            try await docker.removeContainer(name, force: true)
+        }
+
+        @Test("a half-done host (only web.molt-prev left) is repaired by the next rollout")
+        func repairsHalfDoneHost() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            // What a coordinator killed between "stop" and "create" leaves behind.
+            let docker = try fixture.docker("lab2")
+            _ = try await docker.stopContainer("web", timeout: .seconds(5))
+            try await docker.renameContainer("web", to: "web.molt-prev")
+            let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"["100%"]"#)
+            let plan = try fixture.molt("plan", playbook)
+            #expect(plan.stdout.contains("repair"), "\(plan.stdout)")
+            let result = try fixture.molt("rollout", playbook, "--yes")
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("restored web from web.molt-prev"), "\(result.stdout)")
+            let webs = try await fixture.webs()
+            #expect(webs.values.allSatisfy { $0.configImage == RolloutFixture.web2 && $0.state.health?.status == "healthy" })
+            #expect(try await fixture.file("/data/created", in: "web", on: "lab2") == "1.0\n")
+            try await fixture.expectNoStrays()
+            try await fixture.reset()
+        }
+
+        @Test("unlock shows and removes a lock left by a run on another machine; rollout needs --yes without a terminal")
+        func unlockAndConfirmation() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"["100%"]"#)
+            // A lock from another coordinator is never taken over: it blocks until unlocked.
+            let docker = try fixture.docker("lab3")
+            let image = try await docker.inspectContainer("web").image
+            _ = try await docker.createContainer(name: "molt-lock.web", body: [
+                "Image": .string(image), "Entrypoint": ["molt-lock"],
+                "Labels": ["molt.lock.run": "20260101T000000-dead", "molt.lock.user": "alice", "molt.lock.coordinator": "elsewhere",
+                           "molt.lock.pid": "4242", "molt.lock.playbook": "web", "molt.lock.started": "2026-01-01T00:00:00Z"],
+            ])
+            let blocked = try fixture.molt("rollout", playbook, "--yes")
+            #expect(blocked.status == 4, "\(blocked.stdout)\(blocked.stderr)")
+            #expect(blocked.stderr.contains("alice@elsewhere"), "\(blocked.stderr)")
+            #expect(try await fixture.webs().values.allSatisfy { $0.configImage == RolloutFixture.web1 })
+
+            let noTerminal = try fixture.molt("rollout", playbook)
+            #expect(noTerminal.status == 2)
+            #expect(noTerminal.stderr.contains("--yes"))
+
+            let unlock = try fixture.molt("unlock", playbook, "--yes")
+            #expect(unlock.status == 0, "\(unlock.stderr)")
+            #expect(unlock.stdout.contains("lab3: web is locked by run 20260101T000000-dead"), "\(unlock.stdout)")
+            try await fixture.expectNoStrays(allowRetained: false)
         }
 
         @Test("a host cut off during the second batch is named; every host still runs its service; the policy rolls back")
@@ -215,6 +338,15 @@ final class RolloutFixture: @unchecked Sendable {
         try Shell.run([Shell.molt] + arguments + ["-i", lab.inventoryPath, "--journal", journal], environment: Shell.cleanEnvironment)
     }
 
+    /// Every host's container of this name, where there is one.
+    func containers(_ name: String) async throws -> [String: ContainerDetails] {
+        var result: [String: ContainerDetails] = [:]
+        for host in lab.hosts {
+            if let found = try? await docker(host.name).inspectContainer(name) { result[host.name] = found }
+        }
+        return result
+    }
+
     /// Every host's web container.
     func webs() async throws -> [String: ContainerDetails] {
         var result: [String: ContainerDetails] = [:]
@@ -224,7 +356,7 @@ final class RolloutFixture: @unchecked Sendable {
         return result
     }
 
-    /// A file's text from a container, through the archive API.
+    /// A file's text from a container, read with exec.
     func file(_ path: String, in container: String, on host: String) async throws -> String {
         let result = try await docker(host).exec(in: container, command: ["cat", path])
         return result.stdoutText
@@ -240,32 +372,43 @@ final class RolloutFixture: @unchecked Sendable {
         }
     }
 
-    /// Back to the lab's standard state: web from 1.0 on every host, healthy; nothing retained.
+    /// Back to the lab's standard state: web 1.0 on every host and cache 1.0 on lab1 and
+    /// lab2, healthy; nothing retained, no locks.
     func reset() async throws {
+        let standard = ["web": Self.web1, "cache": "\(Self.registry)/cache:1.0"]
         for host in lab.hosts {
             let docker = try docker(host.name)
-            for name in try await docker.listContainers(all: true).map(\.name)
-            where name.hasPrefix("molt-lock.") || name.hasPrefix("web.molt-") {
-                // A retained 1.0 container while web runs something else: put it back.
-                let web = try? await docker.inspectContainer("web")
-                if name == "web.molt-prev", let web, web.configImage != Self.web1,
-                   (try? await docker.inspectContainer(name))?.configImage == Self.web1 {
-                    _ = try? await docker.stopContainer("web", timeout: .seconds(2))
-                    try await docker.removeContainer("web", force: true)
-                    try await docker.renameContainer(name, to: "web")
-                    _ = try await docker.startContainer("web")
-                } else {
-                    try await docker.removeContainer(name, force: true)
+            for name in try await docker.listContainers(all: true).map(\.name) where name.hasPrefix("molt-lock.") {
+                try await docker.removeContainer(name, force: true)
+            }
+            for (service, image) in standard {
+                for name in try await docker.listContainers(all: true).map(\.name) where name.hasPrefix("\(service).molt-") {
+                    // A retained standard container while the service runs something else: put it back.
+                    let live = try? await docker.inspectContainer(service)
+                    if name == "\(service).molt-prev", live?.configImage != image,
+                       (try? await docker.inspectContainer(name))?.configImage == image {
+                        if live != nil { try await docker.removeContainer(service, force: true) }
+                        try await docker.renameContainer(name, to: service)
+                        _ = try await docker.startContainer(service)
+                    } else {
+                        try await docker.removeContainer(name, force: true)
+                    }
                 }
             }
         }
-        if try await webs().values.contains(where: { $0.configImage != Self.web1 }) {
-            let playbook = try playbook(image: Self.web1, batches: #"["100%"]"#)
+        for (service, image) in standard.sorted(by: { $0.key < $1.key })
+        where try await containers(service).values.contains(where: { $0.configImage != image }) {
+            let playbook = try scratch.write("reset-\(service).yml", """
+                name: reset-\(service)
+                hosts: all
+                container: \(service)
+                image: \(image)
+                health: {interval: 500ms, stable: 1s}
+                batches: ["100%"]
+                retain: 0
+                """)
             let result = try molt("rollout", playbook, "--yes")
-            guard result.status == 0 else { throw LabMissing(message: "could not reset web to 1.0: \(result.stdout)\(result.stderr)") }
-            for host in lab.hosts {
-                try? await docker(host.name).removeContainer("web.molt-prev", force: true)
-            }
+            guard result.status == 0 else { throw LabMissing(message: "could not reset \(service): \(result.stdout)\(result.stderr)") }
         }
         let deadline = ContinuousClock.now + .seconds(60)
         while try await webs().values.contains(where: { $0.state.health?.status != "healthy" }) {

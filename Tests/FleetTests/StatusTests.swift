@@ -6,6 +6,10 @@ import Testing
 extension LabFleetTests {
     @Suite("molt status on the lab fleet")
     struct StatusTests {
+        init() async throws {
+            try await RolloutFixture(try Lab.current()).reset()
+        }
+
         @Test("every host reports its engine and the web service, running and healthy")
         func everyHostReported() async throws {
             let lab = try Lab.current()
