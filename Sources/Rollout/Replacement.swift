@@ -115,6 +115,17 @@ struct Replacement: Sendable {
                                   message: (["up to date"] + notes).joined(separator: "; "))
         }
 
+        // Rehearse against clones of the live data first, when the playbook asks for it.
+        if let trial = service.trial {
+            let rehearsal = await TrialRun(replacement: self, trial: trial).run(image: target, alreadyPulled: true)
+            if rehearsal.result == .failed {
+                return ServiceOutcome(host: host, service: name, kind: .failed, from: from, to: target,
+                                      message: (notes + ["the trial failed; the live container was not touched"]).joined(separator: "; "),
+                                      error: rehearsal.error, logs: rehearsal.logs)
+            }
+            notes.append(Self.trialNote(rehearsal))
+        }
+
         let recreation: ContainerRecreation
         do {
             let oldImage = try await docker.inspectImage(live.image)
@@ -284,7 +295,7 @@ struct Replacement: Sendable {
 
     // MARK: Pieces
 
-    private func inspect(_ container: String) async throws -> ContainerDetails? {
+    func inspect(_ container: String) async throws -> ContainerDetails? {
         do {
             return try await docker.inspectContainer(container)
         } catch let error as DockerError where error.code == .notFound {
@@ -293,7 +304,7 @@ struct Replacement: Sendable {
     }
 
     /// The target image on the host, pulled as the `pull` policy says.
-    private func resolve(_ target: String, alreadyPulled: Bool) async throws -> ImageDetails {
+    func resolve(_ target: String, alreadyPulled: Bool) async throws -> ImageDetails {
         let present = try await docker.inspectImage(target)
         switch settings.pull {
         case .never:
@@ -314,7 +325,7 @@ struct Replacement: Sendable {
 
     /// Names of the containers whose namespaces `live` shares (`--network container:NAME`):
     /// the engine records them by ID, and a recreation must name them.
-    private func sharedNamespaceNames(_ live: ContainerDetails) async throws -> [String: String] {
+    func sharedNamespaceNames(_ live: ContainerDetails) async throws -> [String: String] {
         let modes = ["NetworkMode", "IpcMode", "PidMode"].compactMap { live.hostConfig[$0]?.stringValue }
         guard modes.contains(where: { $0.hasPrefix("container:") }) else { return [:] }
         return Dictionary(try await docker.listContainers(all: true).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
@@ -328,11 +339,11 @@ struct Replacement: Sendable {
         return id
     }
 
-    private func healthCheck(_ container: String) async throws {
+    func healthCheck(_ container: String, spec: HealthSpec? = nil) async throws {
         let details = try await docker.inspectContainer(container)
         let test = details.config["Healthcheck"]?["Test"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let hasHealthcheck = !test.isEmpty && test.first != "NONE"
-        try await HealthCheck(spec: service.health, connection: connection, imageHasHealthcheck: hasHealthcheck)
+        try await HealthCheck(spec: spec ?? service.health, connection: connection, imageHasHealthcheck: hasHealthcheck)
             .waitUntilHealthy(container)
     }
 
@@ -369,7 +380,7 @@ struct Replacement: Sendable {
         }
     }
 
-    private func lastLogs(_ container: String, failure: any Error) async -> [String] {
+    func lastLogs(_ container: String, failure: any Error) async -> [String] {
         var lines = (failure as? HealthFailure)?.probes ?? []
         if let logs = try? await docker.logs(container, tail: 20) {
             lines += logs.lines.map(\.text)
@@ -380,6 +391,11 @@ struct Replacement: Sendable {
     private func failed(_ error: any Error, from: String? = nil, to: String? = nil, notes: [String] = []) -> ServiceOutcome {
         ServiceOutcome(host: host, service: name, kind: .failed, from: from, to: to,
                        message: notes.joined(separator: "; ").nilIfEmpty, error: Self.text(error))
+    }
+
+    static func trialNote(_ trial: TrialOutcome) -> String {
+        let pause = trial.clones.reduce(0) { $0 + $1.pauseSeconds }
+        return String(format: "trial passed in %.1fs, live paused %.2fs for %d volume clone(s)", trial.seconds, pause, trial.clones.count)
     }
 
     static func text(_ error: any Error) -> String {

@@ -12,7 +12,7 @@ struct Molt: AsyncParsableCommand {
             3 some hosts failed, 4 locked by another run, 5 no host could be reached.
             """,
         version: "0.1.0",
-        subcommands: [StatusCommand.self, FindCommand.self, PlanCommand.self, RolloutCommand.self, RollbackCommand.self, HistoryCommand.self, UnlockCommand.self]
+        subcommands: [StatusCommand.self, FindCommand.self, PlanCommand.self, TrialCommand.self, RolloutCommand.self, RollbackCommand.self, HistoryCommand.self, UnlockCommand.self]
     )
 }
 

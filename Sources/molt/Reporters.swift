@@ -29,7 +29,7 @@ struct TextReporter: RolloutReporter {
         case .hostUpdated:
             lines.append(prefix + "updated \(event.from ?? "?") → \(event.to ?? "?") in \(Self.seconds(event.seconds))" + (event.message.map { " (\($0))" } ?? ""))
         case .hostFailed:
-            lines.append(prefix + "FAILED: \(event.error ?? "")")
+            lines.append(prefix + "FAILED: \(event.error ?? "")" + (event.message.map { " (\($0))" } ?? ""))
         case .hostRolledBack:
             lines.append(prefix + "ROLLED BACK to \(event.from ?? "?"): \(event.error ?? event.message ?? "")")
         case .hostDegraded:

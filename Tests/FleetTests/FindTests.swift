@@ -32,15 +32,15 @@ extension LabFleetTests {
         @Test("--package --below lists exactly the containers with an older package, by each format's ordering")
         func packageBelow() async throws {
             let lab = try Lab.current()
-            // web:1.0 has Debian libssl3 3.0.11-1~deb12u2; cache:1.0 has apk libssl3 3.1.4-r5.
+            // web:1.0 and db:1.0 have Debian libssl3 3.0.11-1~deb12u2; cache:1.0 has apk libssl3 3.1.4-r5.
             let debianOnly = try await find(.init(package: "libssl3", below: "dpkg:3.0.15-1~deb12u1"))
             #expect(debianOnly.errors.filter(\.isHostLevel).isEmpty)
-            #expect(Set(debianOnly.matches.map { "\($0.host)/\($0.container)" }) == Set(lab.hosts.map { "\($0.name)/web" }))
+            #expect(Set(debianOnly.matches.map { "\($0.host)/\($0.container)" }) == Set(lab.hosts.map { "\($0.name)/web" } + ["lab3/db", "lab4/db"]))
             #expect(debianOnly.matches.allSatisfy { $0.version == "3.0.11-1~deb12u2" && $0.package == "libssl3" })
 
             let both = try await find(.init(package: "libssl3", below: "dpkg:3.0.15-1~deb12u1,apk:3.1.7-r1"))
             #expect(Set(both.matches.map { "\($0.host)/\($0.container)" })
-                    == Set(lab.hosts.map { "\($0.name)/web" } + ["lab1/cache", "lab2/cache"]))
+                    == Set(lab.hosts.map { "\($0.name)/web" } + ["lab1/cache", "lab2/cache", "lab3/db", "lab4/db"]))
 
             // Equal is not below; a lower bound finds nothing.
             let none = try await find(.init(package: "libssl3", below: "dpkg:3.0.11-1~deb12u2,apk:3.1.4-r5"))
@@ -87,10 +87,10 @@ extension LabFleetTests {
             }
             let live = try await find(.init(package: "libssl3", below: "3.0.12"))
             let onLab3 = Set(live.matches.filter { $0.host == "lab3" }.map(\.container))
-            #expect(onLab3 == ["web", stopped])
+            #expect(onLab3 == ["web", "db", stopped])
             #expect(live.matches.first { $0.container == stopped }?.state == "created")
             let everything = try await find(.init(package: "libssl3", below: "3.0.12", all: true))
-            #expect(Set(everything.matches.filter { $0.host == "lab3" }.map(\.container)) == ["web", stopped, retained])
+            #expect(Set(everything.matches.filter { $0.host == "lab3" }.map(\.container)) == ["web", "db", stopped, retained])
             try await docker.removeContainer(stopped, force: true)
             try await docker.removeContainer(retained, force: true)
         }
@@ -103,7 +103,7 @@ extension LabFleetTests {
             #expect(result.status == 0, "\(result.stderr)")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
             let matches = try #require(document["matches"] as? [[String: Any]])
-            #expect(matches.count == lab.hosts.count + 2)
+            #expect(matches.count == lab.hosts.count + 4)
             for match in matches {
                 for key in ["host", "container", "image", "state", "package", "version"] {
                     #expect(match.keys.contains(key))

@@ -289,6 +289,9 @@ final class RolloutFixture: @unchecked Sendable {
     static let web1 = "\(registry)/web:1.0"
     static let web2 = "\(registry)/web:2.0"
     static let broken = "\(registry)/web:2.1-broken"
+    static let db1 = "\(registry)/db:1.0"
+    static let db2 = "\(registry)/db:2.0"
+    static let dbCorrupt = "\(registry)/db:2.1-corrupt"
 
     let lab: Lab
     let scratch: TemporaryDirectory
@@ -375,9 +378,13 @@ final class RolloutFixture: @unchecked Sendable {
     /// Back to the lab's standard state: web 1.0 on every host and cache 1.0 on lab1 and
     /// lab2, healthy; nothing retained, no locks.
     func reset() async throws {
-        let standard = ["web": Self.web1, "cache": "\(Self.registry)/cache:1.0"]
+        let standard = ["web": Self.web1, "cache": "\(Self.registry)/cache:1.0", "db": Self.db1]
         for host in lab.hosts {
             let docker = try docker(host.name)
+            // A db on a newer release has migrated its data: put the release-1.0 file back first.
+            if let db = try? await docker.inspectContainer("db"), db.configImage != Self.db1, db.state.running {
+                _ = try? await docker.exec(in: "db", command: ["sh", "-c", "test -e /data/db.format1.bak && cp /data/db.format1.bak /data/db"])
+            }
             for name in try await docker.listContainers(all: true).map(\.name) where name.hasPrefix("molt-lock.") {
                 try await docker.removeContainer(name, force: true)
             }

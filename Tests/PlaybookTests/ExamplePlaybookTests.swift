@@ -109,12 +109,15 @@ struct ExamplePlaybookTests {
         #expect(playbook.onFailure == .rollback)
     }
 
-    @Test("emergency-openssl.yml renews web and cache on every lab host with no failure tolerated")
+    @Test("emergency-openssl.yml renews web, cache and db (rehearsed first) on every lab host with no failure tolerated")
     func emergency() throws {
         let playbook = try Playbook.load(path: Self.directory + "/emergency-openssl.yml")
         #expect(playbook.hosts == "lab")
-        #expect(playbook.services.map(\.container) == ["web", "cache"])
-        #expect(playbook.services.map(\.image) == ["10.247.213.2:5000/molt-lab/web:2.0", "10.247.213.2:5000/molt-lab/cache:1.1"])
+        #expect(playbook.services.map(\.container) == ["web", "cache", "db"])
+        #expect(playbook.services.map(\.image) == ["10.247.213.2:5000/molt-lab/web:2.0", "10.247.213.2:5000/molt-lab/cache:1.1",
+                                                   "10.247.213.2:5000/molt-lab/db:2.0"])
+        #expect(playbook.services.map { $0.trial != nil } == [false, false, true])
+        #expect(playbook.services.last?.trial?.env == ["PORT": "15433"])
         #expect(playbook.batches == [.count(1), .percent(100)])
         #expect(playbook.maxFailures == .count(0))
         #expect(playbook.onFailure == .rollback)

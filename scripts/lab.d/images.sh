@@ -37,7 +37,7 @@ images_build() {
         done
         printf 'LABEL org.opencontainers.image.version=%s\n' "${image#*:}" >>"$base.changes"
         chmod -R go-w "$rootfs"
-        chmod 755 "$rootfs"/app/start "$rootfs"/app/respond 2>/dev/null || true
+        chmod 755 "$rootfs"/app/start "$rootfs"/app/respond "$rootfs"/app/check "$rootfs"/app/migrate 2>/dev/null || true
         tar -C "$rootfs" --numeric-owner --owner=0 --group=0 --sort=name -cf "$base.tar" .
         rm -rf "$rootfs"
     done <"$LAB_IMAGE_SOURCES/manifest"
@@ -62,15 +62,21 @@ image_publish() {
     hdocker 1 rmi "$ref" >/dev/null
 }
 
-# The services every host runs, as `docker run` arguments; lab1 and lab2 also run a cache.
+# The services every host runs, as `docker run` arguments; lab1 and lab2 also run a
+# cache, lab3 and lab4 a db.
 host_service_names() {
-    if [ "$1" -le 2 ]; then echo web cache; else echo web; fi
+    case $1 in
+        1 | 2) echo web cache ;;
+        3 | 4) echo web db ;;
+        *) echo web ;;
+    esac
 }
 
 service_run_args() {
     case $1 in
         web) echo "--name web --network host --restart unless-stopped -v web-data:/data $LAB_IMAGE_PREFIX/web:1.0" ;;
         cache) echo "--name cache --network host --restart unless-stopped $LAB_IMAGE_PREFIX/cache:1.0" ;;
+        db) echo "--name db --network host --restart unless-stopped -v db-data:/data $LAB_IMAGE_PREFIX/db:1.0" ;;
     esac
 }
 

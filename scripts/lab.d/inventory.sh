@@ -12,10 +12,12 @@ inventory_yaml() {
 # inventory/lab.yml in the repository is \`scripts/lab inventory 4\`.
 #
 #   lab1..lab$count    $(host_addr 1)..  SSH as $LAB_USER (ports 22 and 2222), Docker at /run/molt-lab/labN/docker.sock
-#   registry      $LAB_REGISTRY (plain HTTP): molt-lab/web:1.0,2.0,2.1-broken, molt-lab/cache:1.0,1.1
+#   registry      $LAB_REGISTRY (plain HTTP): molt-lab/web:1.0,2.0,2.1-broken, molt-lab/cache:1.0,1.1,
+#                 molt-lab/db:1.0,2.0,2.1-corrupt
 #   known_hosts   $LAB_KNOWN_HOSTS (also .hashed, .port2222)
 #   services      web (web:1.0, port 8080, volume web-data) on every host,
-#                 cache (cache:1.0, port 6380) on lab1 and lab2
+#                 cache (cache:1.0, port 6380) on lab1 and lab2,
+#                 db (db:1.0, port 5433, volume db-data) on lab3 and lab4
 all:
   vars:
     ansible_user: $LAB_USER
@@ -43,6 +45,12 @@ EOF
       hosts:
 EOF
     for ((i = 1; i <= count && i <= 2; i++)); do
+        printf '        %s:\n' "$(host_name "$i")"
+    done
+    # A lab of fewer than 3 hosts has no db: the group is there, empty.
+    printf '    db:\n'
+    [ "$count" -lt 3 ] || printf '      hosts:\n'
+    for ((i = 3; i <= count && i <= 4; i++)); do
         printf '        %s:\n' "$(host_name "$i")"
     done
 }

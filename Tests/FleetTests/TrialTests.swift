@@ -1,0 +1,153 @@
+import DockerEngine
+import Fleet
+import Foundation
+import Inventory
+import Testing
+
+extension LabFleetTests {
+    /// Trials against cloned volumes and the emergency workflow (issue 4's "done means"),
+    /// with the lab's db service: 2.0 migrates its data file at start, 2.1-corrupt breaks it.
+    @Suite("molt trial and the emergency workflow on the lab fleet")
+    struct TrialTests {
+        static let dbHosts = ["lab3", "lab4"]
+
+        func dbPlaybook(_ fixture: RolloutFixture, image: String) throws -> String {
+            try fixture.scratch.write("db-\(UUID().uuidString.prefix(8)).yml", """
+                name: db
+                hosts: db
+                container: db
+                image: \(image)
+                health: {interval: 500ms, timeout: 20s, stable: 2s}
+                trial:
+                  volumes: all
+                  env: {PORT: "15433"}
+                batches: [1, "100%"]
+                """)
+        }
+
+        /// The live db's identity and data on each db host.
+        func liveState(_ fixture: RolloutFixture) async throws -> [String: (id: String, startedAt: String, data: String)] {
+            var state: [String: (id: String, startedAt: String, data: String)] = [:]
+            for host in Self.dbHosts {
+                let db = try await fixture.docker(host).inspectContainer("db")
+                state[host] = (db.id, db.state.startedAt, try await fixture.file("/data/db", in: "db", on: host))
+            }
+            return state
+        }
+
+        func expectNoTrialLeftovers(_ fixture: RolloutFixture) async throws {
+            for host in fixture.lab.hosts {
+                let docker = try fixture.docker(host.name)
+                let containers = try await docker.listContainers(all: true).map(\.name).filter { $0.contains(".molt-trial") || $0.contains(".molt-clone") }
+                #expect(containers.isEmpty, "\(host.name) has \(containers)")
+                let volumes = try await docker.listVolumes().map(\.name).filter { $0.contains(".molt-trial") }
+                #expect(volumes.isEmpty, "\(host.name) has \(volumes)")
+            }
+        }
+
+        @Test("the corrupting release fails its trial (and a rollout with a trial): logs shown, the live db never stopped, its data unchanged, nothing left over")
+        func corruptingReleaseCaught() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let before = try await liveState(fixture)
+            #expect(before.values.allSatisfy { $0.data.hasPrefix("format=1\n") })
+            let playbook = try dbPlaybook(fixture, image: RolloutFixture.dbCorrupt)
+
+            let trial = try fixture.molt("trial", playbook, "--limit", "db")
+            #expect(trial.status == 1, "\(trial.stdout)\(trial.stderr)")
+            #expect(trial.stdout.contains("lab3 db: FAILED"), "\(trial.stdout)")
+            #expect(trial.stdout.contains("          | "), "the trial container's logs are shown")
+            #expect(trial.stdout.contains("paused"), "the pause of the clone is printed")
+
+            let rollout = try fixture.molt("rollout", playbook, "--yes")
+            #expect(rollout.status == 1, "\(rollout.stdout)\(rollout.stderr)")
+            #expect(rollout.stdout.contains("the trial failed; the live container was not touched"), "\(rollout.stdout)")
+
+            let after = try await liveState(fixture)
+            for host in Self.dbHosts {
+                #expect(after[host]?.id == before[host]?.id)
+                #expect(after[host]?.startedAt == before[host]?.startedAt, "the live db on \(host) was restarted")
+                #expect(after[host]?.data == before[host]?.data, "the live data on \(host) changed")
+            }
+            try await expectNoTrialLeftovers(fixture)
+            try await fixture.expectNoStrays(allowRetained: false)
+        }
+
+        @Test("the good release passes its trial, then the rollout migrates the live data; every db host healthy")
+        func goodReleaseMigrates() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let before = try await liveState(fixture)
+            let playbook = try dbPlaybook(fixture, image: RolloutFixture.db2)
+
+            let trial = try fixture.molt("trial", playbook, "--limit", "db", "--output", "json")
+            #expect(trial.status == 0, "\(trial.stdout)\(trial.stderr)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(trial.stdout.utf8)) as? [String: Any])
+            let trials = try #require(document["trials"] as? [[String: Any]])
+            #expect(trials.count == 2)
+            for entry in trials {
+                #expect(entry["result"] as? String == "passed")
+                let clones = try #require(entry["clones"] as? [[String: Any]])
+                #expect(clones.count == 1)
+                #expect((clones.first?["pause_seconds"] as? Double ?? -1) >= 0)
+                #expect((clones.first?["bytes"] as? Int ?? 0) > 0)
+            }
+            // The trial changed nothing live.
+            let untouched = try await liveState(fixture)
+            #expect(untouched.mapValues(\.data) == before.mapValues(\.data))
+            #expect(untouched.mapValues(\.startedAt) == before.mapValues(\.startedAt))
+
+            let rollout = try fixture.molt("rollout", playbook, "--yes")
+            #expect(rollout.status == 0, "\(rollout.stdout)\(rollout.stderr)")
+            #expect(rollout.stdout.contains("trial passed"), "\(rollout.stdout)")
+            for host in Self.dbHosts {
+                let db = try await fixture.docker(host).inspectContainer("db")
+                #expect(db.configImage == RolloutFixture.db2)
+                #expect(db.state.health?.status == "healthy")
+                let data = try await fixture.file("/data/db", in: "db", on: host)
+                #expect(data.hasPrefix("format=2\n"), "\(host): \(data.prefix(40))")
+            }
+            try await expectNoTrialLeftovers(fixture)
+            try await fixture.reset()
+        }
+
+        @Test("the emergency: find the affected containers, roll out the patched images with a canary first, find none")
+        func emergencyWalkthrough() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let below = "dpkg:3.0.15-1~deb12u1,apk:3.1.7-r1"
+            let playbook = Lab.repository + "/playbooks/emergency-openssl.yml"
+
+            let first = try fixture.molt("find", "--package", "libssl3", "--below", below, "--output", "json")
+            #expect(first.status == 0, "\(first.stderr)")
+            let affected = try Self.matches(first.stdout)
+            let expected = Set(lab.hosts.map { "\($0.name)/web" } + ["lab1/cache", "lab2/cache"] + Self.dbHosts.map { "\($0)/db" })
+            #expect(affected == expected)
+
+            let rollout = try fixture.molt("rollout", playbook, "--yes", "--output", "json")
+            #expect(rollout.status == 0, "\(rollout.stdout)\(rollout.stderr)")
+            let events = try RolloutFixture.events(rollout.stdout)
+            let batches = events.filter { $0["event"] as? String == "batch.started" }.map { $0["hosts"] as? [String] ?? [] }
+            #expect(batches.first == ["lab1"], "a canary batch first")
+            let updated = Set(events.filter { $0["event"] as? String == "host.updated" }.map { "\($0["host"] as? String ?? "")/\($0["service"] as? String ?? "")" })
+            #expect(updated == expected)
+
+            let after = try fixture.molt("find", "--package", "libssl3", "--below", below, "--output", "json")
+            #expect(after.status == 0, "\(after.stderr)")
+            #expect(try Self.matches(after.stdout).isEmpty)
+            try await fixture.reset()
+        }
+
+        static func matches(_ json: String) throws -> Set<String> {
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            let matches = try #require(document["matches"] as? [[String: Any]])
+            return Set(matches.map { "\($0["host"] as? String ?? "")/\($0["container"] as? String ?? "")" })
+        }
+    }
+}
