@@ -75,8 +75,13 @@ public struct RolloutAction: Sendable {
             finish(&report)
             return report
         }
-        for note in locks.notes {
+        for note in locks.notes where !note.failed {
             reporter.report(RolloutEvent(.hostStep, run: run, host: note.host, service: note.service, message: note.text))
+        }
+        for note in locks.notes where note.failed {
+            unreachable[note.host] = HostFailure(host: note.host, stage: .docker, message: note.text)
+            connections[note.host]?.close()
+            connections[note.host] = nil
         }
 
         var report = RolloutReport(run: run, result: .succeeded, outcomes: [])
@@ -247,6 +252,8 @@ public struct RolloutAction: Sendable {
         var host: String
         var service: String
         var text: String
+        /// The lock could not be taken: the host is not worked on.
+        var failed = false
     }
 
     /// Takes every service's lock on every host. The first host's locks are taken alone,
@@ -284,6 +291,7 @@ public struct RolloutAction: Sendable {
         var taken: [(String, String)] = []
         var held: LockHeld?
         var notes: [LockNote] = []
+        var unlockable: [LockNote] = []
         for (host, service, result) in results.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
             switch result {
             case .success(.some(.fresh)):
@@ -295,12 +303,12 @@ public struct RolloutAction: Sendable {
                 break
             case .failure(let error as LockHeld):
                 held = held ?? error
-            case .failure:
-                // The host's trouble shows again, with its cause, when its batch comes.
-                break
+            case .failure(let error):
+                // Without its lock a host is not touched: its batch reports it failed.
+                unlockable.append(LockNote(host: host, service: service, text: "could not take the lock of \(service): \(Replacement.text(error))"))
             }
         }
-        return (taken, held, notes)
+        return (taken, held, notes + unlockable.map { LockNote(host: $0.host, service: $0.service, text: $0.text, failed: true) })
     }
 
     /// The image a lock container is made from: the service container's own (or its retained one's).

@@ -172,7 +172,7 @@ public final class SSHSession: Sendable {
 
     /// Disconnects politely and frees the session; channels still open fail afterwards.
     public func close() {
-        loop.shutdown()
+        loop.shutdownAndWait(limit: .seconds(3))
     }
 
     private static func channelError(_ raw: OpaquePointer, label: String, what: String) -> SSHError {

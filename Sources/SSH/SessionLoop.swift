@@ -53,6 +53,8 @@ final class SessionLoop: @unchecked Sendable {
         var cancelled: [ObjectIdentifier] = []
         var closing = false
         var finished: SSHError?
+        /// The wake pipe is closed: its descriptor numbers may belong to someone else now.
+        var pipeClosed = false
     }
 
     private init(label: String) {
@@ -82,9 +84,8 @@ final class SessionLoop: @unchecked Sendable {
                     loop.createSession()
                     started.resume()
                 } catch {
-                    loop.inbox.withLock { $0.finished = error }
-                    close(loop.wakeFD)
-                    close(loop.wakeWriteFD)
+                    loop.closePipe(finishing: error)
+                    loop.stopped.signal()
                     started.resume(throwing: error)
                     return
                 }
@@ -140,6 +141,17 @@ final class SessionLoop: @unchecked Sendable {
         inbox.withLock { $0.closing = true }
         wake()
     }
+
+    /// Shuts down and waits (up to `limit`) until the loop thread has disconnected and freed
+    /// the session, so nothing of libssh2 runs while the process exits.
+    func shutdownAndWait(limit: Duration) {
+        shutdown()
+        let waited = stopped.wait(timeout: .now() + .milliseconds(Int(limit.components.seconds * 1000)))
+        if waited == .success { stopped.signal() }
+    }
+
+    /// Signalled once when the loop thread ends (and re-signalled by each waiter).
+    private let stopped = DispatchSemaphore(value: 0)
 
     // MARK: - The loop thread
 
@@ -312,8 +324,20 @@ final class SessionLoop: @unchecked Sendable {
         }
         if socketFD >= 0 { close(socketFD) }
         socketFD = -1
-        close(wakeFD)
-        close(wakeWriteFD)
+        closePipe(finishing: closed)
+        stopped.signal()
+    }
+
+    /// Closes the wake pipe under the inbox lock, so a late `wake()` never writes to a
+    /// descriptor number that has since been reused for another file.
+    private func closePipe(finishing error: SSHError) {
+        inbox.withLock { inbox in
+            if inbox.finished == nil { inbox.finished = error }
+            guard !inbox.pipeClosed else { return }
+            inbox.pipeClosed = true
+            close(wakeFD)
+            close(wakeWriteFD)
+        }
     }
 
     private func waitBriefly() {
@@ -322,8 +346,11 @@ final class SessionLoop: @unchecked Sendable {
     }
 
     private func wake() {
-        var one: UInt8 = 1
-        _ = write(wakeWriteFD, &one, 1)
+        inbox.withLock { inbox in
+            guard !inbox.pipeClosed else { return }
+            var one: UInt8 = 1
+            _ = write(wakeWriteFD, &one, 1)
+        }
     }
 }
 

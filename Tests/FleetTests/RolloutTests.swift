@@ -123,6 +123,11 @@ extension LabFleetTests {
             let sawBatchTwo = process.waitForLine(timeout: 120) { $0.contains(#""event":"host.step""#) && $0.contains(#""batch":2"#) && $0.contains("healthy") }
             #expect(sawBatchTwo, "never reached batch 2: \(process.output)")
             process.kill()
+            // The journal tells the truth about the killed run.
+            let history = try fixture.molt("history", "--output", "json")
+            let runs = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])["runs"] as? [[String: Any]]
+            #expect(runs?.first?["result"] as? String == "interrupted", "\(history.stdout)")
+            #expect(runs?.first?["finished"] is NSNull)
 
             let again = try fixture.molt("rollout", playbook, "--yes")
             #expect(again.status == 0, "\(again.stderr)\n\(again.stdout)")
