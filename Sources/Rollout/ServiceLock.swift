@@ -5,6 +5,9 @@ import Inventory
 
 /// The lock of one service on one host (SPEC §6): a stopped container `molt-lock.SERVICE`,
 /// never started, labelled with its holder. Creating it is atomic: a second creator gets 409.
+///
+/// It is removed with its volumes: the only ones it has are the anonymous volumes the
+/// engine made for its image's `VOLUME`s, which would otherwise pile up on every run.
 public struct ServiceLock: Sendable {
     /// Who holds a lock, from its labels.
     public struct Holder: Sendable, Hashable, CustomStringConvertible, Encodable {
@@ -75,7 +78,7 @@ public struct ServiceLock: Sendable {
             guard holder.isProvablyDead(on: identity.coordinator) else {
                 throw LockHeld(host: connection.host.name, service: service, holder: holder)
             }
-            try await connection.docker.removeContainer(name, force: true)
+            try await connection.docker.removeContainer(name, force: true, volumes: true)
             do {
                 _ = try await connection.docker.createContainer(name: name, body: body)
             } catch let error as DockerError where error.code == .conflict {
@@ -91,7 +94,7 @@ public struct ServiceLock: Sendable {
         let name = containerName(service: service)
         guard let existing = try? await connection.docker.inspectContainer(name),
               existing.labels["molt.lock.run"] == identity.id else { return }
-        try? await connection.docker.removeContainer(name, force: true)
+        try? await connection.docker.removeContainer(name, force: true, volumes: true)
     }
 
     /// The holder of a service's lock on a host, if any.
@@ -105,7 +108,7 @@ public struct ServiceLock: Sendable {
 
     /// Removes a lock whoever holds it (`molt unlock`).
     public static func breakLock(on connection: HostConnection, service: String) async throws {
-        try await connection.docker.removeContainer(containerName(service: service), force: true)
+        try await connection.docker.removeContainer(containerName(service: service), force: true, volumes: true)
     }
 }
 

@@ -17,6 +17,7 @@ extension LabFleetTests {
             defer { fixture.keep() }
             try await fixture.reset()
             let before = try await fixture.webs()
+            let volumesBefore = try await fixture.volumes()
             let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"[1, "50%", "100%"]"#)
 
             let rollout = try fixture.molt("rollout", playbook, "--yes", "--output", "json")
@@ -69,6 +70,8 @@ extension LabFleetTests {
                 #expect(back[host.name]?.state.health?.status == "healthy")
             }
             try await fixture.expectNoStrays()
+            // Locks and retained containers leave no anonymous volumes behind.
+            #expect(try await fixture.volumes() == volumesBefore)
         }
 
         @Test("a release that never becomes healthy fails on the canary: every host stays on 1.0, healthy, exit 1, logs shown")
@@ -351,6 +354,15 @@ final class RolloutFixture: @unchecked Sendable {
         var result: [String: ContainerDetails] = [:]
         for host in lab.hosts {
             if let found = try? await docker(host.name).inspectContainer(name) { result[host.name] = found }
+        }
+        return result
+    }
+
+    /// Every host's volume names.
+    func volumes() async throws -> [String: Set<String>] {
+        var result: [String: Set<String>] = [:]
+        for host in lab.hosts {
+            result[host.name] = Set(try await docker(host.name).listVolumes().map(\.name))
         }
         return result
     }
