@@ -68,24 +68,37 @@ public struct ServiceLock: Sendable {
             ]),
             "HostConfig": ["NetworkMode": "none"],
         ]
-        do {
-            _ = try await connection.docker.createContainer(name: name, body: body)
-            return .fresh
-        } catch let error as DockerError where error.code == .conflict {
-            let existing = try await connection.docker.inspectContainer(name)
-            let holder = Holder(labels: existing.labels)
-            if holder.run == identity.id { return .fresh }
-            guard holder.isProvablyDead(on: identity.coordinator) else {
-                throw LockHeld(host: connection.host.name, service: service, holder: holder)
-            }
-            try await connection.docker.removeContainer(name, force: true, volumes: true)
+        // The engine reserves a name before the container can be inspected: a 409 followed by
+        // a 404 means the other creator is still mid-way (or just released). Look again.
+        for attempt in 0..<50 {
+            if attempt > 0 { try await Task.sleep(for: .milliseconds(100)) }
             do {
                 _ = try await connection.docker.createContainer(name: name, body: body)
+                return .fresh
             } catch let error as DockerError where error.code == .conflict {
-                let winner = Holder(labels: try await connection.docker.inspectContainer(name).labels)
-                throw LockHeld(host: connection.host.name, service: service, holder: winner)
+                guard let holder = try await currentHolder(on: connection, name: name) else { continue }
+                if holder.run == identity.id { return .fresh }
+                guard holder.isProvablyDead(on: identity.coordinator) else {
+                    throw LockHeld(host: connection.host.name, service: service, holder: holder)
+                }
+                try await connection.docker.removeContainer(name, force: true, volumes: true)
+                do {
+                    _ = try await connection.docker.createContainer(name: name, body: body)
+                } catch let error as DockerError where error.code == .conflict {
+                    guard let winner = try await currentHolder(on: connection, name: name) else { continue }
+                    throw LockHeld(host: connection.host.name, service: service, holder: winner)
+                }
+                return .tookOver(holder)
             }
-            return .tookOver(holder)
+        }
+        throw ReplacementError("the lock \(name) on \(connection.host.name) kept changing hands for 5 s")
+    }
+
+    private static func currentHolder(on connection: HostConnection, name: String) async throws -> Holder? {
+        do {
+            return Holder(labels: try await connection.docker.inspectContainer(name).labels)
+        } catch let error as DockerError where error.code == .notFound {
+            return nil
         }
     }
 

@@ -2,6 +2,7 @@ import DockerEngine
 import Fleet
 import Foundation
 import Inventory
+import Rollout
 import SSH
 import Testing
 
@@ -111,6 +112,38 @@ extension LabFleetTests {
             #expect(loser.stderr.contains("locked by run"), "\(loser.stderr)")
             try await fixture.expectNoStrays()
             try await fixture.reset()
+        }
+
+        @Test("many runs racing for one lock: exactly one gets it, every other one is told who holds it")
+        func lockRace() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            let connection = try await HostConnection.open(try lab.host("lab2"), settings: lab.settings())
+            defer { connection.close() }
+            let image = try await connection.docker.inspectContainer("web").image
+            let service = "race-\(UInt32.random(in: 0..<UInt32.max))"
+            for round in 0..<3 {
+                let results = await withTaskGroup(of: String.self) { group in
+                    for contender in 0..<8 {
+                        group.addTask {
+                            let identity = RunIdentity(id: "race-\(round)-\(contender)", user: "test")
+                            do {
+                                _ = try await ServiceLock.acquire(on: connection, service: service, image: image, playbook: "race", identity: identity)
+                                return "won"
+                            } catch is LockHeld {
+                                return "held"
+                            } catch {
+                                return "error: \(error)"
+                            }
+                        }
+                    }
+                    return await group.reduce(into: [String]()) { $0.append($1) }
+                }
+                #expect(results.filter { $0 == "won" }.count == 1, "\(results)")
+                #expect(results.filter { $0 == "held" }.count == 7, "\(results)")
+                try await ServiceLock.breakLock(on: connection, service: service)
+            }
         }
 
         @Test("a coordinator killed mid-batch: the same rollout again finishes the job, taking over the dead run's locks")
