@@ -22,6 +22,20 @@ extension DockerClient {
         try ContainerDetails(raw: try await json(HTTPRequest(.get, versioned("containers", nameOrID, "json"))))
     }
 
+    /// The container with exactly this name, or `nil`.
+    ///
+    /// The engine resolves `/containers/{x}/json` by name and then by ID prefix, so asking for
+    /// `db` on a host without one can answer with a container whose ID starts with `db…`.
+    /// Code that means a name must ask this way.
+    public func container(named name: String) async throws -> ContainerDetails? {
+        do {
+            let found = try await inspectContainer(name)
+            return found.name == name ? found : nil
+        } catch let error as DockerError where error.code == .notFound {
+            return nil
+        }
+    }
+
     /// Creates a container and returns its ID: `POST /containers/create?name=`.
     ///
     /// - Parameter body: the Config fields at the top level, with `HostConfig` and

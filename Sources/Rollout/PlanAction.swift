@@ -45,7 +45,7 @@ public struct PlanAction: Sendable {
         let host = connection.host.name
         let docker = connection.docker
         func inspect(_ name: String) async throws -> ContainerDetails? {
-            do { return try await docker.inspectContainer(name) } catch let error as DockerError where error.code == .notFound { return nil }
+            try await docker.container(named: name)
         }
         guard let current = try await inspect(service.container) else {
             if let retained = try await inspect("\(service.container).molt-prev") {

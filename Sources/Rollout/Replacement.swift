@@ -296,11 +296,7 @@ struct Replacement: Sendable {
     // MARK: Pieces
 
     func inspect(_ container: String) async throws -> ContainerDetails? {
-        do {
-            return try await docker.inspectContainer(container)
-        } catch let error as DockerError where error.code == .notFound {
-            return nil
-        }
+        try await docker.container(named: container)
     }
 
     /// The target image on the host, pulled as the `pull` policy says.
@@ -365,20 +361,37 @@ struct Replacement: Sendable {
     /// After a failure: removes the new container, renames the old one back to `NAME`,
     /// starts it and checks it. True when the old one is healthy again.
     private func bringBack(oldID: String, newID: String?, removingNamed stray: String? = nil) async -> Bool {
-        if let newID { try? await docker.removeContainer(newID, force: true) }
+        // The failed container steps aside but stays until the old one is healthy again:
+        // on a degraded host nothing is deleted, so the operator has both to look at.
+        var failed: String?
+        if newID != nil || stray != nil, let earlier = try? await inspect(failedName) {
+            try? await docker.renameContainer(earlier.id, to: "\(failedName)-\(earlier.id.prefix(12))")
+        }
+        if let newID {
+            _ = try? await docker.stopContainer(newID, timeout: settings.stopTimeout)
+            try? await docker.renameContainer(newID, to: failedName)
+            failed = newID
+        }
         if let stray, let leftover = try? await inspect(stray), leftover.id != oldID {
-            try? await docker.removeContainer(leftover.id, force: true)
+            _ = try? await docker.stopContainer(leftover.id, timeout: settings.stopTimeout)
+            try? await docker.renameContainer(leftover.id, to: failedName)
+            failed = leftover.id
         }
         try? await docker.renameContainer(oldID, to: name)
         _ = try? await docker.startContainer(oldID)
         step("waiting for the old \(name) to be healthy")
         do {
             try await healthCheck(oldID)
-            return true
         } catch {
+            step("the old \(name) is not healthy either: \(Self.text(error)); \(failed == nil ? "" : "the failed new container is kept as \(failedName); ")nothing was deleted")
             return false
         }
+        if let failed { try? await docker.removeContainer(failed, force: true) }
+        return true
     }
+
+    /// Where a failed new container waits while the old one comes back.
+    var failedName: String { "\(name).molt-failed" }
 
     func lastLogs(_ container: String, failure: any Error) async -> [String] {
         var lines = (failure as? HealthFailure)?.probes ?? []

@@ -314,11 +314,7 @@ public struct RolloutAction: Sendable {
     /// The image a lock container is made from: the service container's own (or its retained one's).
     private static func lockImage(_ connection: HostConnection, _ service: String) async throws -> String? {
         for name in [service, "\(service).molt-prev"] {
-            do {
-                return try await connection.docker.inspectContainer(name).image
-            } catch let error as DockerError where error.code == .notFound {
-                continue
-            }
+            if let found = try await connection.docker.container(named: name) { return found.image }
         }
         return nil
     }

@@ -95,28 +95,20 @@ public struct ServiceLock: Sendable {
     }
 
     private static func currentHolder(on connection: HostConnection, name: String) async throws -> Holder? {
-        do {
-            return Holder(labels: try await connection.docker.inspectContainer(name).labels)
-        } catch let error as DockerError where error.code == .notFound {
-            return nil
-        }
+        try await connection.docker.container(named: name).map { Holder(labels: $0.labels) }
     }
 
     /// Removes the lock if this run holds it.
     public static func release(on connection: HostConnection, service: String, identity: RunIdentity) async {
         let name = containerName(service: service)
-        guard let existing = try? await connection.docker.inspectContainer(name),
+        guard let existing = try? await connection.docker.container(named: name),
               existing.labels["molt.lock.run"] == identity.id else { return }
         try? await connection.docker.removeContainer(name, force: true, volumes: true)
     }
 
     /// The holder of a service's lock on a host, if any.
     public static func holder(on connection: HostConnection, service: String) async throws -> Holder? {
-        do {
-            return Holder(labels: try await connection.docker.inspectContainer(containerName(service: service)).labels)
-        } catch let error as DockerError where error.code == .notFound {
-            return nil
-        }
+        try await currentHolder(on: connection, name: containerName(service: service))
     }
 
     /// Removes a lock whoever holds it (`molt unlock`).

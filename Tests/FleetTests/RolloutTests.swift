@@ -146,6 +146,31 @@ extension LabFleetTests {
             }
         }
 
+        @Test("a service whose name is a prefix of another container's ID is not mistaken for that container")
+        func hexNameIsNotAnID() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            // The engine answers /containers/<x>/json by ID prefix too: `db` could be `dbe68a…`.
+            let web = try await fixture.docker("lab1").inspectContainer("web")
+            let lookalike = String(web.id.prefix(4))
+            let playbook = try fixture.scratch.write("lookalike.yml", """
+                name: lookalike
+                hosts: lab1
+                container: "\(lookalike)"
+                image: \(RolloutFixture.web2)
+                batches: ["100%"]
+                """)
+            let plan = try fixture.molt("plan", playbook)
+            #expect(plan.stdout.contains("skipped"), "\(plan.stdout)")
+            let rollout = try fixture.molt("rollout", playbook, "--yes")
+            #expect(rollout.status == 0, "\(rollout.stdout)\(rollout.stderr)")
+            #expect(rollout.stdout.contains("no container named \(lookalike)"), "\(rollout.stdout)")
+            let after = try await fixture.docker("lab1").inspectContainer("web")
+            #expect(after.id == web.id && after.state.startedAt == web.state.startedAt)
+        }
+
         @Test("a coordinator killed mid-batch: the same rollout again finishes the job, taking over the dead run's locks")
         func killedCoordinator() async throws {
             let lab = try Lab.current()
@@ -467,9 +492,20 @@ final class RolloutFixture: @unchecked Sendable {
             let result = try molt("rollout", playbook, "--yes")
             guard result.status == 0 else { throw LabMissing(message: "could not reset \(service): \(result.stdout)\(result.stderr)") }
         }
+        // A db whose data a test broke: back to the release-1.0 file it kept.
+        for (host, db) in try await containers("db") where db.state.health?.status == "unhealthy" {
+            let docker = try docker(host)
+            _ = try await docker.exec(in: "db", command: ["sh", "-c", "test -e /data/db.format1.bak && cp /data/db.format1.bak /data/db"])
+            try await docker.restartContainer("db", timeout: .seconds(2))
+        }
         let deadline = ContinuousClock.now + .seconds(60)
-        while try await webs().values.contains(where: { $0.state.health?.status != "healthy" }) {
-            guard ContinuousClock.now < deadline else { throw LabMissing(message: "web did not become healthy everywhere") }
+        func settled() async throws -> Bool {
+            let webs = try await webs().values
+            let dbs = try await containers("db").values
+            return !(webs.contains { $0.state.health?.status != "healthy" } || dbs.contains { $0.state.health?.status != "healthy" })
+        }
+        while try await !settled() {
+            guard ContinuousClock.now < deadline else { throw LabMissing(message: "web or db did not become healthy everywhere") }
             try await Task.sleep(for: .milliseconds(300))
         }
     }

@@ -75,6 +75,35 @@ extension LabFleetTests {
             try await fixture.expectNoStrays(allowRetained: false)
         }
 
+        @Test("without a trial the corrupting release breaks the live data: the host is degraded, said loudly, nothing deleted")
+        func degradedWithoutTrial() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            let before = try await liveState(fixture)
+            let playbook = try fixture.scratch.write("db-no-trial.yml", """
+                name: db
+                hosts: db
+                container: db
+                image: \(RolloutFixture.dbCorrupt)
+                health: {interval: 500ms, timeout: 20s, stable: 2s}
+                batches: [1, "100%"]
+                """)
+            let result = try fixture.molt("rollout", playbook, "--yes", "--limit", "lab3")
+            #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("lab3 db: DEGRADED"), "\(result.stdout)")
+            let docker = try fixture.docker("lab3")
+            let db = try await docker.inspectContainer("db")
+            #expect(db.id == before["lab3"]?.id, "the old container is back under its name")
+            let failed = try await docker.inspectContainer("db.molt-failed")
+            #expect(failed.configImage == RolloutFixture.dbCorrupt, "the failed new container is kept")
+            #expect(try await docker.inspectVolume("db-data") != nil)
+            // lab4 was never touched.
+            #expect(try await liveState(fixture)["lab4"]?.startedAt == before["lab4"]?.startedAt)
+            try await fixture.reset()
+        }
+
         @Test("the good release passes its trial, then the rollout migrates the live data; every db host healthy")
         func goodReleaseMigrates() async throws {
             let lab = try Lab.current()
