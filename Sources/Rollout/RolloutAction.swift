@@ -272,9 +272,18 @@ public struct RolloutAction: Sendable {
         let identity = self.identity
         let playbookName = playbook.name
         let services = playbook.services.map(\.container)
+        let limit = fleet.settings.forks
         let results = await withTaskGroup(of: (String, String, Result<ServiceLock.Acquired?, any Error>).self) { group in
+            var running = 0
+            var collected: [(String, String, Result<ServiceLock.Acquired?, any Error>)] = []
             for (name, connection) in connections {
                 for service in services {
+                    // At most --forks lock requests in flight, as for every other host call.
+                    if running >= limit, let done = await group.next() {
+                        collected.append(done)
+                        running -= 1
+                    }
+                    running += 1
                     group.addTask {
                         do {
                             guard let image = try await Self.lockImage(connection, service) else { return (name, service, .success(nil)) }
@@ -286,7 +295,7 @@ public struct RolloutAction: Sendable {
                     }
                 }
             }
-            return await group.reduce(into: [(String, String, Result<ServiceLock.Acquired?, any Error>)]()) { $0.append($1) }
+            return await group.reduce(into: collected) { $0.append($1) }
         }
         var taken: [(String, String)] = []
         var held: LockHeld?

@@ -11,7 +11,7 @@ extension LabFleetTests {
     /// leaves, the lab's standard state: `web` from web:1.0 on every host, nothing retained.
     @Suite("molt rollout, rollback and locks on the lab fleet")
     struct RolloutTests {
-        @Test("web 1.0 → 2.0 in [1, 50%, 100%]: all healthy on 2.0, data kept, old retained, in the history; a rerun is up to date; rollback returns to 1.0")
+        @Test("web 1.0 → 2.0 in [1, 50%, 100%]: all healthy on 2.0, data kept, old retained, in the history; a rerun is up to date; rollback --run returns to 1.0")
         func rolloutRerunRollback() async throws {
             let lab = try Lab.current()
             let fixture = try await RolloutFixture(lab)
@@ -20,6 +20,13 @@ extension LabFleetTests {
             let before = try await fixture.webs()
             let volumesBefore = try await fixture.volumes()
             let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"[1, "50%", "100%"]"#)
+
+            let plan = try fixture.molt("plan", playbook, "--output", "json")
+            #expect(plan.status == 0, "\(plan.stderr)")
+            let planned = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])["batches"] as? [[[String: Any]]]
+            #expect(planned?.map { $0.map { $0["host"] as? String ?? "" } } == [["lab1"], ["lab2", "lab3"], ["lab4"]])
+            #expect(planned?.joined().allSatisfy { $0["action"] as? String == "update" && $0["from"] as? String == RolloutFixture.web1 } == true)
+            #expect(try await fixture.webs().mapValues(\.id) == before.mapValues(\.id), "plan changes nothing")
 
             let rollout = try fixture.molt("rollout", playbook, "--yes", "--output", "json")
             #expect(rollout.status == 0, "\(rollout.stderr)\n\(rollout.stdout)")
@@ -62,7 +69,8 @@ extension LabFleetTests {
             let unchanged = try await fixture.webs()
             #expect(unchanged.mapValues(\.id) == after.mapValues(\.id))
 
-            let rollback = try fixture.molt("rollback", playbook, "--yes")
+            // --run undoes exactly what that run changed (the rerun changed nothing).
+            let rollback = try fixture.molt("rollback", playbook, "--run", String(run.prefix(19)), "--yes")
             #expect(rollback.status == 0, "\(rollback.stderr)\n\(rollback.stdout)")
             let back = try await fixture.webs()
             for host in lab.hosts {
