@@ -9,6 +9,12 @@ struct TextReporter: RolloutReporter {
     var verbose: Bool
 
     func report(_ event: RolloutEvent) {
+        let rendered = render(event)
+        if !rendered.isEmpty { Console.print(rendered.joined(separator: "\n")) }
+    }
+
+    /// The lines an event prints; none for events only a live display shows.
+    func render(_ event: RolloutEvent) -> [String] {
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let stamp = "[" + String(format: "%6.1fs", seconds) + "] "
@@ -22,7 +28,7 @@ struct TextReporter: RolloutReporter {
             lines.append(stamp + "\(event.message ?? "batch \(event.batch ?? 0)"): \((event.hosts ?? []).joined(separator: ", "))")
         case .hostStep:
             // Pull progress is noise unless asked for.
-            if !verbose, event.message?.hasPrefix("pull ") == true { return }
+            if !verbose, event.message?.hasPrefix("pull ") == true { return [] }
             lines.append(prefix + (event.message ?? ""))
         case .hostSkipped:
             lines.append(prefix + "skipped: \(event.message ?? "")")
@@ -35,14 +41,14 @@ struct TextReporter: RolloutReporter {
         case .hostDegraded:
             lines.append(prefix + "DEGRADED — the new container failed and the old one is not healthy either; nothing was deleted, look at this host now: \(event.error ?? "")")
         case .batchFinished:
-            return
+            return []
         case .runFinished:
             lines.append(stamp + "run \(event.run) \(event.result ?? "finished")" + (event.message.map { ": \($0)" } ?? ""))
         }
         for log in event.logs ?? [] {
             lines.append("          | " + log)
         }
-        Console.print(lines.joined(separator: "\n"))
+        return lines
     }
 
     static func seconds(_ value: Double?) -> String {

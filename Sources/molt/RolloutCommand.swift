@@ -77,7 +77,7 @@ struct RunExecution {
         let journal = try global.openJournal()
         let settings = fleet.settings
         let identity = RunIdentity(id: Journal.newRunID(now: Date()), user: settings.defaultUser)
-        let reporter: any RolloutReporter = global.output == .json ? JSONLinesReporter() : TextReporter(verbose: global.verbose)
+        let reporter = Self.reporter(global)
         let environment = ProcessInfo.processInfo.environment
         let home = settings.homeDirectory
         let action = RolloutAction(
@@ -91,6 +91,15 @@ struct RunExecution {
             Console.error(held.description)
         }
         return report
+    }
+}
+
+extension RunExecution {
+    /// JSON lines, a live display on a terminal, or one line per event.
+    static func reporter(_ global: GlobalOptions) -> any RolloutReporter {
+        if global.output == .json { return JSONLinesReporter() }
+        if !global.verbose && TerminalReporter.isUsable { return TerminalReporter() }
+        return TextReporter(verbose: global.verbose)
     }
 }
 

@@ -35,7 +35,7 @@ struct TrialCommand: AsyncParsableCommand {
         let action = TrialAction(
             playbook: playbook, fleet: fleet,
             identity: RunIdentity(id: Journal.newRunID(now: Date()), user: settings.defaultUser),
-            reporter: global.output == .json ? SilentReporter() : TextReporter(verbose: global.verbose),
+            reporter: global.output == .json ? SilentReporter() : RunExecution.reporter(global),
             registryAuth: { image in try? RegistryAuth.lookup(forImage: image, environment: environment, homeDirectory: home) })
         let report = await action.perform()
         switch global.output {
