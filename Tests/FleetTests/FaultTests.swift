@@ -15,7 +15,7 @@ extension LabFleetTests {
                 .split(separator: "\n").filter { !$0.hasPrefix(lab2.address + " ") }.joined(separator: "\n") + "\n"
             let withoutLab2 = try scratch.write("known_hosts", known)
             let stranger = scratch.path + "/stranger"
-            #expect(try Shell.run(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", stranger]).status == 0)
+            #expect(try await Shell.run(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", stranger]).status == 0)
 
             let hosts = lab.hosts.map { host in
                 var host = host
@@ -40,18 +40,18 @@ extension LabFleetTests {
         @Test("an unplugged host and a stopped dockerd: exit 3, one line per failed host, the rest listed")
         func unreachableHostAndStoppedDocker() async throws {
             let lab = try Lab.current()
-            try lab.script("unplug", "lab4")
-            try lab.script("stop-docker", "lab2")
+            try await lab.script("unplug", "lab4")
+            try await lab.script("stop-docker", "lab2")
             let result: Shell.Result
             do {
-                result = try Shell.molt("status", "-i", lab.inventoryPath, "--output", "json")
+                result = try await Shell.molt("status", "-i", lab.inventoryPath, "--output", "json")
             } catch {
-                try? lab.script("plug", "lab4")
-                try? lab.script("start-docker", "lab2")
+                try? await lab.script("plug", "lab4")
+                try? await lab.script("start-docker", "lab2")
                 throw error
             }
-            try lab.script("plug", "lab4")
-            try lab.script("start-docker", "lab2")
+            try await lab.script("plug", "lab4")
+            try await lab.script("start-docker", "lab2")
 
             #expect(result.status == 3)
             let errors = result.stderr.split(separator: "\n")
@@ -70,11 +70,11 @@ extension LabFleetTests {
         }
 
         @Test("no host reachable: exit 5")
-        func noHostReachable() throws {
+        func noHostReachable() async throws {
             let lab = try Lab.current()
             let scratch = try TemporaryDirectory()
             let empty = try scratch.write("known_hosts", "")
-            let result = try Shell.molt("status", "-i", lab.inventoryPath, "--known-hosts", empty)
+            let result = try await Shell.molt("status", "-i", lab.inventoryPath, "--known-hosts", empty)
             #expect(result.status == 5, "\(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == lab.hosts.count)
         }

@@ -9,9 +9,9 @@ extension LabFleetTests {
     @Suite("molt find on the lab fleet")
     struct FindTests {
         @Test("a bound that cannot apply to a container's package format is reported, never silently passed over")
-        func boundForOtherFormat() throws {
+        func boundForOtherFormat() async throws {
             let lab = try Lab.current()
-            let result = try Shell.molt("find", "-i", lab.inventoryPath, "--package", "libssl3", "--below", "dpkg:3.0.15-1~deb12u1")
+            let result = try await Shell.molt("find", "-i", lab.inventoryPath, "--package", "libssl3", "--below", "dpkg:3.0.15-1~deb12u1")
             #expect(result.status == 3)
             let complaints = result.stderr.split(separator: "\n").filter { $0.contains(": cache: ") }
             #expect(complaints.count == 2, "\(result.stderr)")
@@ -96,9 +96,9 @@ extension LabFleetTests {
         }
 
         @Test("molt find --output json prints the matches document")
-        func findJSON() throws {
+        func findJSON() async throws {
             let lab = try Lab.current()
-            let result = try Shell.molt("find", "-i", lab.inventoryPath, "--package", "libssl3",
+            let result = try await Shell.molt("find", "-i", lab.inventoryPath, "--package", "libssl3",
                                         "--below", "dpkg:3.0.15-1~deb12u1", "--below", "apk:3.1.7-r1", "--output", "json")
             #expect(result.status == 0, "\(result.stderr)")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])

@@ -54,8 +54,8 @@ struct Lab {
     }
 
     /// Runs `scripts/lab ARGS` (unplug, plug, stop-docker, start-docker …) and waits for it.
-    func script(_ arguments: String...) throws {
-        let result = try Shell.run(["\(Lab.repository)/scripts/lab"] + arguments)
+    func script(_ arguments: String...) async throws {
+        let result = try await Shell.run(["\(Lab.repository)/scripts/lab"] + arguments)
         guard result.status == 0 else {
             throw LabMissing(message: "scripts/lab \(arguments.joined(separator: " ")) failed: \(result.stderr)")
         }
@@ -93,7 +93,17 @@ enum Shell {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+    /// Runs a program on a thread of its own: waiting for it must not hold one of the few
+    /// threads every test's async work shares (that starves timing-sensitive tests).
+    static func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try runBlocking(arguments, environment: environment) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String]?) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
@@ -136,7 +146,7 @@ enum Shell {
     }
 
     /// Runs `molt ARGS` with a clean environment.
-    static func molt(_ arguments: String...) throws -> Result {
-        try run([molt] + arguments, environment: cleanEnvironment)
+    static func molt(_ arguments: String...) async throws -> Result {
+        try await run([molt] + arguments, environment: cleanEnvironment)
     }
 }

@@ -21,14 +21,14 @@ extension LabFleetTests {
             let volumesBefore = try await fixture.volumes()
             let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"[1, "50%", "100%"]"#)
 
-            let plan = try fixture.molt("plan", playbook, "--output", "json")
+            let plan = try await fixture.molt("plan", playbook, "--output", "json")
             #expect(plan.status == 0, "\(plan.stderr)")
             let planned = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])["batches"] as? [[[String: Any]]]
             #expect(planned?.map { $0.map { $0["host"] as? String ?? "" } } == [["lab1"], ["lab2", "lab3"], ["lab4"]])
             #expect(planned?.joined().allSatisfy { $0["action"] as? String == "update" && $0["from"] as? String == RolloutFixture.web1 } == true)
             #expect(try await fixture.webs().mapValues(\.id) == before.mapValues(\.id), "plan changes nothing")
 
-            let rollout = try fixture.molt("rollout", playbook, "--yes", "--output", "json")
+            let rollout = try await fixture.molt("rollout", playbook, "--yes", "--output", "json")
             #expect(rollout.status == 0, "\(rollout.stderr)\n\(rollout.stdout)")
             let events = try RolloutFixture.events(rollout.stdout)
             let batches = events.filter { $0["event"] as? String == "batch.started" }.map { $0["hosts"] as? [String] ?? [] }
@@ -55,7 +55,7 @@ extension LabFleetTests {
             }
             try await fixture.expectNoStrays()
 
-            let history = try fixture.molt("history", run, "--output", "json")
+            let history = try await fixture.molt("history", run, "--output", "json")
             #expect(history.status == 0, "\(history.stderr)")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])
             let runs = try #require(document["runs"] as? [[String: Any]])
@@ -63,14 +63,14 @@ extension LabFleetTests {
             #expect(runs.first?["result"] as? String == "succeeded")
             #expect((runs.first?["hosts"] as? [[String: Any]])?.count == lab.hosts.count)
 
-            let again = try fixture.molt("rollout", playbook, "--yes")
+            let again = try await fixture.molt("rollout", playbook, "--yes")
             #expect(again.status == 0, "\(again.stderr)")
             #expect(again.stdout.components(separatedBy: "up to date").count - 1 >= lab.hosts.count, "\(again.stdout)")
             let unchanged = try await fixture.webs()
             #expect(unchanged.mapValues(\.id) == after.mapValues(\.id))
 
             // --run undoes exactly what that run changed (the rerun changed nothing).
-            let rollback = try fixture.molt("rollback", playbook, "--run", String(run.prefix(19)), "--yes")
+            let rollback = try await fixture.molt("rollback", playbook, "--run", String(run.prefix(19)), "--yes")
             #expect(rollback.status == 0, "\(rollback.stderr)\n\(rollback.stdout)")
             let back = try await fixture.webs()
             for host in lab.hosts {
@@ -91,7 +91,7 @@ extension LabFleetTests {
             try await fixture.reset()
             let before = try await fixture.webs()
             let playbook = try fixture.playbook(image: RolloutFixture.broken, batches: #"[1, "50%", "100%"]"#, timeout: "20s")
-            let result = try fixture.molt("rollout", playbook, "--yes")
+            let result = try await fixture.molt("rollout", playbook, "--yes")
             #expect(result.status == 1, "\(result.stderr)\n\(result.stdout)")
             #expect(result.stdout.contains("lab1 web: ROLLED BACK"), "\(result.stdout)")
             #expect(result.stdout.contains("          | "), "the failed container's logs are shown")
@@ -111,8 +111,8 @@ extension LabFleetTests {
             defer { fixture.keep() }
             try await fixture.reset()
             let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"["100%"]"#)
-            async let first = Task.detached { try fixture.molt("rollout", playbook, "--yes") }.value
-            async let second = Task.detached { try fixture.molt("rollout", playbook, "--yes") }.value
+            async let first = fixture.molt("rollout", playbook, "--yes")
+            async let second = fixture.molt("rollout", playbook, "--yes")
             let results = try await [first, second]
             let statuses = results.map(\.status).sorted()
             #expect(statuses == [0, 4], "\(results.map { $0.stdout + $0.stderr })")
@@ -170,9 +170,9 @@ extension LabFleetTests {
                 image: \(RolloutFixture.web2)
                 batches: ["100%"]
                 """)
-            let plan = try fixture.molt("plan", playbook)
+            let plan = try await fixture.molt("plan", playbook)
             #expect(plan.stdout.contains("skipped"), "\(plan.stdout)")
-            let rollout = try fixture.molt("rollout", playbook, "--yes")
+            let rollout = try await fixture.molt("rollout", playbook, "--yes")
             #expect(rollout.status == 0, "\(rollout.stdout)\(rollout.stderr)")
             #expect(rollout.stdout.contains("no container named \(lookalike)"), "\(rollout.stdout)")
             let after = try await fixture.docker("lab1").inspectContainer("web")
@@ -189,16 +189,16 @@ extension LabFleetTests {
             let process = try StreamingProcess([Shell.molt, "rollout", playbook, "--yes", "--output", "json", "-i", lab.inventoryPath,
                                                 "--journal", fixture.journal])
             // Kill it while batch 2 waits for health.
-            let sawBatchTwo = process.waitForLine(timeout: 120) { $0.contains(#""event":"host.step""#) && $0.contains(#""batch":2"#) && $0.contains("healthy") }
+            let sawBatchTwo = await process.waitForLine(timeout: 120) { $0.contains(#""event":"host.step""#) && $0.contains(#""batch":2"#) && $0.contains("healthy") }
             #expect(sawBatchTwo, "never reached batch 2: \(process.output)")
             process.kill()
             // The journal tells the truth about the killed run.
-            let history = try fixture.molt("history", "--output", "json")
+            let history = try await fixture.molt("history", "--output", "json")
             let runs = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])["runs"] as? [[String: Any]]
             #expect(runs?.first?["result"] as? String == "interrupted", "\(history.stdout)")
             #expect(runs?.first?["finished"] is NSNull)
 
-            let again = try fixture.molt("rollout", playbook, "--yes")
+            let again = try await fixture.molt("rollout", playbook, "--yes")
             #expect(again.status == 0, "\(again.stderr)\n\(again.stdout)")
             #expect(again.stdout.contains("took over the lock"), "\(again.stdout)")
             let after = try await fixture.webs()
@@ -231,7 +231,7 @@ extension LabFleetTests {
                 batches: ["100%"]
                 """)
             let before = try await fixture.containers("cache")
-            let result = try fixture.molt("rollout", playbook, "--yes")
+            let result = try await fixture.molt("rollout", playbook, "--yes")
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             let after = try await fixture.containers("cache")
             #expect(after.count == 2)
@@ -239,7 +239,7 @@ extension LabFleetTests {
                 #expect(cache.configImage == "\(RolloutFixture.registry)/cache:1.1")
                 #expect(try await fixture.docker(host).inspectContainer("cache.molt-prev").id == before[host]?.id)
             }
-            let back = try fixture.molt("rollback", playbook, "--yes")
+            let back = try await fixture.molt("rollback", playbook, "--yes")
             #expect(back.status == 0, "\(back.stdout)\(back.stderr)")
             #expect(try await fixture.containers("cache").mapValues(\.id) == before.mapValues(\.id))
         }
@@ -267,7 +267,7 @@ extension LabFleetTests {
                 batches: ["100%"]
                 retain: 0
                 """)
-            let result = try fixture.molt("rollout", playbook, "--yes")
+            let result = try await fixture.molt("rollout", playbook, "--yes")
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("creating \(name).molt-next"))
             let now = try await docker.inspectContainer(name)
@@ -290,9 +290,9 @@ extension LabFleetTests {
             _ = try await docker.stopContainer("web", timeout: .seconds(5))
             try await docker.renameContainer("web", to: "web.molt-prev")
             let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"["100%"]"#)
-            let plan = try fixture.molt("plan", playbook)
+            let plan = try await fixture.molt("plan", playbook)
             #expect(plan.stdout.contains("repair"), "\(plan.stdout)")
-            let result = try fixture.molt("rollout", playbook, "--yes")
+            let result = try await fixture.molt("rollout", playbook, "--yes")
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("restored web from web.molt-prev"), "\(result.stdout)")
             let webs = try await fixture.webs()
@@ -317,16 +317,16 @@ extension LabFleetTests {
                 "Labels": ["molt.lock.run": "20260101T000000-dead", "molt.lock.user": "alice", "molt.lock.coordinator": "elsewhere",
                            "molt.lock.pid": "4242", "molt.lock.playbook": "web", "molt.lock.started": "2026-01-01T00:00:00Z"],
             ])
-            let blocked = try fixture.molt("rollout", playbook, "--yes")
+            let blocked = try await fixture.molt("rollout", playbook, "--yes")
             #expect(blocked.status == 4, "\(blocked.stdout)\(blocked.stderr)")
             #expect(blocked.stderr.contains("alice@elsewhere"), "\(blocked.stderr)")
             #expect(try await fixture.webs().values.allSatisfy { $0.configImage == RolloutFixture.web1 })
 
-            let noTerminal = try fixture.molt("rollout", playbook)
+            let noTerminal = try await fixture.molt("rollout", playbook)
             #expect(noTerminal.status == 2)
             #expect(noTerminal.stderr.contains("--yes"))
 
-            let unlock = try fixture.molt("unlock", playbook, "--yes")
+            let unlock = try await fixture.molt("unlock", playbook, "--yes")
             #expect(unlock.status == 0, "\(unlock.stderr)")
             #expect(unlock.stdout.contains("lab3: web is locked by run 20260101T000000-dead"), "\(unlock.stdout)")
             try await fixture.expectNoStrays(allowRetained: false)
@@ -341,11 +341,11 @@ extension LabFleetTests {
             let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"[1, "50%", "100%"]"#, pause: "3s")
             let process = try StreamingProcess([Shell.molt, "rollout", playbook, "--yes", "-i", lab.inventoryPath,
                                                 "--journal", fixture.journal])
-            let paused = process.waitForLine(timeout: 120) { $0.contains("pausing") }
+            let paused = await process.waitForLine(timeout: 120) { $0.contains("pausing") }
             #expect(paused, "\(process.output)")
-            try lab.script("unplug", "lab3")
-            let status = process.wait(timeout: 240)
-            try lab.script("plug", "lab3")
+            try await lab.script("unplug", "lab3")
+            let status = await process.wait(timeout: 240)
+            try await lab.script("plug", "lab3")
             #expect(status == 1, "\(process.output)")
             #expect(process.output.contains("lab3 web: FAILED"), "\(process.output)")
             let after = try await fixture.webs()
@@ -411,15 +411,16 @@ final class RolloutFixture: @unchecked Sendable {
             """)
     }
 
-    func molt(_ arguments: String...) throws -> Shell.Result {
-        try Shell.run([Shell.molt] + arguments + ["-i", lab.inventoryPath, "--journal", journal], environment: Shell.cleanEnvironment)
+    func molt(_ arguments: String...) async throws -> Shell.Result {
+        try await Shell.run([Shell.molt] + arguments + ["-i", lab.inventoryPath, "--journal", journal], environment: Shell.cleanEnvironment)
     }
 
     /// Every host's container of this name, where there is one.
     func containers(_ name: String) async throws -> [String: ContainerDetails] {
         var result: [String: ContainerDetails] = [:]
         for host in lab.hosts {
-            if let found = try? await docker(host.name).inspectContainer(name) { result[host.name] = found }
+            // By exact name: the engine would also answer a name like `db` with an ID prefix.
+            if let found = try await docker(host.name).container(named: name) { result[host.name] = found }
         }
         return result
     }
@@ -465,8 +466,8 @@ final class RolloutFixture: @unchecked Sendable {
         for host in lab.hosts {
             let docker = try docker(host.name)
             // A db on a newer release has migrated its data: put the release-1.0 file back first.
-            if let db = try? await docker.inspectContainer("db"), db.configImage != Self.db1, db.state.running {
-                _ = try? await docker.exec(in: "db", command: ["sh", "-c", "test -e /data/db.format1.bak && cp /data/db.format1.bak /data/db"])
+            if let db = try await docker.container(named: "db"), db.configImage != Self.db1, db.state.running {
+                _ = try? await docker.exec(in: db.id, command: ["sh", "-c", "test -e /data/db.format1.bak && cp /data/db.format1.bak /data/db"])
             }
             for name in try await docker.listContainers(all: true).map(\.name) where name.hasPrefix("molt-lock.") {
                 try await docker.removeContainer(name, force: true)
@@ -474,13 +475,16 @@ final class RolloutFixture: @unchecked Sendable {
             for (service, image) in standard {
                 for name in try await docker.listContainers(all: true).map(\.name) where name.hasPrefix("\(service).molt-") {
                     // A retained standard container while the service runs something else: put it back.
-                    let live = try? await docker.inspectContainer(service)
-                    if name == "\(service).molt-prev", live?.configImage != image,
-                       (try? await docker.inspectContainer(name))?.configImage == image {
-                        if live != nil { try await docker.removeContainer(service, force: true) }
-                        try await docker.renameContainer(name, to: service)
-                        _ = try await docker.startContainer(service)
-                    } else {
+                    let live = try await docker.container(named: service)
+                    if name == "\(service).molt-prev", let live, live.configImage != image,
+                       let retained = try await docker.container(named: name), retained.configImage == image {
+                        // Renames first, removal last: a failure part way loses nothing.
+                        _ = try await docker.stopContainer(live.id, timeout: .seconds(2))
+                        try await docker.renameContainer(live.id, to: "\(service).molt-reset")
+                        try await docker.renameContainer(retained.id, to: service)
+                        _ = try await docker.startContainer(retained.id)
+                        try await docker.removeContainer(live.id, force: true)
+                    } else if name != "\(service).molt-prev" || live != nil {
                         try await docker.removeContainer(name, force: true)
                     }
                 }
@@ -497,14 +501,14 @@ final class RolloutFixture: @unchecked Sendable {
                 batches: ["100%"]
                 retain: 0
                 """)
-            let result = try molt("rollout", playbook, "--yes")
+            let result = try await molt("rollout", playbook, "--yes")
             guard result.status == 0 else { throw LabMissing(message: "could not reset \(service): \(result.stdout)\(result.stderr)") }
         }
         // A db whose data a test broke: back to the release-1.0 file it kept.
         for (host, db) in try await containers("db") where db.state.health?.status == "unhealthy" {
             let docker = try docker(host)
-            _ = try await docker.exec(in: "db", command: ["sh", "-c", "test -e /data/db.format1.bak && cp /data/db.format1.bak /data/db"])
-            try await docker.restartContainer("db", timeout: .seconds(2))
+            _ = try await docker.exec(in: db.id, command: ["sh", "-c", "test -e /data/db.format1.bak && cp /data/db.format1.bak /data/db"])
+            try await docker.restartContainer(db.id, timeout: .seconds(2))
         }
         let deadline = ContinuousClock.now + .seconds(60)
         func settled() async throws -> Bool {
@@ -559,14 +563,12 @@ final class StreamingProcess: @unchecked Sendable {
     }
 
     /// Waits until a line satisfies `predicate`; false on timeout or exit.
-    func waitForLine(timeout: TimeInterval, _ predicate: (Substring) -> Bool) -> Bool {
+    func waitForLine(timeout: TimeInterval, _ predicate: (Substring) -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
-        lock.lock()
-        defer { lock.unlock() }
         while Date() < deadline {
-            if buffer.split(separator: "\n").contains(where: predicate) { return true }
-            if !process.isRunning { return buffer.split(separator: "\n").contains(where: predicate) }
-            _ = lock.wait(until: min(deadline, Date().addingTimeInterval(0.2)))
+            if output.split(separator: "\n").contains(where: predicate) { return true }
+            if !process.isRunning { return output.split(separator: "\n").contains(where: predicate) }
+            try? await Task.sleep(for: .milliseconds(100))
         }
         return false
     }
@@ -578,14 +580,14 @@ final class StreamingProcess: @unchecked Sendable {
     }
 
     /// The exit status, or -1 on timeout (the process is then killed).
-    func wait(timeout: TimeInterval) -> Int32 {
+    func wait(timeout: TimeInterval) async -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(100)) }
         if process.isRunning {
             kill()
             return -1
         }
-        Thread.sleep(forTimeInterval: 0.2)
+        try? await Task.sleep(for: .milliseconds(200))
         return process.terminationStatus
     }
 }

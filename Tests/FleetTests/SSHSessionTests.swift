@@ -89,7 +89,7 @@ extension LabFleetTests {
             let lab = try Lab.current()
             let scratch = try TemporaryDirectory()
             let key = scratch.path + "/stranger"
-            let made = try Shell.run(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key])
+            let made = try await Shell.run(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key])
             #expect(made.status == 0)
             let refused = try await connectError(try lab.endpoint("lab1", identity: key))
             #expect(refused.code == .authenticationFailed, "\(refused)")

@@ -36,9 +36,9 @@ extension LabFleetTests {
         }
 
         @Test("molt status --output json prints the document of SPEC §5 and exits 0")
-        func statusJSON() throws {
+        func statusJSON() async throws {
             let lab = try Lab.current()
-            let result = try Shell.molt("status", "-i", lab.inventoryPath, "--output", "json")
+            let result = try await Shell.molt("status", "-i", lab.inventoryPath, "--output", "json")
             #expect(result.status == 0, "\(result.stderr)")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
             let hosts = try #require(document["hosts"] as? [[String: Any]])
@@ -57,9 +57,9 @@ extension LabFleetTests {
         }
 
         @Test("molt status in text lists every host and container")
-        func statusText() throws {
+        func statusText() async throws {
             let lab = try Lab.current()
-            let result = try Shell.molt("status", "-i", lab.inventoryPath, "web")
+            let result = try await Shell.molt("status", "-i", lab.inventoryPath, "web")
             #expect(result.status == 0, "\(result.stderr)")
             let lines = result.stdout.split(separator: "\n")
             #expect(lines.first?.hasPrefix("HOST") == true)

@@ -55,13 +55,13 @@ extension LabFleetTests {
             #expect(before.values.allSatisfy { $0.data.hasPrefix("format=1\n") })
             let playbook = try dbPlaybook(fixture, image: RolloutFixture.dbCorrupt)
 
-            let trial = try fixture.molt("trial", playbook, "--limit", "db")
+            let trial = try await fixture.molt("trial", playbook, "--limit", "db")
             #expect(trial.status == 1, "\(trial.stdout)\(trial.stderr)")
             #expect(trial.stdout.contains("lab3 db: FAILED"), "\(trial.stdout)")
             #expect(trial.stdout.contains("          | "), "the trial container's logs are shown")
             #expect(trial.stdout.contains("paused"), "the pause of the clone is printed")
 
-            let rollout = try fixture.molt("rollout", playbook, "--yes")
+            let rollout = try await fixture.molt("rollout", playbook, "--yes")
             #expect(rollout.status == 1, "\(rollout.stdout)\(rollout.stderr)")
             #expect(rollout.stdout.contains("the trial failed; the live container was not touched"), "\(rollout.stdout)")
 
@@ -90,7 +90,7 @@ extension LabFleetTests {
                 health: {interval: 500ms, timeout: 20s, stable: 2s}
                 batches: [1, "100%"]
                 """)
-            let result = try fixture.molt("rollout", playbook, "--yes", "--limit", "lab3")
+            let result = try await fixture.molt("rollout", playbook, "--yes", "--limit", "lab3")
             #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("lab3 db: DEGRADED"), "\(result.stdout)")
             let docker = try fixture.docker("lab3")
@@ -113,7 +113,7 @@ extension LabFleetTests {
             let before = try await liveState(fixture)
             let playbook = try dbPlaybook(fixture, image: RolloutFixture.db2)
 
-            let trial = try fixture.molt("trial", playbook, "--limit", "db", "--output", "json")
+            let trial = try await fixture.molt("trial", playbook, "--limit", "db", "--output", "json")
             #expect(trial.status == 0, "\(trial.stdout)\(trial.stderr)")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(trial.stdout.utf8)) as? [String: Any])
             let trials = try #require(document["trials"] as? [[String: Any]])
@@ -130,7 +130,7 @@ extension LabFleetTests {
             #expect(untouched.mapValues(\.data) == before.mapValues(\.data))
             #expect(untouched.mapValues(\.startedAt) == before.mapValues(\.startedAt))
 
-            let rollout = try fixture.molt("rollout", playbook, "--yes")
+            let rollout = try await fixture.molt("rollout", playbook, "--yes")
             #expect(rollout.status == 0, "\(rollout.stdout)\(rollout.stderr)")
             #expect(rollout.stdout.contains("trial passed"), "\(rollout.stdout)")
             for host in Self.dbHosts {
@@ -153,13 +153,13 @@ extension LabFleetTests {
             let below = "dpkg:3.0.15-1~deb12u1,apk:3.1.7-r1"
             let playbook = Lab.repository + "/playbooks/emergency-openssl.yml"
 
-            let first = try fixture.molt("find", "--package", "libssl3", "--below", below, "--output", "json")
+            let first = try await fixture.molt("find", "--package", "libssl3", "--below", below, "--output", "json")
             #expect(first.status == 0, "\(first.stderr)")
             let affected = try Self.matches(first.stdout)
             let expected = Set(lab.hosts.map { "\($0.name)/web" } + ["lab1/cache", "lab2/cache"] + Self.dbHosts.map { "\($0)/db" })
             #expect(affected == expected)
 
-            let rollout = try fixture.molt("rollout", playbook, "--yes", "--output", "json")
+            let rollout = try await fixture.molt("rollout", playbook, "--yes", "--output", "json")
             #expect(rollout.status == 0, "\(rollout.stdout)\(rollout.stderr)")
             let events = try RolloutFixture.events(rollout.stdout)
             let batches = events.filter { $0["event"] as? String == "batch.started" }.map { $0["hosts"] as? [String] ?? [] }
@@ -167,7 +167,7 @@ extension LabFleetTests {
             let updated = Set(events.filter { $0["event"] as? String == "host.updated" }.map { "\($0["host"] as? String ?? "")/\($0["service"] as? String ?? "")" })
             #expect(updated == expected)
 
-            let after = try fixture.molt("find", "--package", "libssl3", "--below", below, "--output", "json")
+            let after = try await fixture.molt("find", "--package", "libssl3", "--below", below, "--output", "json")
             #expect(after.status == 0, "\(after.stderr)")
             #expect(try Self.matches(after.stdout).isEmpty)
             try await fixture.reset()
