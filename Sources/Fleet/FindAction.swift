@@ -80,30 +80,15 @@ public struct FindAction: Sendable {
             return (candidates.map { FindMatch(host: hostName, container: $0.name, image: $0.image, state: $0.state) }, [])
         }
 
-        var results = [Result<[FindMatch], FindProblem>?](repeating: nil, count: candidates.count)
-        await withTaskGroup(of: (Int, Result<[FindMatch], FindProblem>).self) { group in
-            var next = 0
-            func launch() {
-                let index = next
-                let summary = candidates[index]
-                next += 1
-                group.addTask {
-                    do {
-                        let installed = try await installedPackages(named: package, in: summary.id, docker: connection.docker)
-                        let hits = try installed.filter { try query.below?.admits($0) ?? true }.map {
-                            FindMatch(host: hostName, container: summary.name, image: summary.image, state: summary.state,
-                                      package: $0.name, version: $0.version)
-                        }
-                        return (index, .success(hits))
-                    } catch {
-                        return (index, .failure(FindProblem(host: hostName, container: summary.name, error: HostFailure.oneLine(error))))
-                    }
-                }
-            }
-            while next < candidates.count && next < width { launch() }
-            for await (index, result) in group {
-                results[index] = result
-                if next < candidates.count { launch() }
+        let results = await concurrentMap(candidates, limit: width) { summary -> Result<[FindMatch], FindProblem> in
+            do {
+                let installed = try await installedPackages(named: package, in: summary.id, docker: connection.docker)
+                return .success(try installed.filter { try query.below?.admits($0) ?? true }.map {
+                    FindMatch(host: hostName, container: summary.name, image: summary.image, state: summary.state,
+                              package: $0.name, version: $0.version)
+                })
+            } catch {
+                return .failure(FindProblem(host: hostName, container: summary.name, error: HostFailure.oneLine(error)))
             }
         }
         var matches: [FindMatch] = []
@@ -112,7 +97,6 @@ public struct FindAction: Sendable {
             switch result {
             case .success(let found): matches += found
             case .failure(let problem): problems.append(problem)
-            case nil: break
             }
         }
         return (matches, problems)

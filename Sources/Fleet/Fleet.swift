@@ -45,33 +45,18 @@ public struct Fleet: Sendable {
     func forEachHost<Value: Sendable>(
         _ work: @escaping @Sendable (InventoryHost) async throws -> Value
     ) async -> [HostOutcome<Value>] {
-        var outcomes = [HostOutcome<Value>?](repeating: nil, count: hosts.count)
-        await withTaskGroup(of: (Int, HostOutcome<Value>).self) { group in
-            var next = 0
-            func launch() {
-                let index = next
-                let host = hosts[index]
-                next += 1
-                group.addTask {
-                    let started = ContinuousClock.now
-                    let result: Result<Value, HostFailure>
-                    do {
-                        result = .success(try await work(host))
-                    } catch let failure as HostFailure {
-                        result = .failure(failure)
-                    } catch {
-                        result = .failure(HostFailure(host: host.name, stage: .docker, error: error))
-                    }
-                    return (index, HostOutcome(host: host, result: result, elapsed: ContinuousClock.now - started))
-                }
+        await concurrentMap(hosts, limit: settings.forks) { host in
+            let started = ContinuousClock.now
+            let result: Result<Value, HostFailure>
+            do {
+                result = .success(try await work(host))
+            } catch let failure as HostFailure {
+                result = .failure(failure)
+            } catch {
+                result = .failure(HostFailure(host: host.name, stage: .docker, error: error))
             }
-            while next < hosts.count && next < settings.forks { launch() }
-            for await (index, outcome) in group {
-                outcomes[index] = outcome
-                if next < hosts.count { launch() }
-            }
+            return HostOutcome(host: host, result: result, elapsed: ContinuousClock.now - started)
         }
-        return outcomes.map { $0! }
     }
 }
 

@@ -160,43 +160,31 @@ public struct RolloutAction: Sendable {
         let run = identity.id
         let limit = fleet.settings.forks
         let prepulled = playbook.prepull != .none
-        var slots = [[(Replacement?, ServiceOutcome)]](repeating: [], count: batch.count)
-        await withTaskGroup(of: (Int, [(Replacement?, ServiceOutcome)]).self) { group in
-            var next = 0
-            func launch() {
-                let index = next
-                let host = batch[index]
-                next += 1
-                group.addTask {
-                    guard let connection = connections[host.name] else {
-                        let error = unreachable[host.name]?.message ?? "not connected"
-                        return (index, services.map { (nil, ServiceOutcome(host: host.name, service: $0.container, kind: .failed, to: $0.image, error: error)) })
-                    }
-                    var results: [(Replacement?, ServiceOutcome)] = []
-                    for service in services {
-                        let replacement = Replacement(connection: connection, service: service, settings: settings, identity: identity) { message in
-                            reporter.report(RolloutEvent(.hostStep, run: run, batch: number, host: host.name, service: service.container, message: message))
-                        }
-                        let started = Date()
-                        let outcome: ServiceOutcome
-                        switch mode {
-                        case .rollout: outcome = await replacement.run(alreadyPulled: prepulled)
-                        case .rollback(let onlyRun): outcome = await replacement.rollBack(onlyRun: onlyRun)
-                        }
-                        if let id = try? journal?.startStep(run: run, host: host.name, service: service.container, step: mode.stepName, started: started) {
-                            try? journal?.finishStep(id: id, finished: Date(), outcome: outcome.kind.rawValue, detail: ([outcome.error, outcome.message].compactMap { $0 } + outcome.logs).joined(separator: "\n").nilIfEmpty)
-                        }
-                        try? journal?.recordOutcome(HostOutcomeRecord(outcome, run: run))
-                        results.append((replacement, outcome))
-                    }
-                    return (index, results)
+        let slots = await concurrentMap(batch, limit: limit) { host -> [(Replacement?, ServiceOutcome)] in
+            guard let connection = connections[host.name] else {
+                let error = unreachable[host.name]?.message ?? "not connected"
+                return services.map { (nil, ServiceOutcome(host: host.name, service: $0.container, kind: .failed, to: $0.image, error: error)) }
+            }
+            var results: [(Replacement?, ServiceOutcome)] = []
+            for service in services {
+                let replacement = Replacement(connection: connection, service: service, settings: settings, identity: identity) { message in
+                    reporter.report(RolloutEvent(.hostStep, run: run, batch: number, host: host.name, service: service.container, message: message))
                 }
+                // The step is in the journal before it starts, so a killed run shows where it was.
+                let step = try? journal?.startStep(run: run, host: host.name, service: service.container, step: mode.stepName, started: Date())
+                let outcome: ServiceOutcome
+                switch mode {
+                case .rollout: outcome = await replacement.run(alreadyPulled: prepulled)
+                case .rollback(let onlyRun): outcome = await replacement.rollBack(onlyRun: onlyRun)
+                }
+                if let step {
+                    try? journal?.finishStep(id: step, finished: Date(), outcome: outcome.kind.rawValue,
+                                             detail: ([outcome.error, outcome.message].compactMap { $0 } + outcome.logs).joined(separator: "\n").nilIfEmpty)
+                }
+                try? journal?.recordOutcome(HostOutcomeRecord(outcome, run: run))
+                results.append((replacement, outcome))
             }
-            while next < batch.count && next < limit { launch() }
-            for await (index, results) in group {
-                slots[index] = results
-                if next < batch.count { launch() }
-            }
+            return results
         }
         return slots.flatMap { $0 }
     }
@@ -273,29 +261,17 @@ public struct RolloutAction: Sendable {
         let playbookName = playbook.name
         let services = playbook.services.map(\.container)
         let limit = fleet.settings.forks
-        let results = await withTaskGroup(of: (String, String, Result<ServiceLock.Acquired?, any Error>).self) { group in
-            var running = 0
-            var collected: [(String, String, Result<ServiceLock.Acquired?, any Error>)] = []
-            for (name, connection) in connections {
-                for service in services {
-                    // At most --forks lock requests in flight, as for every other host call.
-                    if running >= limit, let done = await group.next() {
-                        collected.append(done)
-                        running -= 1
-                    }
-                    running += 1
-                    group.addTask {
-                        do {
-                            guard let image = try await Self.lockImage(connection, service) else { return (name, service, .success(nil)) }
-                            return (name, service, .success(try await ServiceLock.acquire(
-                                on: connection, service: service, image: image, playbook: playbookName, identity: identity)))
-                        } catch {
-                            return (name, service, .failure(error))
-                        }
-                    }
+        let requests = connections.flatMap { host in services.map { (host: host.0, connection: host.1, service: $0) } }
+        let results = await concurrentMap(requests, limit: limit) { request -> (String, String, Result<ServiceLock.Acquired?, any Error>) in
+            do {
+                guard let image = try await Self.lockImage(request.connection, request.service) else {
+                    return (request.host, request.service, .success(nil))
                 }
+                return (request.host, request.service, .success(try await ServiceLock.acquire(
+                    on: request.connection, service: request.service, image: image, playbook: playbookName, identity: identity)))
+            } catch {
+                return (request.host, request.service, .failure(error))
             }
-            return await group.reduce(into: collected) { $0.append($1) }
         }
         var taken: [(String, String)] = []
         var held: LockHeld?
