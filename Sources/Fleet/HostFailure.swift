@@ -14,16 +14,19 @@ public struct HostFailure: Error, CustomStringConvertible, Sendable {
     public var stage: Stage
     /// One line: the cause, including what SSH or the Docker engine said.
     public var message: String
+    /// The error behind it, for callers that react to a kind of failure (a held lock, say).
+    public var cause: (any Error)?
 
-    public init(host: String, stage: Stage, message: String) {
+    public init(host: String, stage: Stage, message: String, cause: (any Error)? = nil) {
         self.host = host
         self.stage = stage
         self.message = message
+        self.cause = cause
     }
 
     /// A failure from an error thrown while reaching or using the host.
     public init(host: String, stage: Stage, error: any Error) {
-        self.init(host: host, stage: stage, message: Self.oneLine(error))
+        self.init(host: host, stage: stage, message: Self.oneLine(error), cause: error)
     }
 
     public var description: String { "\(host): \(message)" }

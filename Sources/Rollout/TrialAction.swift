@@ -55,7 +55,7 @@ public struct TrialAction: Sendable {
             switch outcome.result {
             case .success(let trials): report.trials += trials
             case .failure(let failure):
-                if failure.message.contains("is locked by") { report.locked = true }
+                if failure.cause is LockHeld { report.locked = true }
                 report.unreachable.append(failure.description)
             }
         }
