@@ -59,6 +59,13 @@ let package = Package(
             dependencies: ["Fleet", "DockerEngine", "Inventory", "Playbook", "Journal", "SSH"],
             swiftSettings: upcoming
         ),
+        // A Docker host modelled in memory, with scripted behaviour and faults: every branch of
+        // the replacement state machine runs against it in milliseconds.
+        .target(
+            name: "MoltTestSupport",
+            dependencies: ["DockerEngine", "Fleet", "Inventory", "Rollout"],
+            swiftSettings: upcoming
+        ),
         // The executable: subcommands and output rendering, no business logic.
         .executableTarget(
             name: "molt",
@@ -73,7 +80,11 @@ let package = Package(
         .testTarget(name: "PackagesTests", dependencies: ["Packages"], swiftSettings: upcoming),
         .testTarget(name: "JournalTests", dependencies: ["Journal"], swiftSettings: upcoming),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook"], swiftSettings: upcoming),
-        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "Playbook"], swiftSettings: upcoming),
+        .testTarget(
+            name: "RolloutTests",
+            dependencies: ["Rollout", "Playbook", "MoltTestSupport", "DockerEngine", "Fleet", "Inventory", "Journal"],
+            swiftSettings: upcoming
+        ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: upcoming),
         // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API
         // through SSH, status, find and the `molt` executable itself.

@@ -33,6 +33,9 @@ public struct ContainerRecreation: Sendable {
     ///   - mountReplacements: volume name → the volume to mount instead, for trial clones;
     ///     applies to `Binds`, `HostConfig.Mounts` and re-passed anonymous volumes.
     ///   - dropPortBindings: publish no host port (trial containers must not collide).
+    ///   - readOnlyUnlessReplaced: mount every volume, bind mount and `VolumesFrom` that
+    ///     `mountReplacements` does not replace read-only, so that a trial cannot write to live
+    ///     data it did not clone.
     ///   - containerNames: container ID → name for the containers whose namespaces this one
     ///     joins (`container:<id>` network, IPC or PID mode). The engine records them by ID,
     ///     and the ID dies when that container is replaced, so they are re-resolved by name.
@@ -47,6 +50,7 @@ public struct ContainerRecreation: Sendable {
         envOverrides: [String: String] = [:],
         mountReplacements: [String: String] = [:],
         dropPortBindings: Bool = false,
+        readOnlyUnlessReplaced: Bool = false,
         containerNames: [String: String] = [:]
     ) throws(RecreationError) {
         let name = container.name
@@ -82,7 +86,7 @@ public struct ContainerRecreation: Sendable {
         Self.apply(envOverrides: envOverrides, to: &config)
 
         Self.rewriteLegacyLinks(in: &hostConfig)
-        Self.carryVolumes(of: container, into: &hostConfig, replacing: mountReplacements)
+        Self.carryVolumes(of: container, into: &hostConfig, replacing: mountReplacements, readOnlyUnlessReplaced: readOnlyUnlessReplaced)
         if dropPortBindings {
             hostConfig["PortBindings"] = .object([:])
             hostConfig["PublishAllPorts"] = .bool(false)
@@ -253,7 +257,8 @@ extension ContainerRecreation {
 
     /// Named volumes stay as they are, renamed per `replacements`; anonymous volumes are
     /// passed on by name at the same destination, or the new container would get empty ones.
-    static func carryVolumes(of container: ContainerDetails, into hostConfig: inout JSONValue, replacing replacements: [String: String]) {
+    static func carryVolumes(of container: ContainerDetails, into hostConfig: inout JSONValue, replacing replacements: [String: String],
+                             readOnlyUnlessReplaced: Bool = false) {
         var bindDestinations: Set<String> = []
         if let binds = hostConfig["Binds"]?.stringElements {
             hostConfig["Binds"] = .array(
@@ -262,10 +267,17 @@ extension ContainerRecreation {
                     bindDestinations.insert(String(parts.count > 1 ? parts[1] : parts[0]))
                     // A volume name never starts with "/": that is a host path.
                     guard parts.count > 1, !parts[0].hasPrefix("/"), let replacement = replacements[String(parts[0])] else {
-                        return .string(bind)
+                        return .string(readOnlyUnlessReplaced ? readOnlyBind(bind) : bind)
                     }
                     return .string(replacement + bind.dropFirst(parts[0].count))
                 })
+        }
+        if readOnlyUnlessReplaced, let shared = hostConfig["VolumesFrom"]?.stringElements {
+            // `container[:ro|rw]`: another container's volumes, never cloned.
+            hostConfig["VolumesFrom"] = .array(shared.map { entry in
+                let source = entry.split(separator: ":", maxSplits: 1).first.map(String.init) ?? entry
+                return .string(source + ":ro")
+            })
         }
 
         let anonymous = container.mounts
@@ -282,19 +294,35 @@ extension ContainerRecreation {
             if source.isEmpty, let volume = anonymous.first(where: { $0.destination == target }) {
                 source = volume.name ?? ""
             }
-            source = replacements[source] ?? source
+            let replaced = replacements[source]
+            source = replaced ?? source
             if !source.isEmpty { mounts[index]["Source"] = .string(source) }
+            if readOnlyUnlessReplaced && replaced == nil { mounts[index]["ReadOnly"] = .bool(true) }
+        }
+        if readOnlyUnlessReplaced {
+            for index in mounts.indices where mounts[index]["Type"]?.stringValue == "bind" {
+                mounts[index]["ReadOnly"] = .bool(true)
+            }
         }
         for volume in anonymous where !bindDestinations.contains(volume.destination) && !mountTargets.contains(volume.destination) {
             let volumeName = volume.name ?? ""
+            let replaced = replacements[volumeName]
             mounts.append([
                 "Type": "volume",
-                "Source": .string(replacements[volumeName] ?? volumeName),
+                "Source": .string(replaced ?? volumeName),
                 "Target": .string(volume.destination),
-                "ReadOnly": .bool(!volume.readWrite),
+                "ReadOnly": .bool(!volume.readWrite || (readOnlyUnlessReplaced && replaced == nil)),
             ])
         }
         if !mounts.isEmpty { hostConfig["Mounts"] = .array(mounts) }
+    }
+
+    /// A `Binds` entry mounted read-only: `src:dst` or `src:dst:opts` with `ro` among the options.
+    static func readOnlyBind(_ bind: String) -> String {
+        let parts = bind.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 2 else { return bind }
+        let options = parts.count > 2 ? parts[2].split(separator: ",").map(String.init).filter { $0 != "rw" && $0 != "ro" } : []
+        return "\(parts[0]):\(parts[1]):" + (["ro"] + options).joined(separator: ",")
     }
 
     /// Whether `text` is an engine-generated ID: 64 lowercase hexadecimal digits.

@@ -35,6 +35,20 @@ public struct RegistryAuth: Sendable, Hashable, CustomStringConvertible {
         "credentials" + (username.map { " of \($0)" } ?? "") + (serverAddress.map { " for \($0)" } ?? "")
     }
 
+    /// What must never be printed or recorded: the header value and the password, token or
+    /// `auth` it carries.
+    public var secrets: [String] {
+        var values = [headerValue]
+        let padded = headerValue.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            + String(repeating: "=", count: (4 - headerValue.utf8.count % 4) % 4)
+        if let data = Data(base64Encoded: padded), let document = try? JSONValue(json: Array(data)) {
+            for field in ["password", "identitytoken", "auth", "registrytoken"] {
+                if let value = document[field]?.stringValue, !value.isEmpty { values.append(value) }
+            }
+        }
+        return values
+    }
+
     /// The credentials to pull `image` with, or `nil` to pull anonymously.
     ///
     /// `MOLT_REGISTRY_AUTH` wins: either the header value already encoded, or JSON

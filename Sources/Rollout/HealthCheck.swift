@@ -1,18 +1,16 @@
 import DockerEngine
-import Fleet
 import Foundation
 import Playbook
-import SSH
 
 /// Waits for a container to become healthy by every check the service asks for, and to
 /// stay healthy for `stable` (SPEC §3 `health`).
 ///
-/// HTTP and TCP probes go to `127.0.0.1:PORT` on the host, through the host's SSH session,
-/// so nothing needs to be reachable from the coordinator. A container that exits, restarts
-/// or that Docker calls unhealthy fails at once rather than at the deadline.
+/// HTTP and TCP probes go to `127.0.0.1:PORT` on the host through ``HostPorts``, so nothing
+/// needs to be reachable from the coordinator. A container that exits, restarts or that
+/// Docker calls unhealthy fails at once rather than at the deadline.
 struct HealthCheck: Sendable {
     let spec: HealthSpec
-    let connection: HostConnection
+    let host: RolloutHost
     /// Whether the container's image defines a HEALTHCHECK (the default of `docker:`).
     let imageHasHealthcheck: Bool
 
@@ -25,7 +23,7 @@ struct HealthCheck: Sendable {
         var restartCount: Int?
         while true {
             try Task.checkCancellation()
-            let details = try await connection.docker.inspectContainer(container)
+            let details = try await host.engine.inspectContainer(container)
             if let previous = restartCount, details.restartCount > previous {
                 throw HealthFailure(reason: "the container restarted (exit code \(details.state.exitCode))", probes: probes(details))
             }
@@ -34,8 +32,7 @@ struct HealthCheck: Sendable {
                 throw HealthFailure(reason: "the container is \(details.state.status) (exit code \(details.state.exitCode)\(details.state.error.isEmpty ? "" : ", \(details.state.error)"))",
                                     probes: probes(details))
             }
-            let verdict = await evaluate(details)
-            switch verdict {
+            switch await evaluate(details) {
             case .healthy:
                 let since = healthySince ?? clock.now
                 healthySince = since
@@ -49,7 +46,7 @@ struct HealthCheck: Sendable {
             if clock.now >= deadline {
                 throw HealthFailure(reason: "not healthy within \(DurationText.format(spec.timeout)): \(lastReason)", probes: probes(details))
             }
-            try await Task.sleep(for: min(spec.interval, max(.milliseconds(50), deadline - clock.now)))
+            try await Task.sleep(for: min(spec.interval, max(.milliseconds(1), deadline - clock.now)))
         }
     }
 
@@ -72,30 +69,31 @@ struct HealthCheck: Sendable {
             }
         }
         if let http = spec.http {
-            let status = await httpStatus(port: http.port, path: http.path)
-            switch status {
-            case .success(let code) where code == http.status: break
-            case .success(let code): return .waiting("http://127.0.0.1:\(http.port)\(http.path) answered \(code), not \(http.status)")
-            case .failure(let error): return .waiting("http://127.0.0.1:\(http.port)\(http.path): \(error.message)")
+            let url = "http://127.0.0.1:\(http.port)\(http.path)"
+            do {
+                let status = try await httpStatus(port: http.port, path: http.path)
+                if status != http.status { return .waiting("\(url) answered \(status), not \(http.status)") }
+            } catch {
+                return .waiting("\(url): \(ErrorText.oneLine(error))")
             }
         }
         if let tcp = spec.tcp {
             do {
-                let channel = try await connection.session.openTCP(host: "127.0.0.1", port: tcp.port, timeout: probeTimeout)
-                await channel.close()
+                let stream = try await host.ports.connector(port: tcp.port, timeout: probeTimeout).connect()
+                await stream.close()
             } catch {
-                return .waiting("tcp 127.0.0.1:\(tcp.port): \(Self.text(error))")
+                return .waiting("tcp 127.0.0.1:\(tcp.port): \(ErrorText.oneLine(error))")
             }
         }
         if let command = spec.exec {
             do {
-                let result = try await connection.docker.exec(in: details.id, command: command, timeout: probeTimeout)
+                let result = try await host.engine.exec(in: details.id, command: command, timeout: probeTimeout)
                 if !result.succeeded {
                     let output = (result.stderrText + result.stdoutText).trimmingCharacters(in: .whitespacesAndNewlines)
                     return .waiting("\(command.joined(separator: " ")) exited \(result.exitCode)\(output.isEmpty ? "" : ": \(output.prefix(200))")")
                 }
             } catch {
-                return .waiting("exec \(command.joined(separator: " ")): \(Self.text(error))")
+                return .waiting("exec \(command.joined(separator: " ")): \(ErrorText.oneLine(error))")
             }
         }
         return .healthy
@@ -103,40 +101,16 @@ struct HealthCheck: Sendable {
 
     private var probeTimeout: Duration { min(max(spec.interval * 5, .seconds(2)), .seconds(10)) }
 
-    struct ProbeError: Error {
-        var message: String
-    }
-
-    /// One HTTP/1.0 GET through a direct-tcpip channel; the status code of the answer.
-    private func httpStatus(port: Int, path: String) async -> Result<Int, ProbeError> {
-        do {
-            let channel = try await connection.session.openTCP(host: "127.0.0.1", port: port, timeout: probeTimeout)
-            defer { Task { await channel.close() } }
-            try await channel.write(Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\nUser-Agent: molt\r\nConnection: close\r\n\r\n".utf8), timeout: probeTimeout)
-            var head: [UInt8] = []
-            while !head.contains(UInt8(ascii: "\n")) && head.count < 4096 {
-                let chunk = try await channel.read(maxLength: 4096, timeout: probeTimeout)
-                if chunk.isEmpty { break }
-                head += chunk
-            }
-            let line = String(decoding: head.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
-            let parts = line.split(separator: " ")
-            guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let code = Int(parts[1]) else {
-                return .failure(ProbeError(message: head.isEmpty ? "closed without an answer" : "not an HTTP answer: \(line.prefix(80))"))
-            }
-            return .success(code)
-        } catch {
-            return .failure(ProbeError(message: Self.text(error)))
-        }
+    /// One GET through the host's port; the status code of the answer (the body is not read).
+    private func httpStatus(port: Int, path: String) async throws -> Int {
+        let client = HTTPClient(
+            connector: host.ports.connector(port: port, timeout: probeTimeout),
+            configuration: HTTPClient.Configuration(host: "127.0.0.1:\(port)", userAgent: "molt-health"))
+        return try await client.withStreamingResponse(to: HTTPRequest(.get, path), timeout: probeTimeout) { $0.status }
     }
 
     private func probes(_ details: ContainerDetails) -> [String] {
         (details.state.health?.log ?? []).suffix(3).map { "probe exit \($0.exitCode): \($0.output.trimmingCharacters(in: .whitespacesAndNewlines))" }
-    }
-
-    static func text(_ error: any Error) -> String {
-        if let ssh = error as? SSHError { return ssh.message }
-        return String(describing: error)
     }
 }
 

@@ -19,7 +19,7 @@ public struct PlanAction: Sendable {
         let outcomes = await fleet.visit { connection in
             var entries: [PlanEntry] = []
             for service in services {
-                entries.append(try await Self.entry(for: service, on: connection))
+                entries.append(try await Self.entry(for: ServiceOnHost(host: RolloutHost(connection), service: service)))
             }
             return entries
         }
@@ -41,28 +41,37 @@ public struct PlanAction: Sendable {
         return PlanReport(batches: batches)
     }
 
-    static func entry(for service: Service, on connection: HostConnection) async throws -> PlanEntry {
-        let host = connection.host.name
-        let docker = connection.docker
-        func inspect(_ name: String) async throws -> ContainerDetails? {
-            try await docker.container(named: name)
+    /// What a rollout would do to one service on one host, read without changing anything.
+    static func entry(for target: ServiceOnHost) async throws -> PlanEntry {
+        let service = target.service
+        let names = target.names
+        func entry(_ action: PlanEntry.Action, from: String?, note: String? = nil) -> PlanEntry {
+            PlanEntry(host: target.hostName, service: service.container, container: service.container, from: from,
+                      to: service.image, action: action, note: note)
         }
-        guard let current = try await inspect(service.container) else {
-            if let retained = try await inspect("\(service.container).molt-prev") {
-                return PlanEntry(host: host, service: service.container, container: service.container, from: retained.configImage,
-                                 to: service.image, action: .repair, note: "only \(service.container).molt-prev exists: a rollout restores it first")
+        let previous = try await target.inspect(names.previous)
+        guard let current = try await target.inspect(names.live) else {
+            if let previous {
+                return entry(.repair, from: previous.configImage, note: "only \(names.previous) exists: a rollout restores it first")
             }
-            return PlanEntry(host: host, service: service.container, container: service.container, from: nil, to: service.image,
-                             action: .skip, note: "no container named \(service.container)")
+            return entry(.skip, from: nil, note: "no container named \(service.container)")
         }
-        let target = try await docker.inspectImage(service.image)
-        let healthy = current.state.running && (current.state.health == nil || current.state.health?.status == "healthy")
-        if let target, target.id == current.image, healthy {
-            return PlanEntry(host: host, service: service.container, container: service.container, from: current.configImage,
-                             to: service.image, action: .upToDate)
+        let trust = ServiceOnHost.trust(current, previous: previous)
+        if case .unconfirmed(let run) = trust {
+            return entry(.check, from: current.configImage,
+                         note: "run \(run) made \(names.live) and no run has seen it healthy: a rollout checks it first, and puts \(names.previous) back if it fails")
         }
-        return PlanEntry(host: host, service: service.container, container: service.container, from: current.configImage,
-                         to: service.image, action: .update, note: target == nil ? "pulls \(service.image)" : nil)
+        let leftover = try await target.inspect(names.next) != nil
+        let targetImage = try await target.engine.inspectImage(service.image)
+        if let targetImage, ServiceOnHost.isCurrent(current, target: targetImage) {
+            if ServiceOnHost.needsChecksToBeCurrent(current, trust: trust) {
+                return entry(.check, from: current.configImage,
+                             note: "runs the target, but no molt run has seen it healthy: a rollout runs the checks")
+            }
+            return entry(.upToDate, from: current.configImage, note: leftover ? "a rollout removes the leftover \(names.next)" : nil)
+        }
+        let notes = [targetImage == nil ? "pulls \(service.image)" : nil, leftover ? "removes the leftover \(names.next) first" : nil].compactMap { $0 }
+        return entry(.update, from: current.configImage, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
     }
 }
 
@@ -78,6 +87,8 @@ public struct PlanEntry: Sendable, Encodable, Hashable {
         case upToDate = "up to date"
         case skip = "skipped"
         case repair
+        /// An unconfirmed container: a rollout checks it before anything else.
+        case check
         case unreachable
     }
 

@@ -1,7 +1,5 @@
 public import DockerEngine
-import Fleet
 import Foundation
-import Inventory
 public import Playbook
 
 /// How a replacement behaves: the playbook's rollout settings that apply to one host.
@@ -28,199 +26,408 @@ public struct ReplacementSettings: Sendable {
     }
 }
 
-/// Replacing one service's container on one host (SPEC §4), and undoing it. The caller
-/// holds the service's lock on the host.
+/// Replacing one service's container on one host (SPEC §4), and undoing it: the state machine.
+/// The caller holds the service's lock on the host.
 ///
-/// The old container is never removed before the new one is healthy: it is stopped and
-/// renamed `NAME.molt-prev`, and renamed back if anything goes wrong. Volumes are never
-/// removed. State lives on the host, so a rerun repairs what a killed run left half-done.
+/// The state lives on the host, in container names (``ServiceNames``), so that a rerun after a
+/// crash finds it:
+/// - `NAME` is given only to a container that passed its checks (or one molt did not make).
+///   A new container is `NAME.molt-next` until then; a rerun removes a leftover one.
+/// - The old container is stopped and renamed `NAME.molt-prev` before the new one starts, and
+///   stays until the new one has passed; older retained ones step aside as
+///   `NAME.molt-prev-<id>` and are pruned past `retain` only once the new one has passed.
+/// - A failed new container waits as `NAME.molt-failed` until the old one is healthy again,
+///   and stays for good on a degraded host: nothing is deleted there. Volumes never are.
+///
+/// An ``Interruption`` stops it between steps or cuts a wait short; what was in flight is then
+/// undone (the old container started again), unless the operator asked to hurry.
 struct Replacement: Sendable {
-    let connection: HostConnection
-    let service: Service
+    let target: ServiceOnHost
     let settings: ReplacementSettings
     let identity: RunIdentity
-    /// Progress within the host: "pulling", "stopping" …
-    let step: @Sendable (String) -> Void
+    let interruption: Interruption
 
-    var host: String { connection.host.name }
-    var name: String { service.container }
-    var previousName: String { "\(name).molt-prev" }
-    var nextName: String { "\(name).molt-next" }
-    var docker: DockerClient { connection.docker }
+    init(host: RolloutHost, service: Service, settings: ReplacementSettings, identity: RunIdentity,
+         interruption: Interruption = Interruption(), step: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.target = ServiceOnHost(host: host, service: service, step: step)
+        self.settings = settings
+        self.identity = identity
+        self.interruption = interruption
+    }
+
+    var host: String { target.hostName }
+    var names: ServiceNames { target.names }
+    var name: String { names.live }
+    var engine: any ContainerEngine { target.engine }
+    var step: @Sendable (String) -> Void { target.step }
 
     // MARK: Rolling forward
 
     /// Brings the service to `image` (defaults to the playbook's target).
-    func run(image target: String? = nil, alreadyPulled: Bool = false) async -> ServiceOutcome {
+    func run(image: String? = nil, alreadyPulled: Bool = false) async -> ServiceOutcome {
         let started = ContinuousClock.now
-        let target = target ?? service.image
-        var outcome = await attempt(target: target, alreadyPulled: alreadyPulled)
-        outcome.seconds = Self.seconds(since: started)
+        var outcome = await forward(to: image ?? target.service.image, alreadyPulled: alreadyPulled)
+        outcome.seconds = (ContinuousClock.now - started).seconds
         return outcome
     }
 
-    private func attempt(target: String, alreadyPulled: Bool) async -> ServiceOutcome {
-        // What is there: the live container, a retained one, a leftover next.
-        let current: ContainerDetails?
+    private func forward(to image: String, alreadyPulled: Bool) async -> ServiceOutcome {
+        var notes: [String] = []
+        if interruption.level >= .stop { return interrupted(to: image, notes: notes, changed: false) }
+
+        // 1. What an interrupted run left, repaired; then the live container.
+        var live: ContainerDetails
         let previous: ContainerDetails?
         do {
-            current = try await inspect(name)
-            previous = try await inspect(previousName)
+            guard let found = try await repair(notes: &notes) else {
+                return outcome(.skipped, to: image, message: "no container named \(name)")
+            }
+            live = found
+            previous = try await target.inspect(names.previous)
         } catch {
-            return failed(error, to: target)
+            return failed(error, to: image, notes: notes)
         }
-        guard current != nil || previous != nil else {
-            return ServiceOutcome(host: host, service: name, kind: .skipped, to: target, message: "no container named \(name)")
-        }
-        return await replaceLocked(current: current, previous: previous, target: target, alreadyPulled: alreadyPulled, notes: [])
-    }
 
-    private func replaceLocked(current: ContainerDetails?, previous: ContainerDetails?, target: String,
-                               alreadyPulled: Bool, notes: [String]) async -> ServiceOutcome {
-        var notes = notes
-        // Repair what an interrupted run left behind.
-        let live: ContainerDetails
-        do {
-            if let next = try await inspect(nextName) {
-                step("removing a leftover \(nextName)")
-                try await docker.removeContainer(next.id, force: true)
-                notes.append("removed a leftover \(nextName)")
+        // 2. A container no run has seen healthy is checked before it is trusted (SPEC §4.8).
+        var checkedNow = false
+        if case .unconfirmed(let run) = ServiceOnHost.trust(live, previous: previous), let previous {
+            step("checking \(name): run \(run) made it and no run has seen it healthy")
+            let id = live.id
+            do {
+                try await interruption.run(until: .stop) { [target] in try await target.healthCheck(id) }
+                notes.append("\(name) from run \(run) passed its checks")
+                checkedNow = true
+                live = try await engine.inspectContainer(id)
+            } catch is Interrupted {
+                return interrupted(from: live.configImage, to: image, notes: notes, changed: false)
+            } catch {
+                let logs = await target.lastLogs(live.id, failure: error)
+                var restored = await swapBack(current: live, previous: previous)
+                restored.to = image
+                restored.message = (notes + ["\(name) from run \(run) was never seen healthy and failed its checks: \(ErrorText.oneLine(error)); put \(names.previous) back"] + [restored.message].compactMap { $0 }).joined(separator: "; ")
+                restored.logs = logs + restored.logs
+                // Back on the previous container is a rollback; anything else left the host on
+                // a release that failed its checks.
+                restored.kind = restored.kind == .updated ? .rolledBack : .degraded
+                restored.error = restored.error ?? "\(name) from run \(run) failed its checks: \(ErrorText.oneLine(error))"
+                return restored
             }
-            if let current {
-                live = current
-            } else if let previous {
-                step("restoring \(previousName)")
-                try await docker.renameContainer(previous.id, to: name)
-                _ = try await docker.startContainer(previous.id)
-                notes.append("restored \(name) from \(previousName), left by an interrupted run")
-                live = try await docker.inspectContainer(previous.id)
-            } else {
-                return ServiceOutcome(host: host, service: name, kind: .skipped, to: target, message: "no container named \(name)")
-            }
-        } catch {
-            return failed(error, from: current?.configImage, to: target, notes: notes)
         }
         let from = live.configImage
 
-        // The target image, on the host.
+        // 3. The target image, on the host.
         let targetImage: ImageDetails
         do {
-            targetImage = try await resolve(target, alreadyPulled: alreadyPulled)
+            let settings = self.settings
+            targetImage = try await interruption.run(until: .stop) { [target] in
+                try await target.resolve(image, policy: settings.pull, alreadyPulled: alreadyPulled, auth: settings.registryAuth(image))
+            }
+        } catch is Interrupted {
+            return interrupted(from: from, to: image, notes: notes, changed: false)
         } catch {
-            return failed(error, from: from, to: target, notes: notes)
+            return failed(error, from: from, to: image, notes: notes)
         }
 
-        if live.image == targetImage.id && live.state.running && (live.state.health == nil || live.state.health?.status == "healthy") {
-            return ServiceOutcome(host: host, service: name, kind: .upToDate, from: from, to: target,
-                                  message: (["up to date"] + notes).joined(separator: "; "))
+        // 4. Up to date?
+        if ServiceOnHost.isCurrent(live, target: targetImage) {
+            if ServiceOnHost.needsChecksToBeCurrent(live, trust: ServiceOnHost.trust(live, previous: previous)) && !checkedNow {
+                step("checking \(name): it runs \(image), but no molt run has seen it healthy")
+                let id = live.id
+                do {
+                    try await interruption.run(until: .stop) { [target] in try await target.healthCheck(id) }
+                } catch is Interrupted {
+                    return interrupted(from: from, to: image, notes: notes, changed: false)
+                } catch {
+                    return ServiceOutcome(host: host, service: name, kind: .failed, from: from, to: image,
+                                          message: notes.joined(separator: "; ").nilIfEmpty,
+                                          error: "\(name) runs \(image) but fails its checks: \(ErrorText.oneLine(error)); nothing was changed",
+                                          logs: await target.lastLogs(live.id, failure: error))
+                }
+            }
+            return outcome(.upToDate, from: from, to: image, message: (["up to date"] + notes).joined(separator: "; "))
         }
 
-        // Rehearse against clones of the live data first, when the playbook asks for it.
-        if let trial = service.trial {
-            let rehearsal = await TrialRun(replacement: self, trial: trial).run(image: target, alreadyPulled: true)
-            if rehearsal.result == .failed {
-                return ServiceOutcome(host: host, service: name, kind: .failed, from: from, to: target,
+        // 5. Rehearse against clones of the live data first, when the playbook asks for it.
+        if let trial = target.service.trial {
+            let rehearsal = await TrialRun(target: target, trial: trial, identity: identity, settings: settings, interruption: interruption)
+                .run(image: image, alreadyPulled: true)
+            switch rehearsal.result {
+            case .failed:
+                return ServiceOutcome(host: host, service: name, kind: .failed, from: from, to: image,
                                       message: (notes + ["the trial failed; the live container was not touched"]).joined(separator: "; "),
                                       error: rehearsal.error, logs: rehearsal.logs)
+            case .interrupted:
+                return interrupted(from: from, to: image, notes: notes + ["during the trial; the live container was not touched"], changed: false)
+            case .passed, .skipped:
+                notes.append(TrialRun.note(rehearsal))
             }
-            notes.append(Self.trialNote(rehearsal))
         }
+        if interruption.level >= .stop { return interrupted(from: from, to: image, notes: notes, changed: false) }
 
+        // 6. The new container's configuration: the old one's, with only the image changed.
         let recreation: ContainerRecreation
         do {
-            let oldImage = try await docker.inspectImage(live.image)
+            let oldImage = try await engine.inspectImage(live.image)
             recreation = try ContainerRecreation(
-                container: live, oldImage: oldImage, image: target,
+                container: live, oldImage: oldImage, image: image,
                 labels: [
-                    "molt.run": identity.id,
-                    "molt.previous-image": from,
-                    "molt.previous-container": live.id,
+                    MoltLabel.run: identity.id,
+                    MoltLabel.previousImage: from,
+                    MoltLabel.previousContainer: live.id,
+                    MoltLabel.confirmedOnRename: "true",
                 ],
-                apiVersion: docker.apiVersion,
-                containerNames: try await sharedNamespaceNames(live))
+                apiVersion: engine.apiVersion,
+                containerNames: try await target.sharedNamespaceNames(live))
+            for warning in recreation.warnings { step("warning: \(warning)") }
+            notes += recreation.warnings.map { "warning: \($0)" }
         } catch {
-            return failed(error, from: from, to: target, notes: notes)
+            return failed(error, from: from, to: image, notes: notes)
         }
 
+        let swap = Swap(live: live, recreation: recreation, from: from, to: image, notes: notes)
         switch settings.order {
-        case .stopFirst:
-            return await stopFirst(live: live, recreation: recreation, from: from, to: target, notes: notes)
-        case .startFirst:
-            return await startFirst(live: live, recreation: recreation, from: from, to: target, notes: notes)
+        case .stopFirst: return await stopFirst(swap)
+        case .startFirst: return await startFirst(swap)
         }
     }
 
-    private func stopFirst(live: ContainerDetails, recreation: ContainerRecreation, from: String, to target: String, notes: [String]) async -> ServiceOutcome {
+    /// What one swap works with.
+    private struct Swap {
+        var live: ContainerDetails
+        var recreation: ContainerRecreation
+        var from: String
+        var to: String
+        var notes: [String]
+    }
+
+    // MARK: Repair
+
+    /// Puts right what an interrupted run left on the host, and returns the live container.
+    ///
+    /// A `NAME.molt-next` was never confirmed: it goes. A `NAME.molt-prev` without a `NAME`
+    /// was stopped for a swap that never finished: it comes back. A live container that a
+    /// killed clone left paused is unpaused.
+    private func repair(notes: inout [String]) async throws -> ContainerDetails? {
+        if let next = try await target.inspect(names.next) {
+            step("removing \(names.next), left unconfirmed by an interrupted run")
+            try await engine.removeContainer(next.id, force: true, volumes: false)
+            notes.append("removed \(names.next), left unconfirmed by an interrupted run")
+        }
+        var live = try await target.inspect(name)
+        if live == nil, let previous = try await target.inspect(names.previous) {
+            step("restoring \(names.previous)")
+            try await engine.renameContainer(previous.id, to: name)
+            _ = try await engine.startContainer(previous.id)
+            notes.append("restored \(name) from \(names.previous), left by an interrupted run")
+            try await restoreArchived()
+            live = try await engine.inspectContainer(previous.id)
+        }
+        if let paused = live, paused.state.paused, try await VolumeClone.hasLeftovers(on: engine, service: name) {
+            step("unpausing \(name), left paused by an interrupted volume clone")
+            try await engine.unpauseContainer(paused.id)
+            notes.append("unpaused \(name), left paused by an interrupted volume clone")
+            live = try await engine.inspectContainer(paused.id)
+        }
+        return live
+    }
+
+    // MARK: Swapping
+
+    private func stopFirst(_ swap: Swap) async -> ServiceOutcome {
+        let live = swap.live
+        var notes = swap.notes
+        // The old container steps aside; nothing is removed until the new one has passed.
         do {
-            try await makeRoomForRetained()
+            try await archivePrevious()
             step("stopping \(name)")
-            _ = try await docker.stopContainer(live.id, timeout: settings.stopTimeout)
-            try await docker.renameContainer(live.id, to: previousName)
+            _ = try await engine.stopContainer(live.id, timeout: settings.stopTimeout)
+            try await engine.renameContainer(live.id, to: names.previous)
         } catch {
-            // The old container may be stopped: bring it back as it was.
-            let restored = await bringBack(oldID: live.id, newID: nil)
-            return ServiceOutcome(host: host, service: name, kind: restored ? .failed : .degraded, from: from, to: target,
-                                  message: notes.joined(separator: "; ").nilIfEmpty, error: "\(Self.text(error))\(restored ? "" : "; and \(name) could not be started again")")
+            let back = await bringBack(oldID: live.id, newID: nil)
+            return ServiceOutcome(host: host, service: name, kind: back ? .failed : .degraded, from: swap.from, to: swap.to,
+                                  message: notes.joined(separator: "; ").nilIfEmpty,
+                                  error: ErrorText.oneLine(error) + (back ? "" : "; and \(name) could not be started again"))
         }
-        let newID: String
+        if interruption.level >= .stop {
+            let back = interruption.level >= .hurry ? false : await bringBack(oldID: live.id, newID: nil)
+            return interrupted(from: swap.from, to: swap.to, notes: notes, changed: !back)
+        }
+
+        var newID: String?
         do {
-            step("creating \(name) from \(target)")
-            newID = try await create(name, recreation)
-            step("starting \(name)")
-            _ = try await docker.startContainer(newID)
+            step("creating \(names.next) from \(swap.to)")
+            let id = try await create(names.next, swap.recreation)
+            newID = id
+            step("starting \(names.next)")
+            _ = try await engine.startContainer(id)
         } catch {
-            let restored = await bringBack(oldID: live.id, newID: nil, removingNamed: name)
-            return ServiceOutcome(host: host, service: name, kind: restored ? .rolledBack : .degraded, from: from, to: target,
-                                  message: notes.joined(separator: "; ").nilIfEmpty, error: Self.text(error))
+            let back = await bringBack(oldID: live.id, newID: newID, stray: names.next)
+            return ServiceOutcome(host: host, service: name, kind: back ? .rolledBack : .degraded, from: swap.from, to: swap.to,
+                                  message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error))
         }
+        let id = newID ?? ""
         do {
-            step("waiting for \(name) to be healthy")
-            try await healthCheck(newID)
+            step("waiting for \(names.next) to be healthy")
+            try await interruption.run(until: .stop) { [target] in try await target.healthCheck(id) }
+            step("naming \(names.next) \(name)")
+            try await engine.renameContainer(id, to: name)
+        } catch is Interrupted {
+            if interruption.level >= .hurry { return interrupted(from: swap.from, to: swap.to, notes: notes, changed: true) }
+            step("interrupted: putting \(swap.from) back")
+            let back = await bringBack(oldID: live.id, newID: id)
+            return interrupted(from: swap.from, to: swap.to, notes: notes, changed: !back)
         } catch {
-            let logs = await lastLogs(newID, failure: error)
-            step("rolling back to \(from)")
-            let restored = await bringBack(oldID: live.id, newID: newID)
-            return ServiceOutcome(host: host, service: name, kind: restored ? .rolledBack : .degraded, from: from, to: target,
-                                  message: notes.joined(separator: "; ").nilIfEmpty, error: Self.text(error), logs: logs)
+            let logs = await target.lastLogs(id, failure: error)
+            step("rolling back to \(swap.from)")
+            let back = await bringBack(oldID: live.id, newID: id)
+            return ServiceOutcome(host: host, service: name, kind: back ? .rolledBack : .degraded, from: swap.from, to: swap.to,
+                                  message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error), logs: logs)
         }
-        if settings.retain == 0 {
-            try? await docker.removeContainer(live.id, force: true)
-        }
-        return ServiceOutcome(host: host, service: name, kind: .updated, from: from, to: target, message: notes.joined(separator: "; ").nilIfEmpty)
+        notes += await prune(replaced: live.id)
+        return ServiceOutcome(host: host, service: name, kind: .updated, from: swap.from, to: swap.to, message: notes.joined(separator: "; ").nilIfEmpty)
     }
 
-    private func startFirst(live: ContainerDetails, recreation: ContainerRecreation, from: String, to target: String, notes: [String]) async -> ServiceOutcome {
-        let newID: String
+    private func startFirst(_ swap: Swap) async -> ServiceOutcome {
+        let live = swap.live
+        var notes = swap.notes
+        var newID: String?
         do {
-            step("creating \(nextName) from \(target)")
-            newID = try await create(nextName, recreation)
-            step("starting \(nextName)")
-            _ = try await docker.startContainer(newID)
-            step("waiting for \(nextName) to be healthy")
-            try await healthCheck(newID)
+            step("creating \(names.next) from \(swap.to)")
+            let id = try await create(names.next, swap.recreation)
+            newID = id
+            step("starting \(names.next)")
+            _ = try await engine.startContainer(id)
+            step("waiting for \(names.next) to be healthy")
+            try await interruption.run(until: .stop) { [target] in try await target.healthCheck(id) }
         } catch {
-            let logs = await lastLogs(nextName, failure: error)
-            try? await docker.removeContainer(nextName, force: true)
             // The live container was never touched.
-            return ServiceOutcome(host: host, service: name, kind: .rolledBack, from: from, to: target,
-                                  message: (notes + ["\(name) was never stopped"]).joined(separator: "; "), error: Self.text(error), logs: logs)
+            let logs = error is Interrupted ? [] : await target.lastLogs(newID ?? names.next, failure: error)
+            if !(error is Interrupted && interruption.level >= .hurry) {
+                try? await engine.removeContainer(newID ?? names.next, force: true, volumes: false)
+            }
+            if error is Interrupted {
+                return interrupted(from: swap.from, to: swap.to, notes: notes + ["\(name) was never stopped"], changed: false)
+            }
+            return ServiceOutcome(host: host, service: name, kind: .rolledBack, from: swap.from, to: swap.to,
+                                  message: (notes + ["\(name) was never stopped"]).joined(separator: "; "), error: ErrorText.oneLine(error), logs: logs)
         }
+        let id = newID ?? ""
+        // Renames first, while both run: a crash between them leaves a running NAME.molt-prev
+        // and a NAME.molt-next, which a rerun repairs. Then the old one stops.
         do {
-            try await makeRoomForRetained()
-            step("stopping \(name)")
-            _ = try await docker.stopContainer(live.id, timeout: settings.stopTimeout)
-            try await docker.renameContainer(live.id, to: previousName)
-            try await docker.renameContainer(newID, to: name)
+            try await archivePrevious()
+            try await engine.renameContainer(live.id, to: names.previous)
+            step("naming \(names.next) \(name)")
+            try await engine.renameContainer(id, to: name)
         } catch {
-            try? await docker.removeContainer(newID, force: true)
-            let restored = await bringBack(oldID: live.id, newID: nil)
-            return ServiceOutcome(host: host, service: name, kind: restored ? .rolledBack : .degraded, from: from, to: target,
-                                  message: notes.joined(separator: "; ").nilIfEmpty, error: Self.text(error))
+            try? await engine.removeContainer(id, force: true, volumes: false)
+            let back = await bringBack(oldID: live.id, newID: nil)
+            return ServiceOutcome(host: host, service: name, kind: back ? .rolledBack : .degraded, from: swap.from, to: swap.to,
+                                  message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error))
         }
-        if settings.retain == 0 {
-            try? await docker.removeContainer(live.id, force: true)
+        step("stopping \(names.previous)")
+        do {
+            _ = try await engine.stopContainer(live.id, timeout: settings.stopTimeout)
+        } catch {
+            notes.append("warning: \(names.previous) could not be stopped and still runs: \(ErrorText.oneLine(error))")
         }
-        return ServiceOutcome(host: host, service: name, kind: .updated, from: from, to: target, message: notes.joined(separator: "; ").nilIfEmpty)
+        notes += await prune(replaced: live.id)
+        return ServiceOutcome(host: host, service: name, kind: .updated, from: swap.from, to: swap.to, message: notes.joined(separator: "; ").nilIfEmpty)
+    }
+
+    private func create(_ containerName: String, _ recreation: ContainerRecreation) async throws -> String {
+        let id = try await engine.createContainer(name: containerName, body: recreation.createBody)
+        for network in recreation.laterNetworks {
+            try await engine.connectNetwork(network.name, container: id, endpointConfig: network.endpointConfig)
+        }
+        return id
+    }
+
+    // MARK: Retained containers
+
+    /// Frees `NAME.molt-prev` for the container about to be replaced: the one there steps aside
+    /// as `NAME.molt-prev-<id>` and stays until the new container has passed.
+    private func archivePrevious() async throws {
+        guard let existing = try await target.inspect(names.previous) else { return }
+        try await engine.renameContainer(existing.id, to: names.archived(id: existing.id))
+    }
+
+    /// After a failure: the newest archived container takes `NAME.molt-prev` back.
+    private func restoreArchived() async throws {
+        guard try await target.inspect(names.previous) == nil, let newest = try await archived().first else { return }
+        try await engine.renameContainer(newest.id, to: names.previous)
+    }
+
+    /// The containers set aside as `NAME.molt-prev-<id>`, newest first.
+    private func archived() async throws -> [ContainerSummary] {
+        let pattern = "^/" + NSRegularExpression.escapedPattern(for: names.previous) + "-"
+        return try await engine.listContainers(all: true, filters: ["name": [pattern]])
+            .filter { $0.name.hasPrefix(names.previous + "-") }
+            .sorted { $0.created > $1.created }
+    }
+
+    /// Once the new container has passed: keeps `retain` replaced containers (the one just
+    /// replaced first) and removes the rest. Returns notes on what could not be removed.
+    private func prune(replaced: String) async -> [String] {
+        do {
+            if settings.retain == 0 {
+                try await engine.removeContainer(replaced, force: true, volumes: false)
+            }
+            for stale in try await archived().dropFirst(max(0, settings.retain - 1)) {
+                try await engine.removeContainer(stale.id, force: true, volumes: false)
+            }
+            try await removeFailed()
+            return []
+        } catch {
+            return ["warning: could not prune the retained containers: \(ErrorText.oneLine(error))"]
+        }
+    }
+
+    // MARK: Undoing
+
+    /// After a failure: the new container steps aside as `NAME.molt-failed`, the old one takes
+    /// `NAME` back, starts and is checked. True when the old one is healthy again; only then is
+    /// the failed new container removed.
+    private func bringBack(oldID: String, newID: String?, stray: String? = nil) async -> Bool {
+        var failed: String?
+        if newID != nil || stray != nil, let earlier = try? await target.inspect(names.failed) {
+            try? await engine.renameContainer(earlier.id, to: ServiceNames.aside(names.failed, id: earlier.id))
+        }
+        if let newID {
+            _ = try? await engine.stopContainer(newID, timeout: settings.stopTimeout)
+            try? await engine.renameContainer(newID, to: names.failed)
+            failed = newID
+        }
+        if let stray, let leftover = try? await target.inspect(stray), leftover.id != oldID {
+            _ = try? await engine.stopContainer(leftover.id, timeout: settings.stopTimeout)
+            try? await engine.renameContainer(leftover.id, to: names.failed)
+            failed = leftover.id
+        }
+        if (try? await target.inspect(name))?.id != oldID {
+            try? await engine.renameContainer(oldID, to: name)
+        }
+        _ = try? await engine.startContainer(oldID)
+        try? await restoreArchived()
+        step("waiting for the old \(name) to be healthy")
+        do {
+            try await interruption.run(until: .hurry) { [target] in try await target.healthCheck(oldID) }
+        } catch {
+            if error is Interrupted { return false }
+            step("the old \(name) is not healthy either: \(ErrorText.oneLine(error)); \(failed == nil ? "" : "the failed new container is kept as \(names.failed); ")nothing was deleted")
+            return false
+        }
+        try? await removeFailed()
+        return true
+    }
+
+    /// Once a container of the service has passed its checks, the failed new containers kept
+    /// for the operator (`NAME.molt-failed`, and older ones set aside beside it) have served.
+    private func removeFailed() async throws {
+        let pattern = "^/" + NSRegularExpression.escapedPattern(for: names.failed)
+        for leftover in try await engine.listContainers(all: true, filters: ["name": [pattern]])
+        where leftover.name == names.failed || leftover.name.hasPrefix(names.failed + "-") {
+            try await engine.removeContainer(leftover.id, force: true, volumes: false)
+        }
     }
 
     // MARK: Rolling back
@@ -230,203 +437,100 @@ struct Replacement: Sendable {
     /// container that run created.
     func rollBack(onlyRun: String? = nil) async -> ServiceOutcome {
         let started = ContinuousClock.now
-        var outcome = await rollBackAttempt(onlyRun: onlyRun)
-        outcome.seconds = Self.seconds(since: started)
+        var outcome = await backward(onlyRun: onlyRun)
+        outcome.seconds = (ContinuousClock.now - started).seconds
         return outcome
     }
 
-    private func rollBackAttempt(onlyRun: String?) async -> ServiceOutcome {
+    private func backward(onlyRun: String?) async -> ServiceOutcome {
+        if interruption.level >= .stop { return interrupted(notes: [], changed: false) }
         let current: ContainerDetails?
         let previous: ContainerDetails?
         do {
-            current = try await inspect(name)
-            previous = try await inspect(previousName)
+            current = try await target.inspect(name)
+            previous = try await target.inspect(names.previous)
         } catch {
             return failed(error)
         }
         guard let current else {
-            if previous != nil {
-                // Half-done: a rollout run again repairs this; here, just restore.
-                return await run(image: previous!.configImage)
+            if let previous {
+                // Half-done: restoring is what a rerun of the rollout does too.
+                return await forward(to: previous.configImage, alreadyPulled: false)
             }
-            return ServiceOutcome(host: host, service: name, kind: .skipped, message: "no container named \(name)")
+            return outcome(.skipped, message: "no container named \(name)")
         }
-        if let onlyRun, current.labels["molt.run"] != onlyRun {
-            return ServiceOutcome(host: host, service: name, kind: .skipped, from: current.configImage,
-                                  message: "\(name) was not created by run \(onlyRun)\(current.labels["molt.run"].map { " (it was by \($0))" } ?? "")")
+        if let onlyRun, current.labels[MoltLabel.run] != onlyRun {
+            return outcome(.skipped, from: current.configImage,
+                           message: "\(name) was not created by run \(onlyRun)\(current.labels[MoltLabel.run].map { " (it was by \($0))" } ?? "")")
         }
         guard let previous else {
-            guard let image = current.labels["molt.previous-image"] else {
-                return ServiceOutcome(host: host, service: name, kind: .skipped, from: current.configImage,
-                                      message: "nothing to roll back to: no \(previousName) and no molt.previous-image label")
+            guard let image = current.labels[MoltLabel.previousImage] else {
+                return outcome(.skipped, from: current.configImage,
+                               message: "nothing to roll back to: no \(names.previous) and no \(MoltLabel.previousImage) label")
             }
-            return await run(image: image)
+            return await forward(to: image, alreadyPulled: false)
         }
-
-        return await swapBack(current: current, previous: previous, from: current.configImage, to: previous.configImage)
+        return await swapBack(current: current, previous: previous)
     }
 
-    private func swapBack(current: ContainerDetails, previous: ContainerDetails, from: String, to: String) async -> ServiceOutcome {
-        let undone = "\(name).molt-undone"
+    /// `current` steps aside as `NAME.molt-undone` and `previous` takes `NAME` back; if that
+    /// one does not come up healthy, `current` returns.
+    private func swapBack(current: ContainerDetails, previous: ContainerDetails) async -> ServiceOutcome {
+        let from = current.configImage
+        let to = previous.configImage
         do {
-            if let stale = try await inspect(undone) { try await docker.removeContainer(stale.id, force: true) }
+            if let stale = try await target.inspect(names.undone) {
+                try await engine.removeContainer(stale.id, force: true, volumes: false)
+            }
             step("stopping \(name)")
-            _ = try await docker.stopContainer(current.id, timeout: settings.stopTimeout)
-            try await docker.renameContainer(current.id, to: undone)
-            try await docker.renameContainer(previous.id, to: name)
+            _ = try await engine.stopContainer(current.id, timeout: settings.stopTimeout)
+            try await engine.renameContainer(current.id, to: names.undone)
+            try await engine.renameContainer(previous.id, to: name)
             step("starting \(name) from \(to)")
-            _ = try await docker.startContainer(previous.id)
+            _ = try await engine.startContainer(previous.id)
             step("waiting for \(name) to be healthy")
-            try await healthCheck(previous.id)
+            try await interruption.run(until: .hurry) { [target] in try await target.healthCheck(previous.id) }
         } catch {
-            let logs = await lastLogs(previous.id, failure: error)
+            let logs = error is Interrupted ? [] : await target.lastLogs(previous.id, failure: error)
+            if error is Interrupted { return interrupted(from: from, to: to, notes: [], changed: true) }
             // Put the release we came from back.
-            _ = try? await docker.stopContainer(previous.id, timeout: settings.stopTimeout)
-            try? await docker.renameContainer(previous.id, to: previousName)
-            try? await docker.renameContainer(current.id, to: name)
-            _ = try? await docker.startContainer(current.id)
-            let back = (try? await healthCheck(current.id)) != nil
+            _ = try? await engine.stopContainer(previous.id, timeout: settings.stopTimeout)
+            try? await engine.renameContainer(previous.id, to: names.previous)
+            try? await engine.renameContainer(current.id, to: name)
+            _ = try? await engine.startContainer(current.id)
+            let back: Bool
+            do {
+                try await interruption.run(until: .hurry) { [target] in try await target.healthCheck(current.id) }
+                back = true
+            } catch {
+                back = false
+            }
             return ServiceOutcome(host: host, service: name, kind: back ? .rolledBack : .degraded, from: from, to: to,
-                                  error: "rolling back to \(to) failed: \(Self.text(error))", logs: logs)
+                                  error: "rolling back to \(to) failed: \(ErrorText.oneLine(error))", logs: logs)
         }
-        try? await docker.removeContainer(current.id, force: true)
+        try? await engine.removeContainer(current.id, force: true, volumes: false)
+        try? await restoreArchived()
         return ServiceOutcome(host: host, service: name, kind: .updated, from: from, to: to)
     }
 
-    // MARK: Pieces
+    // MARK: Outcomes
 
-    func inspect(_ container: String) async throws -> ContainerDetails? {
-        try await docker.container(named: container)
-    }
-
-    /// The target image on the host, pulled as the `pull` policy says.
-    func resolve(_ target: String, alreadyPulled: Bool) async throws -> ImageDetails {
-        let present = try await docker.inspectImage(target)
-        switch settings.pull {
-        case .never:
-            guard let present else { throw ReplacementError("image \(target) is not on \(host), and the playbook says pull: never") }
-            return present
-        case .missing:
-            if let present { return present }
-        case .always:
-            if alreadyPulled, let present { return present }
-        }
-        step("pulling \(target)")
-        try await Pull.image(target, on: connection, auth: settings.registryAuth(target), step: step)
-        guard let pulled = try await docker.inspectImage(target) else {
-            throw ReplacementError("image \(target) is still missing on \(host) after pulling it")
-        }
-        return pulled
-    }
-
-    /// Names of the containers whose namespaces `live` shares (`--network container:NAME`):
-    /// the engine records them by ID, and a recreation must name them.
-    func sharedNamespaceNames(_ live: ContainerDetails) async throws -> [String: String] {
-        let modes = ["NetworkMode", "IpcMode", "PidMode"].compactMap { live.hostConfig[$0]?.stringValue }
-        guard modes.contains(where: { $0.hasPrefix("container:") }) else { return [:] }
-        return Dictionary(try await docker.listContainers(all: true).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    private func create(_ containerName: String, _ recreation: ContainerRecreation) async throws -> String {
-        let id = try await docker.createContainer(name: containerName, body: recreation.createBody)
-        for network in recreation.laterNetworks {
-            try await docker.connectNetwork(network.name, container: id, endpointConfig: network.endpointConfig)
-        }
-        return id
-    }
-
-    func healthCheck(_ container: String, spec: HealthSpec? = nil) async throws {
-        let details = try await docker.inspectContainer(container)
-        let test = details.config["Healthcheck"]?["Test"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let hasHealthcheck = !test.isEmpty && test.first != "NONE"
-        try await HealthCheck(spec: spec ?? service.health, connection: connection, imageHasHealthcheck: hasHealthcheck)
-            .waitUntilHealthy(container)
-    }
-
-    /// Keeps at most `retain` replaced containers once the live one becomes `NAME.molt-prev`.
-    private func makeRoomForRetained() async throws {
-        guard let existing = try await inspect(previousName) else { return }
-        if settings.retain <= 1 {
-            try await docker.removeContainer(existing.id, force: true)
-            return
-        }
-        try await docker.renameContainer(existing.id, to: "\(previousName)-\(existing.id.prefix(12))")
-        let older = try await docker.listContainers(all: true, filters: ["name": ["^/\(NSRegularExpression.escapedPattern(for: previousName))-"]])
-            .sorted { $0.created > $1.created }
-        for stale in older.dropFirst(settings.retain - 1) {
-            try await docker.removeContainer(stale.id, force: true)
-        }
-    }
-
-    /// After a failure: removes the new container, renames the old one back to `NAME`,
-    /// starts it and checks it. True when the old one is healthy again.
-    private func bringBack(oldID: String, newID: String?, removingNamed stray: String? = nil) async -> Bool {
-        // The failed container steps aside but stays until the old one is healthy again:
-        // on a degraded host nothing is deleted, so the operator has both to look at.
-        var failed: String?
-        if newID != nil || stray != nil, let earlier = try? await inspect(failedName) {
-            try? await docker.renameContainer(earlier.id, to: "\(failedName)-\(earlier.id.prefix(12))")
-        }
-        if let newID {
-            _ = try? await docker.stopContainer(newID, timeout: settings.stopTimeout)
-            try? await docker.renameContainer(newID, to: failedName)
-            failed = newID
-        }
-        if let stray, let leftover = try? await inspect(stray), leftover.id != oldID {
-            _ = try? await docker.stopContainer(leftover.id, timeout: settings.stopTimeout)
-            try? await docker.renameContainer(leftover.id, to: failedName)
-            failed = leftover.id
-        }
-        try? await docker.renameContainer(oldID, to: name)
-        _ = try? await docker.startContainer(oldID)
-        step("waiting for the old \(name) to be healthy")
-        do {
-            try await healthCheck(oldID)
-        } catch {
-            step("the old \(name) is not healthy either: \(Self.text(error)); \(failed == nil ? "" : "the failed new container is kept as \(failedName); ")nothing was deleted")
-            return false
-        }
-        if let failed { try? await docker.removeContainer(failed, force: true) }
-        return true
-    }
-
-    /// Where a failed new container waits while the old one comes back.
-    var failedName: String { "\(name).molt-failed" }
-
-    func lastLogs(_ container: String, failure: any Error) async -> [String] {
-        var lines = (failure as? HealthFailure)?.probes ?? []
-        if let logs = try? await docker.logs(container, tail: 20) {
-            lines += logs.lines.map(\.text)
-        }
-        return lines
+    private func outcome(_ kind: ServiceOutcome.Kind, from: String? = nil, to: String? = nil, message: String? = nil) -> ServiceOutcome {
+        ServiceOutcome(host: host, service: name, kind: kind, from: from, to: to, message: message)
     }
 
     private func failed(_ error: any Error, from: String? = nil, to: String? = nil, notes: [String] = []) -> ServiceOutcome {
         ServiceOutcome(host: host, service: name, kind: .failed, from: from, to: to,
-                       message: notes.joined(separator: "; ").nilIfEmpty, error: Self.text(error))
+                       message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error))
     }
 
-    static func trialNote(_ trial: TrialOutcome) -> String {
-        let pause = trial.clones.reduce(0) { $0 + $1.pauseSeconds }
-        return String(format: "trial passed in %.1fs, live paused %.2fs for %d volume clone(s)", trial.seconds, pause, trial.clones.count)
+    /// Stopped by a signal. `changed`: the host is not as it was (the operator hurried, or the
+    /// old container did not come back), and a rerun repairs it.
+    private func interrupted(from: String? = nil, to: String? = nil, notes: [String], changed: Bool) -> ServiceOutcome {
+        let what = changed
+            ? "interrupted mid-swap and left for the next run to repair (\(names.previous) holds the old container)"
+            : "interrupted; \(name) is as it was"
+        return ServiceOutcome(host: host, service: name, kind: .interrupted, from: from, to: to,
+                              message: (notes + [what]).joined(separator: "; "))
     }
-
-    static func text(_ error: any Error) -> String {
-        HealthCheck.text(error).split(whereSeparator: \.isNewline).joined(separator: " ")
-    }
-
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
-}
-
-/// A replacement step that cannot go on, in the operator's words.
-struct ReplacementError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-extension String {
-    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -12,6 +12,10 @@ public import Playbook
 /// Then batch after batch, hosts of a batch at once: replace, health-check, and apply the
 /// failure policy; an abort under `on_failure: rollback` puts back every host this run
 /// changed, newest first.
+///
+/// A signal (``Interruption``) stops new work: no host or batch starts, the step in flight on
+/// every host is finished or undone, locks are released and the run is journaled
+/// `interrupted`. A journal that cannot be written stops new batches too.
 public struct RolloutAction: Sendable {
     /// What the run does to each service.
     public enum Mode: Sendable {
@@ -28,17 +32,33 @@ public struct RolloutAction: Sendable {
     public var reporter: any RolloutReporter
     public var journal: Journal?
     public var registryAuth: @Sendable (String) -> RegistryAuth?
+    /// How hosts are reached: over SSH, or a scripted engine in tests.
+    public var connector: any HostConnector
+    public var interruption: Interruption
+    public var redaction: Redaction
 
     public init(playbook: Playbook, fleet: Fleet, identity: RunIdentity, mode: Mode = .rollout,
                 reporter: any RolloutReporter, journal: Journal? = nil,
-                registryAuth: @escaping @Sendable (String) -> RegistryAuth? = { _ in nil }) {
+                registryAuth: @escaping @Sendable (String) -> RegistryAuth? = { _ in nil },
+                connector: (any HostConnector)? = nil, interruption: Interruption = Interruption(),
+                redaction: Redaction = Redaction()) {
         self.playbook = playbook
         self.fleet = fleet
         self.identity = identity
         self.mode = mode
-        self.reporter = reporter
+        self.reporter = RedactingReporter(base: reporter, redaction: redaction)
         self.journal = journal
-        self.registryAuth = registryAuth
+        self.connector = connector ?? SSHHostConnector(settings: fleet.settings)
+        self.interruption = interruption
+        self.redaction = redaction
+        self.registryAuth = { image in
+            let auth = registryAuth(image)
+            if let auth { redaction.learn(auth) }
+            return auth
+        }
+        for service in playbook.services {
+            redaction.learn(environment: service.trial?.env ?? [:])
+        }
     }
 
     private var command: String {
@@ -50,19 +70,34 @@ public struct RolloutAction: Sendable {
         let run = identity.id
         let hostNames = fleet.hosts.map(\.name)
         let batches = BatchPlanner.batches(fleet.hosts, sizes: playbook.batches)
-        try? journal?.startRun(RunStart(
+        let record = RunJournal(journal: journal, redaction: redaction, reporter: reporter, run: run)
+        record.write { try $0.startRun(RunStart(
             id: run, command: command, playbookName: playbook.name, playbookPath: playbook.source,
             user: identity.user, coordinator: identity.coordinator, pid: identity.pid, started: identity.started,
-            hosts: hostNames))
+            hosts: hostNames)) }
         reporter.report(RolloutEvent(.runStarted, run: run, message: "\(command) of \(playbook.name): \(hostNames.count) hosts in \(batches.count) batches", hosts: hostNames))
+        if let failure = record.failure {
+            var report = RolloutReport(run: run, result: .failed, outcomes: [])
+            report.message = "nothing was done: \(failure)"
+            finish(&report, record)
+            return report
+        }
 
         // Reach every host, then lock every service, before anything changes.
-        var connections: [String: HostConnection] = [:]
+        var connections: [String: RolloutHost] = [:]
         var unreachable: [String: HostFailure] = [:]
-        for outcome in await fleet.connect() {
-            switch outcome.result {
-            case .success(let connection): connections[outcome.host.name] = connection
-            case .failure(let failure): unreachable[outcome.host.name] = failure
+        let connector = self.connector
+        let reached = await concurrentMap(fleet.hosts, limit: fleet.settings.forks) { host -> (String, Result<RolloutHost, HostFailure>) in
+            do throws(HostFailure) {
+                return (host.name, .success(try await connector.connect(host)))
+            } catch {
+                return (host.name, .failure(error))
+            }
+        }
+        for (host, result) in reached {
+            switch result {
+            case .success(let connection): connections[host] = connection
+            case .failure(let failure): unreachable[host] = failure
             }
         }
         defer { for connection in connections.values { connection.close() } }
@@ -72,7 +107,7 @@ public struct RolloutAction: Sendable {
             await releaseAll(locks.taken, connections)
             var report = RolloutReport(run: run, result: .failed, outcomes: [], lockedBy: held)
             report.message = held.description
-            finish(&report)
+            finish(&report, record)
             return report
         }
         for note in locks.notes where !note.failed {
@@ -92,27 +127,33 @@ public struct RolloutAction: Sendable {
 
         var failedHosts = Set<String>()
         var changed: [[Replacement]] = []
-        var aborted = false
+        var stopped = false
         for (index, batch) in batches.enumerated() {
             let number = index + 1
-            let names = batch.map(\.name)
-            try? journal?.startBatch(run: run, index: number, hosts: names, started: Date())
-            reporter.report(RolloutEvent(.batchStarted, run: run, batch: number, message: "batch \(number) of \(batches.count)", hosts: names))
-            let batchConnections = batch.compactMap { connections[$0.name] }
-            if playbook.prepull == .batch, case .rollout = mode {
-                await prepull(batchConnections, batch: number)
+            if interruption.level >= .stop || record.failure != nil {
+                report.notStarted += batch.map(\.name)
+                continue
             }
-            let results = await runBatch(batch, number: number, connections: connections, unreachable: unreachable)
+            let names = batch.map(\.name)
+            record.write { try $0.startBatch(run: run, index: number, hosts: names, started: Date()) }
+            reporter.report(RolloutEvent(.batchStarted, run: run, batch: number, message: "batch \(number) of \(batches.count)", hosts: names))
+            if playbook.prepull == .batch, case .rollout = mode {
+                await prepull(batch.compactMap { connections[$0.name] }, batch: number)
+            }
+            let results = await runBatch(batch, number: number, connections: connections, unreachable: unreachable, record: record)
             var changedNow: [Replacement] = []
-            for (replacement, outcome) in results {
+            for (replacement, rawOutcome) in results {
+                let outcome = rawOutcome.redacted(redaction)
+                record.write { try $0.recordOutcome(HostOutcomeRecord(outcome, run: run)) }
                 report.outcomes.append(outcome)
                 announce(outcome, batch: number)
                 if outcome.isFailure { failedHosts.insert(outcome.host) }
                 if outcome.kind == .updated, let replacement { changedNow.append(replacement) }
             }
             changed.append(changedNow)
-            try? journal?.finishBatch(run: run, index: number, finished: Date())
+            record.write { try $0.finishBatch(run: run, index: number, finished: Date()) }
             reporter.report(RolloutEvent(.batchFinished, run: run, batch: number, hosts: names))
+            if interruption.level >= .stop || record.failure != nil { continue }
 
             let failedList = failedHosts.sorted().joined(separator: ", ")
             switch RolloutPolicy.verdict(failedHosts: failedHosts.count, totalHosts: hostNames.count,
@@ -122,66 +163,87 @@ public struct RolloutAction: Sendable {
             case .pause:
                 report.result = .paused
                 report.message = "paused after batch \(number): \(failedHosts.count) host(s) failed (\(failedList)), more than max_failures allows"
-                aborted = true
+                stopped = true
             case .rollBack:
                 report.message = "aborted after batch \(number): \(failedHosts.count) host(s) failed (\(failedList)), more than max_failures allows"
-                if case .rollout = mode {
-                    report.undone = await undo(changed)
+                if case .rollout = mode, changed.contains(where: { !$0.isEmpty }) {
+                    report.undone = await undo(changed, record: record)
                     report.result = .rolledBack
                 } else {
+                    // Nothing this run changed is left to put back.
                     report.result = .failed
                 }
-                aborted = true
+                stopped = true
             }
-            if aborted { break }
+            if stopped {
+                report.notStarted += batches.dropFirst(index + 1).flatMap { $0.map(\.name) }
+                break
+            }
             if index < batches.count - 1, playbook.pause > .zero {
                 reporter.report(RolloutEvent(.hostStep, run: run, batch: number, message: "pausing \(DurationText.format(playbook.pause)) before the next batch"))
-                try? await Task.sleep(for: playbook.pause)
+                _ = try? await interruption.run(until: .stop) { [playbook] in try await Task.sleep(for: playbook.pause) }
             }
         }
-        if !aborted {
+        if let signal = interruption.signal {
+            report.result = .interrupted
+            report.interruptedBy = signal
+            report.message = "interrupted by \(Interruption.name(of: signal))"
+                + (report.notStarted.isEmpty ? "" : "; not started: \(report.notStarted.joined(separator: ", "))")
+        } else if let failure = record.failure {
+            report.result = .failed
+            report.journalFailed = true
+            report.message = "the journal could not be written (\(failure)); no new batch was started"
+                + (report.notStarted.isEmpty ? "" : "; not started: \(report.notStarted.joined(separator: ", "))")
+        } else if !stopped {
             report.result = failedHosts.isEmpty ? .succeeded : .partial
         }
         await releaseAll(locks.taken, connections)
-        finish(&report)
+        finish(&report, record)
         return report
     }
 
     // MARK: Batches
 
-    private func runBatch(_ batch: [InventoryHost], number: Int, connections: [String: HostConnection],
-                          unreachable: [String: HostFailure]) async -> [(Replacement?, ServiceOutcome)] {
+    private func runBatch(_ batch: [InventoryHost], number: Int, connections: [String: RolloutHost],
+                          unreachable: [String: HostFailure], record: RunJournal) async -> [(Replacement?, ServiceOutcome)] {
         let settings = ReplacementSettings(playbook: playbook, registryAuth: registryAuth)
         let services = playbook.services
         let mode = self.mode
         let identity = self.identity
         let reporter = self.reporter
-        let journal = self.journal
+        let interruption = self.interruption
+        let redaction = self.redaction
         let run = identity.id
-        let limit = fleet.settings.forks
         let prepulled = playbook.prepull != .none
-        let slots = await concurrentMap(batch, limit: limit) { host -> [(Replacement?, ServiceOutcome)] in
+        let slots = await concurrentMap(batch, limit: fleet.settings.forks) { host -> [(Replacement?, ServiceOutcome)] in
             guard let connection = connections[host.name] else {
                 let error = unreachable[host.name]?.message ?? "not connected"
                 return services.map { (nil, ServiceOutcome(host: host.name, service: $0.container, kind: .failed, to: $0.image, error: error)) }
             }
             var results: [(Replacement?, ServiceOutcome)] = []
             for service in services {
-                let replacement = Replacement(connection: connection, service: service, settings: settings, identity: identity) { message in
+                if interruption.level >= .stop {
+                    results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .interrupted, to: service.image,
+                                                        message: "interrupted before it started; nothing was changed")))
+                    continue
+                }
+                let replacement = Replacement(host: connection, service: service, settings: settings, identity: identity,
+                                              interruption: interruption) { message in
                     reporter.report(RolloutEvent(.hostStep, run: run, batch: number, host: host.name, service: service.container, message: message))
                 }
+                if let live = try? await connection.engine.container(named: service.container) { redaction.learn(live) }
                 // The step is in the journal before it starts, so a killed run shows where it was.
-                let step = try? journal?.startStep(run: run, host: host.name, service: service.container, step: mode.stepName, started: Date())
+                let step = record.write { try $0.startStep(run: run, host: host.name, service: service.container, step: mode.stepName, started: Date()) }
                 let outcome: ServiceOutcome
                 switch mode {
                 case .rollout: outcome = await replacement.run(alreadyPulled: prepulled)
                 case .rollback(let onlyRun): outcome = await replacement.rollBack(onlyRun: onlyRun)
                 }
                 if let step {
-                    try? journal?.finishStep(id: step, finished: Date(), outcome: outcome.kind.rawValue,
-                                             detail: ([outcome.error, outcome.message].compactMap { $0 } + outcome.logs).joined(separator: "\n").nilIfEmpty)
+                    let safe = outcome.redacted(redaction)
+                    record.write { try $0.finishStep(id: step, finished: Date(), outcome: outcome.kind.rawValue,
+                                                     detail: ([safe.error, safe.message].compactMap { $0 } + safe.logs).joined(separator: "\n").nilIfEmpty) }
                 }
-                try? journal?.recordOutcome(HostOutcomeRecord(outcome, run: run))
                 results.append((replacement, outcome))
             }
             return results
@@ -191,43 +253,39 @@ public struct RolloutAction: Sendable {
 
     /// Pulls every service's image on these hosts before any container of the batch stops,
     /// so a registry problem fails the hosts with their old containers untouched.
-    private func prepull(_ connections: [HostConnection], batch: Int?) async {
+    private func prepull(_ connections: [RolloutHost], batch: Int?) async {
         let auth = registryAuth
         let run = identity.id
         let reporter = self.reporter
+        let interruption = self.interruption
         let policy = playbook.pull
-        await withTaskGroup(of: Void.self) { group in
-            for connection in connections {
-                for service in playbook.services {
-                    group.addTask {
-                        if policy == .never { return }
-                        if policy == .missing, (try? await connection.docker.inspectImage(service.image)) != nil { return }
-                        reporter.report(RolloutEvent(.hostStep, run: run, batch: batch, host: connection.host.name, service: service.container, message: "pulling \(service.image)"))
-                        // A failed pull shows again, with its cause, in the host's replacement.
-                        try? await Pull.image(service.image, on: connection, auth: auth(service.image)) { _ in }
-                    }
-                }
+        let work = connections.flatMap { connection in playbook.services.map { (connection, $0) } }
+        _ = await concurrentMap(work, limit: fleet.settings.forks) { (connection, service) in
+            if policy == .never { return }
+            if policy == .missing, (try? await connection.engine.inspectImage(service.image)) != nil { return }
+            reporter.report(RolloutEvent(.hostStep, run: run, batch: batch, host: connection.name, service: service.container, message: "pulling \(service.image)"))
+            // A failed pull shows again, with its cause, in the host's replacement.
+            _ = try? await interruption.run(until: .stop) {
+                try await Pull.image(service.image, on: connection.engine, auth: auth(service.image)) { _ in }
             }
         }
     }
 
     /// Puts back every service this run changed, newest batch first.
-    private func undo(_ changed: [[Replacement]]) async -> [ServiceOutcome] {
+    private func undo(_ changed: [[Replacement]], record: RunJournal) async -> [ServiceOutcome] {
         var outcomes: [ServiceOutcome] = []
         let run = identity.id
         for batch in changed.reversed() where !batch.isEmpty {
+            if interruption.level >= .stop { break }
             reporter.report(RolloutEvent(.hostStep, run: run, message: "rolling back \(batch.map(\.host).joined(separator: ", "))"))
-            let results = await withTaskGroup(of: ServiceOutcome.self) { group in
-                for replacement in batch {
-                    group.addTask { await replacement.rollBack(onlyRun: run) }
-                }
-                return await group.reduce(into: [ServiceOutcome]()) { $0.append($1) }
+            let results = await concurrentMap(batch, limit: fleet.settings.forks) { replacement in
+                await replacement.rollBack(onlyRun: run)
             }
-            for var outcome in results.sorted(by: { $0.host < $1.host }) {
+            for var outcome in results.map({ $0.redacted(redaction) }).sorted(by: { $0.host < $1.host }) {
                 // Undone means back where it was: report it as rolled back.
                 if outcome.kind == .updated { outcome.kind = .rolledBack }
                 announce(outcome, batch: nil)
-                try? journal?.recordOutcome(HostOutcomeRecord(outcome, run: run))
+                record.write { try $0.recordOutcome(HostOutcomeRecord(outcome, run: run)) }
                 outcomes.append(outcome)
             }
         }
@@ -247,7 +305,7 @@ public struct RolloutAction: Sendable {
     /// Takes every service's lock on every host. The first host's locks are taken alone,
     /// first: two runs of the same playbook meet there, so exactly one of them goes on
     /// instead of each taking some hosts and both giving up.
-    private func lockAll(_ connections: [String: HostConnection]) async -> (taken: [(String, String)], held: LockHeld?, notes: [LockNote]) {
+    private func lockAll(_ connections: [String: RolloutHost]) async -> (taken: [(String, String)], held: LockHeld?, notes: [LockNote]) {
         let ordered = fleet.hosts.compactMap { host in connections[host.name].map { (host.name, $0) } }
         guard let first = ordered.first else { return ([], nil, []) }
         let head = await lock(Array([first]))
@@ -256,19 +314,19 @@ public struct RolloutAction: Sendable {
         return (head.taken + rest.taken, rest.held, head.notes + rest.notes)
     }
 
-    private func lock(_ connections: [(String, HostConnection)]) async -> (taken: [(String, String)], held: LockHeld?, notes: [LockNote]) {
+    private func lock(_ connections: [(String, RolloutHost)]) async -> (taken: [(String, String)], held: LockHeld?, notes: [LockNote]) {
         let identity = self.identity
         let playbookName = playbook.name
         let services = playbook.services.map(\.container)
-        let limit = fleet.settings.forks
         let requests = connections.flatMap { host in services.map { (host: host.0, connection: host.1, service: $0) } }
-        let results = await concurrentMap(requests, limit: limit) { request -> (String, String, Result<ServiceLock.Acquired?, any Error>) in
+        let results = await concurrentMap(requests, limit: fleet.settings.forks) { request -> (String, String, Result<ServiceLock.Acquired?, any Error>) in
             do {
                 guard let image = try await Self.lockImage(request.connection, request.service) else {
                     return (request.host, request.service, .success(nil))
                 }
                 return (request.host, request.service, .success(try await ServiceLock.acquire(
-                    on: request.connection, service: request.service, image: image, playbook: playbookName, identity: identity)))
+                    on: request.connection.engine, host: request.host, service: request.service, image: image,
+                    playbook: playbookName, identity: identity)))
             } catch {
                 return (request.host, request.service, .failure(error))
             }
@@ -290,26 +348,31 @@ public struct RolloutAction: Sendable {
                 held = held ?? error
             case .failure(let error):
                 // Without its lock a host is not touched: its batch reports it failed.
-                unlockable.append(LockNote(host: host, service: service, text: "could not take the lock of \(service): \(Replacement.text(error))"))
+                unlockable.append(LockNote(host: host, service: service, text: "could not take the lock of \(service): \(ErrorText.oneLine(error))"))
             }
         }
         return (taken, held, notes + unlockable.map { LockNote(host: $0.host, service: $0.service, text: $0.text, failed: true) })
     }
 
     /// The image a lock container is made from: the service container's own (or its retained one's).
-    private static func lockImage(_ connection: HostConnection, _ service: String) async throws -> String? {
-        for name in [service, "\(service).molt-prev"] {
-            if let found = try await connection.docker.container(named: name) { return found.image }
+    private static func lockImage(_ connection: RolloutHost, _ service: String) async throws -> String? {
+        let names = ServiceNames(service)
+        for name in [names.live, names.previous, names.next] {
+            if let found = try await connection.engine.container(named: name) { return found.image }
         }
         return nil
     }
 
-    private func releaseAll(_ taken: [(String, String)], _ connections: [String: HostConnection]) async {
+    private func releaseAll(_ taken: [(String, String)], _ connections: [String: RolloutHost]) async {
         let identity = self.identity
-        await withTaskGroup(of: Void.self) { group in
-            for (host, service) in taken {
-                guard let connection = connections[host] else { continue }
-                group.addTask { await ServiceLock.release(on: connection, service: service, identity: identity) }
+        let reporter = self.reporter
+        _ = await concurrentMap(taken, limit: fleet.settings.forks) { (host, service) in
+            guard let connection = connections[host] else { return }
+            do {
+                try await ServiceLock.release(on: connection.engine, service: service, identity: identity)
+            } catch {
+                reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
+                                             message: "warning: could not remove the lock \(ServiceNames(service).lock): \(ErrorText.oneLine(error)); `molt unlock` removes it"))
             }
         }
     }
@@ -324,6 +387,7 @@ public struct RolloutAction: Sendable {
         case .failed: kind = .hostFailed
         case .rolledBack: kind = .hostRolledBack
         case .degraded: kind = .hostDegraded
+        case .interrupted: kind = .hostInterrupted
         }
         reporter.report(RolloutEvent(kind, run: identity.id, batch: batch, host: outcome.host, service: outcome.service,
                                      from: outcome.from, to: outcome.to, seconds: outcome.seconds,
@@ -331,9 +395,14 @@ public struct RolloutAction: Sendable {
                                      error: outcome.error, logs: outcome.logs.isEmpty ? nil : outcome.logs))
     }
 
-    private func finish(_ report: inout RolloutReport) {
+    private func finish(_ report: inout RolloutReport, _ record: RunJournal) {
         report.finished = Date()
-        try? journal?.finishRun(id: identity.id, result: report.lockedBy == nil ? report.result.rawValue : "locked", finished: report.finished)
+        let result = report.lockedBy == nil ? report.result.rawValue : "locked"
+        let finished = report.finished
+        record.write { try $0.finishRun(id: identity.id, result: result, finished: finished) }
+        if report.result != .interrupted, record.failure != nil {
+            report.journalFailed = true
+        }
         reporter.report(RolloutEvent(.runFinished, run: identity.id, seconds: report.finished.timeIntervalSince(identity.started),
                                      result: report.result.rawValue, message: report.message))
     }

@@ -15,6 +15,7 @@ public struct RolloutEvent: Sendable, Encodable {
         case hostFailed = "host.failed"
         case hostRolledBack = "host.rolledback"
         case hostDegraded = "host.degraded"
+        case hostInterrupted = "host.interrupted"
         case batchFinished = "batch.finished"
         case runFinished = "run.finished"
     }
@@ -28,7 +29,7 @@ public struct RolloutEvent: Sendable, Encodable {
     public var from: String?
     public var to: String?
     public var seconds: Double?
-    /// `run.finished`: succeeded, rolledback, paused, partial, failed.
+    /// `run.finished`: succeeded, rolledback, paused, partial, failed, interrupted.
     public var result: String?
     /// Why a host was skipped, or what a step is doing.
     public var message: String?

@@ -7,6 +7,8 @@ public enum RunResult: String, Sendable, Encodable {
     case paused
     case partial
     case failed
+    /// Stopped by a signal (SPEC §4.9).
+    case interrupted
 }
 
 /// Everything a rollout or rollback did.
@@ -24,6 +26,12 @@ public struct RolloutReport: Sendable {
     public var finished = Date()
     /// No host of the run could be reached: exit 5.
     public var noHostReached = false
+    /// The signal that stopped the run: exit 128 + its number (130 for SIGINT, 143 for SIGTERM).
+    public var interruptedBy: Int32?
+    /// Hosts of batches that never started (interrupted, stopped by the policy or the journal).
+    public var notStarted: [String] = []
+    /// A journal write failed: the run stopped starting batches.
+    public var journalFailed = false
 
     public init(run: String, result: RunResult, outcomes: [ServiceOutcome], lockedBy: LockHeld? = nil) {
         self.run = run
@@ -34,13 +42,14 @@ public struct RolloutReport: Sendable {
 
     /// The exit code of SPEC §5.
     public var exitCode: Int32 {
+        if let interruptedBy { return 128 + interruptedBy }
         if lockedBy != nil { return 4 }
         if noHostReached { return 5 }
         if outcomes.contains(where: { $0.kind == .degraded }) || undone.contains(where: { $0.kind == .degraded }) { return 1 }
         switch result {
-        case .succeeded: return 0
+        case .succeeded: return journalFailed ? 1 : 0
         case .partial: return 3
-        case .rolledBack, .paused, .failed: return 1
+        case .rolledBack, .paused, .failed, .interrupted: return 1
         }
     }
 }

@@ -1,45 +1,73 @@
-import DockerEngine
-public import Fleet
+public import DockerEngine
 import Foundation
-import Inventory
+import Playbook
 
 /// The lock of one service on one host (SPEC §6): a stopped container `molt-lock.SERVICE`,
 /// never started, labelled with its holder. Creating it is atomic: a second creator gets 409.
 ///
-/// It is removed with its volumes: the only ones it has are the anonymous volumes the
-/// engine made for its image's `VOLUME`s, which would otherwise pile up on every run.
+/// Locks are removed by container ID, never by name: the name may by then belong to a lock
+/// another run just took. It is removed with its volumes: the only ones it has are the
+/// anonymous volumes the engine made for its image's `VOLUME`s, which would otherwise pile
+/// up on every run.
 public struct ServiceLock: Sendable {
     /// Who holds a lock, from its labels.
     public struct Holder: Sendable, Hashable, CustomStringConvertible, Encodable {
+        /// The lock container's ID: what removing exactly this lock takes.
+        public var containerID: String
         public var run: String
         public var playbook: String
         public var user: String
         public var coordinator: String
         public var pid: Int32
         public var started: String
+        /// The holder's process, when the lock records it (molt before 0.2 did not).
+        public var process: ProcessIdentity?
 
         public var description: String {
             "run \(run) of \(playbook) by \(user)@\(coordinator) (pid \(pid)) since \(started)"
         }
 
-        init(labels: [String: String]) {
-            run = labels["molt.lock.run"] ?? "?"
-            playbook = labels["molt.lock.playbook"] ?? "?"
-            user = labels["molt.lock.user"] ?? "?"
-            coordinator = labels["molt.lock.coordinator"] ?? "?"
-            pid = Int32(labels["molt.lock.pid"] ?? "") ?? 0
-            started = labels["molt.lock.started"] ?? "?"
+        enum CodingKeys: String, CodingKey {
+            case run, playbook, user, coordinator, pid, started
         }
 
-        /// True when the holder ran on this machine and its process is gone: provably dead.
-        public func isProvablyDead(on coordinator: String) -> Bool {
-            guard self.coordinator == coordinator, pid > 0 else { return false }
-            return kill(pid, 0) != 0 && errno == ESRCH
+        init(containerID: String, labels: [String: String]) {
+            self.containerID = containerID
+            run = labels[Label.run] ?? "?"
+            playbook = labels[Label.playbook] ?? "?"
+            user = labels[Label.user] ?? "?"
+            coordinator = labels[Label.coordinator] ?? "?"
+            pid = Int32(labels[Label.pid] ?? "") ?? 0
+            started = labels[Label.started] ?? "?"
+            if let machine = labels[Label.machineID], let boot = labels[Label.bootID], let namespace = labels[Label.pidNamespace],
+               let startTime = labels[Label.processStart].flatMap({ UInt64($0) }) {
+                process = ProcessIdentity(machineID: machine, bootID: boot, pidNamespace: namespace, pid: pid, startTime: startTime)
+            }
+        }
+
+        /// True when the holder's process is provably gone, as seen by `observer` (SPEC §6):
+        /// same machine, same boot and PID namespace, and no process with its PID and start time.
+        public func isProvablyDead(seenFrom observer: ProcessIdentity, startTimeOf: (Int32) -> UInt64? = ProcessIdentity.startTime(of:)) -> Bool {
+            process?.isProvablyGone(seenFrom: observer, startTimeOf: startTimeOf) ?? false
         }
     }
 
+    /// The labels of a lock container.
+    enum Label {
+        static let run = "molt.lock.run"
+        static let playbook = "molt.lock.playbook"
+        static let user = "molt.lock.user"
+        static let coordinator = "molt.lock.coordinator"
+        static let pid = "molt.lock.pid"
+        static let started = "molt.lock.started"
+        static let machineID = "molt.lock.machine-id"
+        static let bootID = "molt.lock.boot-id"
+        static let pidNamespace = "molt.lock.pid-namespace"
+        static let processStart = "molt.lock.process-start"
+    }
+
     /// The lock container's name for a service.
-    public static func containerName(service: String) -> String { "molt-lock.\(service)" }
+    public static func containerName(service: String) -> String { ServiceNames(service).lock }
 
     /// What acquiring found.
     public enum Acquired: Sendable {
@@ -50,70 +78,88 @@ public struct ServiceLock: Sendable {
 
     /// Creates the lock container from `image` (the service's current image, so nothing is
     /// pulled for it).
-    /// - Throws: `LockHeld` naming the holder when another live run holds it.
-    public static func acquire(on connection: HostConnection, service: String, image: String,
-                               playbook: String, identity: RunIdentity) async throws -> Acquired {
+    /// - Parameters:
+    ///   - host: the host's name, for messages.
+    ///   - startTimeOf: how a PID's start time is read (tests stand in a process table).
+    /// - Throws: `LockHeld` naming the holder when another run holds it and is not provably dead.
+    public static func acquire(on engine: any ContainerEngine, host: String, service: String, image: String,
+                               playbook: String, identity: RunIdentity,
+                               startTimeOf: @Sendable (Int32) -> UInt64? = ProcessIdentity.startTime(of:)) async throws -> Acquired {
         let name = containerName(service: service)
+        let process = identity.process
         let body: JSONValue = [
             "Image": .string(image),
             "Entrypoint": ["molt-lock"],
             "Cmd": [],
             "Labels": .object([
-                "molt.lock.run": .string(identity.id),
-                "molt.lock.playbook": .string(playbook),
-                "molt.lock.user": .string(identity.user),
-                "molt.lock.coordinator": .string(identity.coordinator),
-                "molt.lock.pid": .string(String(identity.pid)),
-                "molt.lock.started": .string(ISO8601DateFormatter().string(from: identity.started)),
+                Label.run: .string(identity.id),
+                Label.playbook: .string(playbook),
+                Label.user: .string(identity.user),
+                Label.coordinator: .string(identity.coordinator),
+                Label.pid: .string(String(identity.pid)),
+                Label.started: .string(ISO8601DateFormatter().string(from: identity.started)),
+                Label.machineID: .string(process.machineID),
+                Label.bootID: .string(process.bootID),
+                Label.pidNamespace: .string(process.pidNamespace),
+                Label.processStart: .string(String(process.startTime)),
             ]),
             "HostConfig": ["NetworkMode": "none"],
         ]
+        var tookOver: Holder?
         // The engine reserves a name before the container can be inspected: a 409 followed by
         // a 404 means the other creator is still mid-way (or just released). Look again.
         for attempt in 0..<50 {
             if attempt > 0 { try await Task.sleep(for: .milliseconds(100)) }
             do {
-                _ = try await connection.docker.createContainer(name: name, body: body)
-                return .fresh
+                _ = try await engine.createContainer(name: name, body: body)
+                return tookOver.map(Acquired.tookOver) ?? .fresh
             } catch let error as DockerError where error.code == .conflict {
-                guard let holder = try await currentHolder(on: connection, name: name) else { continue }
-                if holder.run == identity.id { return .fresh }
-                guard holder.isProvablyDead(on: identity.coordinator) else {
-                    throw LockHeld(host: connection.host.name, service: service, holder: holder)
+                guard let holder = try await currentHolder(on: engine, name: name) else { continue }
+                if holder.run == identity.id { return tookOver.map(Acquired.tookOver) ?? .fresh }
+                guard holder.isProvablyDead(seenFrom: process, startTimeOf: startTimeOf) else {
+                    throw LockHeld(host: host, service: service, holder: holder)
                 }
-                try await connection.docker.removeContainer(name, force: true, volumes: true)
+                // Exactly the dead holder's container goes: if another run took it over first,
+                // the ID is gone, nothing is removed, and the next create meets the new holder.
                 do {
-                    _ = try await connection.docker.createContainer(name: name, body: body)
-                } catch let error as DockerError where error.code == .conflict {
-                    guard let winner = try await currentHolder(on: connection, name: name) else { continue }
-                    throw LockHeld(host: connection.host.name, service: service, holder: winner)
+                    try await engine.removeContainer(holder.containerID, force: true, volumes: true)
+                } catch let error as DockerError where error.code == .notFound || error.code == .conflict {
+                    continue
                 }
-                return .tookOver(holder)
+                tookOver = holder
             }
         }
-        throw ReplacementError("the lock \(name) on \(connection.host.name) kept changing hands for 5 s")
+        throw ReplacementError("the lock \(name) on \(host) kept changing hands for 5 s")
     }
 
-    private static func currentHolder(on connection: HostConnection, name: String) async throws -> Holder? {
-        try await connection.docker.container(named: name).map { Holder(labels: $0.labels) }
+    private static func currentHolder(on engine: any ContainerEngine, name: String) async throws -> Holder? {
+        try await engine.container(named: name).map { Holder(containerID: $0.id, labels: $0.labels) }
     }
 
     /// Removes the lock if this run holds it.
-    public static func release(on connection: HostConnection, service: String, identity: RunIdentity) async {
+    public static func release(on engine: any ContainerEngine, service: String, identity: RunIdentity) async throws {
         let name = containerName(service: service)
-        guard let existing = try? await connection.docker.container(named: name),
-              existing.labels["molt.lock.run"] == identity.id else { return }
-        try? await connection.docker.removeContainer(name, force: true, volumes: true)
+        guard let existing = try await engine.container(named: name), existing.labels[Label.run] == identity.id else { return }
+        try await engine.removeContainer(existing.id, force: true, volumes: true)
     }
 
     /// The holder of a service's lock on a host, if any.
-    public static func holder(on connection: HostConnection, service: String) async throws -> Holder? {
-        try await currentHolder(on: connection, name: containerName(service: service))
+    public static func holder(on engine: any ContainerEngine, service: String) async throws -> Holder? {
+        try await currentHolder(on: engine, name: containerName(service: service))
     }
 
-    /// Removes a lock whoever holds it (`molt unlock`).
-    public static func breakLock(on connection: HostConnection, service: String) async throws {
-        try await connection.docker.removeContainer(containerName(service: service), force: true, volumes: true)
+    /// Removes exactly the lock `holder` describes (`molt unlock`, after showing it). Returns
+    /// false, removing nothing, when the lock has changed hands since.
+    public static func breakLock(on engine: any ContainerEngine, service: String, holder: Holder) async throws -> Bool {
+        guard let now = try await currentHolder(on: engine, name: containerName(service: service)), now.containerID == holder.containerID else {
+            return false
+        }
+        do {
+            try await engine.removeContainer(holder.containerID, force: true, volumes: true)
+        } catch let error as DockerError where error.code == .notFound {
+            return false
+        }
+        return true
     }
 }
 

@@ -13,6 +13,9 @@ public struct ServiceOutcome: Sendable, Hashable {
         case rolledBack = "rolledback"
         /// The new container failed and the old one did not come back healthy either.
         case degraded
+        /// Stopped by a signal: the step in flight was undone, or (when the operator hurried)
+        /// left for the next run to repair.
+        case interrupted
     }
 
     public var host: String

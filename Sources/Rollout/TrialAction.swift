@@ -11,14 +11,26 @@ public struct TrialAction: Sendable {
     public var identity: RunIdentity
     public var reporter: any RolloutReporter
     public var registryAuth: @Sendable (String) -> RegistryAuth?
+    public var interruption: Interruption
+    public var redaction: Redaction
 
     public init(playbook: Playbook, fleet: Fleet, identity: RunIdentity, reporter: any RolloutReporter,
-                registryAuth: @escaping @Sendable (String) -> RegistryAuth? = { _ in nil }) {
+                registryAuth: @escaping @Sendable (String) -> RegistryAuth? = { _ in nil },
+                interruption: Interruption = Interruption(), redaction: Redaction = Redaction()) {
         self.playbook = playbook
         self.fleet = fleet
         self.identity = identity
-        self.reporter = reporter
-        self.registryAuth = registryAuth
+        self.reporter = RedactingReporter(base: reporter, redaction: redaction)
+        self.interruption = interruption
+        self.redaction = redaction
+        self.registryAuth = { image in
+            let auth = registryAuth(image)
+            if let auth { redaction.learn(auth) }
+            return auth
+        }
+        for service in playbook.services {
+            redaction.learn(environment: service.trial?.env ?? [:])
+        }
     }
 
     public func perform() async -> TrialReport {
@@ -26,37 +38,48 @@ public struct TrialAction: Sendable {
         let settings = ReplacementSettings(playbook: playbook, registryAuth: registryAuth)
         let identity = self.identity
         let reporter = self.reporter
+        let interruption = self.interruption
+        let redaction = self.redaction
         let playbookName = playbook.name
         let services = playbook.services
         reporter.report(RolloutEvent(.runStarted, run: run, message: "trial of \(playbook.name) on \(fleet.hosts.map(\.name).joined(separator: ", "))",
                                      hosts: fleet.hosts.map(\.name)))
         let outcomes = await fleet.visit { connection in
             var trials: [TrialOutcome] = []
+            let host = RolloutHost(connection)
             for service in services {
-                let host = connection.host.name
-                let replacement = Replacement(connection: connection, service: service, settings: settings, identity: identity) { message in
-                    reporter.report(RolloutEvent(.hostStep, run: run, host: host, service: service.container, message: message))
+                let target = ServiceOnHost(host: host, service: service) { message in
+                    reporter.report(RolloutEvent(.hostStep, run: run, host: host.name, service: service.container, message: message))
                 }
-                let spec = service.trial ?? TrialSpec()
-                guard let lockImage = try await replacement.inspect(service.container)?.image else {
-                    trials.append(TrialOutcome(host: host, service: service.container, result: .skipped, seconds: 0,
+                guard let live = try await target.inspect(service.container) else {
+                    trials.append(TrialOutcome(host: host.name, service: service.container, result: .skipped, seconds: 0,
                                                error: "no container named \(service.container)", logs: [], clones: []))
                     continue
                 }
-                _ = try await ServiceLock.acquire(on: connection, service: service.container, image: lockImage, playbook: playbookName, identity: identity)
-                let outcome = await TrialRun(replacement: replacement, trial: spec).run()
-                await ServiceLock.release(on: connection, service: service.container, identity: identity)
+                redaction.learn(live)
+                if interruption.level >= .stop {
+                    trials.append(TrialOutcome(host: host.name, service: service.container, result: .interrupted, seconds: 0, logs: [], clones: []))
+                    continue
+                }
+                _ = try await ServiceLock.acquire(on: host.engine, host: host.name, service: service.container, image: live.image,
+                                                  playbook: playbookName, identity: identity)
+                var outcome = await TrialRun(target: target, trial: service.trial ?? TrialSpec(), identity: identity,
+                                             settings: settings, interruption: interruption).run()
+                try await ServiceLock.release(on: host.engine, service: service.container, identity: identity)
+                outcome.error = redaction.redact(outcome.error)
+                outcome.logs = outcome.logs.map(redaction.redact)
                 trials.append(outcome)
             }
             return trials
         }
         var report = TrialReport(run: run, trials: [], unreachable: [])
+        report.interruptedBy = interruption.signal
         for outcome in outcomes {
             switch outcome.result {
             case .success(let trials): report.trials += trials
             case .failure(let failure):
                 if failure.cause is LockHeld { report.locked = true }
-                report.unreachable.append(failure.description)
+                report.unreachable.append(redaction.redact(failure.description))
             }
         }
         for trial in report.trials {
@@ -69,6 +92,9 @@ public struct TrialAction: Sendable {
             case .failed:
                 reporter.report(RolloutEvent(.hostFailed, run: run, host: trial.host, service: trial.service, seconds: trial.seconds,
                                              error: trial.error, logs: trial.logs.isEmpty ? nil : trial.logs))
+            case .interrupted:
+                reporter.report(RolloutEvent(.hostInterrupted, run: run, host: trial.host, service: trial.service, seconds: trial.seconds,
+                                             message: "interrupted; the live container was not touched"))
             }
         }
         return report
@@ -83,6 +109,8 @@ public struct TrialReport: Sendable, Encodable {
     public var unreachable: [String]
     /// Another run held a lock.
     public var locked = false
+    /// The signal that stopped the trial.
+    public var interruptedBy: Int32?
 
     enum CodingKeys: String, CodingKey {
         case run, trials, unreachable
@@ -90,6 +118,7 @@ public struct TrialReport: Sendable, Encodable {
 
     /// SPEC §5 exit codes: 0 all passed, 1 a trial failed, 3 some hosts unreachable, 4 locked, 5 none reachable.
     public var exitCode: Int32 {
+        if let interruptedBy { return 128 + interruptedBy }
         if locked { return 4 }
         if trials.isEmpty && !unreachable.isEmpty { return 5 }
         if trials.contains(where: { $0.result == .failed }) { return 1 }

@@ -1,11 +1,13 @@
 import DockerEngine
-import Fleet
 import Foundation
+import Playbook
 
 /// Consistent copies of a live container's named volumes, made on the host itself
 /// (SPEC §4 step 3): the data never leaves the host unless no image there can copy it.
 ///
-/// The live container is paused only while the copy runs, and unpaused whatever happens.
+/// The live container is paused only while the copy runs, and unpaused whatever happens: an
+/// interruption cuts the copy short but never skips the unpause, and a copy helper left by a
+/// killed molt tells the next run that the live container may need unpausing.
 struct VolumeClone: Sendable {
     /// One volume copied.
     struct Record: Sendable, Encodable {
@@ -27,15 +29,16 @@ struct VolumeClone: Sendable {
         }
     }
 
-    let connection: HostConnection
+    let engine: any ContainerEngine
     let service: String
     let run: String
+    let interruption: Interruption
     let step: @Sendable (String) -> Void
 
-    var docker: DockerClient { connection.docker }
+    var docker: any ContainerEngine { engine }
 
-    /// The label every clone carries, so a later run finds and removes leftovers.
-    static let cloneLabel = "molt.trial-clone-of"
+    /// The label every clone and copy helper carries, so a later run finds and removes leftovers.
+    static let cloneLabel = MoltLabel.trialCloneOf
 
     /// Clones `volumes` (named volumes mounted by `live`) into new volumes.
     /// - Parameter helperImage: an image with `cp`, for live images that have none.
@@ -49,7 +52,7 @@ struct VolumeClone: Sendable {
                 let source = mount.name ?? ""
                 let clone = "\(source).molt-trial-\(suffix)"
                 step("creating volume \(clone)")
-                _ = try await docker.createVolume(name: clone, labels: [Self.cloneLabel: service, "molt.run": run, "molt.trial-source": source])
+                _ = try await docker.createVolume(name: clone, labels: [Self.cloneLabel: service, MoltLabel.run: run, MoltLabel.trialSource: source])
                 made.append((mount, clone))
             }
             if let copier = try await copyingImage(live: live, helperImage: helperImage, pullHelper: pullHelper) {
@@ -64,19 +67,25 @@ struct VolumeClone: Sendable {
     }
 
     /// Removes clones and copy helpers that this service's trials left behind.
-    static func removeLeftovers(on connection: HostConnection, service: String) async throws {
-        let docker = connection.docker
+    static func removeLeftovers(on docker: any ContainerEngine, service: String) async throws {
         for helper in try await docker.listContainers(all: true, filters: ["label": ["\(cloneLabel)=\(service)"]]) {
-            try await docker.removeContainer(helper.id, force: true, volumes: helper.name.contains(".molt-clone-"))
+            try await docker.removeContainer(helper.id, force: true, volumes: helper.name.hasPrefix(ServiceNames(service).cloneHelperPrefix))
         }
         for volume in try await docker.listVolumes(filters: ["label": ["\(cloneLabel)=\(service)"]]) {
             try await docker.removeVolume(volume.name, force: true)
         }
     }
 
+    /// Whether a copy helper of this service is still on the host: a clone was cut short by a
+    /// killed molt, which may have left the live container paused.
+    static func hasLeftovers(on docker: any ContainerEngine, service: String) async throws -> Bool {
+        try await docker.listContainers(all: true, filters: ["label": ["\(cloneLabel)=\(service)"]])
+            .contains { $0.name.hasPrefix(ServiceNames(service).cloneHelperPrefix) }
+    }
+
     /// Removes these clones.
-    static func remove(_ records: [Record], on connection: HostConnection) async {
-        for record in records { try? await connection.docker.removeVolume(record.clone, force: true) }
+    static func remove(_ records: [Record], on docker: any ContainerEngine) async {
+        for record in records { try? await docker.removeVolume(record.clone, force: true) }
     }
 
     // MARK: Copying
@@ -128,12 +137,12 @@ struct VolumeClone: Sendable {
         let command: JSONValue = hasShell
             ? ["/bin/sh", "-c", "cp -a /molt-src/. /molt-dst/ && du -sk /molt-dst"]
             : ["cp", "-a", "/molt-src/.", "/molt-dst/"]
-        return try await docker.createContainer(name: "\(service).molt-clone-\(UInt32.random(in: 0...UInt32.max))", body: [
+        return try await docker.createContainer(name: helperName(), body: [
             "Image": .string(image),
             "Entrypoint": command,
             "Cmd": [],
             "User": "0:0",
-            "Labels": .object([Self.cloneLabel: .string(service), "molt.run": .string(run)]),
+            "Labels": .object([Self.cloneLabel: .string(service), MoltLabel.run: .string(run)]),
             "HostConfig": [
                 "Binds": [.string("\(source):/molt-src:ro"), .string("\(clone):/molt-dst")],
                 "NetworkMode": "none",
@@ -150,13 +159,18 @@ struct VolumeClone: Sendable {
         if pausing { try await docker.pauseContainer(live.id) }
         let copied: Result<Int, any Error>
         do {
-            _ = try await docker.startContainer(helper.id)
-            copied = .success(try await docker.waitContainer(helper.id, timeout: .seconds(3600)))
+            let docker = self.docker
+            copied = .success(try await interruption.run(until: .stop) {
+                _ = try await docker.startContainer(helper.id)
+                return try await docker.waitContainer(helper.id, timeout: .seconds(3600))
+            })
         } catch {
+            // Cut short: the copy must not go on writing once the live container runs again.
+            try? await docker.removeContainer(helper.id, force: true, volumes: true)
             copied = .failure(error)
         }
-        if pausing { try await docker.unpauseContainer(live.id) }
-        let paused = pausing ? Replacement.seconds(since: started) : 0
+        if pausing { try await unpause(live.id) }
+        let paused = pausing ? (ContinuousClock.now - started).seconds : 0
         let exit = try copied.get()
         let logs = try? await docker.logs(helper.id, tail: 20)
         guard exit == 0 else {
@@ -164,7 +178,7 @@ struct VolumeClone: Sendable {
         }
         let kib = logs?.lines.compactMap { line in Int64(line.text.split(whereSeparator: \.isWhitespace).first ?? "") }.last
         return Record(volume: volume, clone: helper.clone, destination: helper.mount.destination, bytes: kib.map { $0 * 1024 },
-                      seconds: Replacement.seconds(since: started), pauseSeconds: paused, method: label)
+                      seconds: (ContinuousClock.now - started).seconds, pauseSeconds: paused, method: label)
     }
 
     /// The last resort: the archive API out of the live container and into a container that
@@ -172,9 +186,9 @@ struct VolumeClone: Sendable {
     private func copyThroughTunnel(live: ContainerDetails, pairs: [(ContainerDetails.Mount, String)]) async throws -> [Record] {
         var records: [Record] = []
         for (mount, clone) in pairs {
-            let receiver = try await docker.createContainer(name: "\(service).molt-clone-\(UInt32.random(in: 0...UInt32.max))", body: [
+            let receiver = try await docker.createContainer(name: helperName(), body: [
                 "Image": .string(live.image),
-                "Labels": .object([Self.cloneLabel: .string(service), "molt.run": .string(run)]),
+                "Labels": .object([Self.cloneLabel: .string(service), MoltLabel.run: .string(run)]),
                 "HostConfig": ["Binds": [.string("\(clone):/molt-dst")], "NetworkMode": "none"],
             ])
             let pausing = live.state.running && !live.state.paused
@@ -182,23 +196,46 @@ struct VolumeClone: Sendable {
             if pausing { try await docker.pauseContainer(live.id) }
             let tar: Result<[UInt8], any Error>
             do {
-                tar = .success(try await docker.archive(of: live.id, path: mount.destination + "/."))
+                let docker = self.docker
+                tar = .success(try await interruption.run(until: .stop) { try await docker.archive(of: live.id, path: mount.destination + "/.") })
             } catch {
                 tar = .failure(error)
             }
-            if pausing { try await docker.unpauseContainer(live.id) }
-            let paused = pausing ? Replacement.seconds(since: started) : 0
+            if pausing { try await unpause(live.id) }
+            let paused = pausing ? (ContinuousClock.now - started).seconds : 0
             do {
                 let bytes = try tar.get()
                 try await docker.putArchive(into: receiver, path: "/molt-dst", tar: bytes)
                 try await docker.removeContainer(receiver, force: true, volumes: true)
                 records.append(Record(volume: mount.name ?? "", clone: clone, destination: mount.destination, bytes: Int64(bytes.count),
-                                      seconds: Replacement.seconds(since: started), pauseSeconds: paused, method: "archive (through the SSH tunnel)"))
+                                      seconds: (ContinuousClock.now - started).seconds, pauseSeconds: paused, method: "archive (through the SSH tunnel)"))
             } catch {
                 try? await docker.removeContainer(receiver, force: true, volumes: true)
                 throw error
             }
         }
         return records
+    }
+
+    /// Thaws the live container; tried again for a while, since leaving it frozen stops the
+    /// service. Not cut short by any interruption.
+    private func unpause(_ id: String) async throws {
+        var lastError: (any Error)?
+        for attempt in 0..<5 {
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(200 * attempt)) }
+            do {
+                try await docker.unpauseContainer(id)
+                return
+            } catch {
+                lastError = error
+                // Already running (unpaused by someone else): done.
+                if let details = try? await docker.inspectContainer(id), !details.state.paused { return }
+            }
+        }
+        throw ReplacementError("\(service) could not be unpaused after a volume copy: \(ErrorText.oneLine(lastError ?? ReplacementError("unknown")))")
+    }
+
+    private func helperName() -> String {
+        ServiceNames(service).cloneHelperPrefix + String(UInt32.random(in: 0...UInt32.max), radix: 16)
     }
 }

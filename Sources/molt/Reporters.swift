@@ -40,6 +40,8 @@ struct TextReporter: RolloutReporter {
             lines.append(prefix + "ROLLED BACK to \(event.from ?? "?"): \(event.error ?? event.message ?? "")")
         case .hostDegraded:
             lines.append(prefix + "DEGRADED — the new container failed and the old one is not healthy either; nothing was deleted, look at this host now: \(event.error ?? "")")
+        case .hostInterrupted:
+            lines.append(prefix + "INTERRUPTED: \(event.message ?? "")")
         case .batchFinished:
             return []
         case .runFinished:
@@ -79,9 +81,12 @@ enum Summary {
         }
         var text = rows.isEmpty ? "" : Table(header: ["HOST", "SERVICE", "OUTCOME", "FROM", "TO", "SECONDS"], rows: rows).text + "\n"
         let counts = Dictionary(grouping: report.outcomes, by: \.kind).mapValues(\.count)
-        let parts = [ServiceOutcome.Kind.updated, .upToDate, .skipped, .failed, .rolledBack, .degraded]
+        let parts = [ServiceOutcome.Kind.updated, .upToDate, .skipped, .failed, .rolledBack, .degraded, .interrupted]
             .compactMap { kind in counts[kind].map { "\($0) \(kind.rawValue)" } }
         text += "run \(report.run): \(report.result.rawValue)" + (parts.isEmpty ? "" : " — " + parts.joined(separator: ", "))
+        if !report.notStarted.isEmpty {
+            text += "\nnot started: " + report.notStarted.joined(separator: ", ")
+        }
         return text
     }
 }

@@ -80,9 +80,11 @@ struct RunExecution {
         let reporter = Self.reporter(global)
         let environment = ProcessInfo.processInfo.environment
         let home = settings.homeDirectory
+        let interruption = SignalTrap.install()
         let action = RolloutAction(
             playbook: playbook, fleet: fleet, identity: identity, mode: mode, reporter: reporter, journal: journal,
-            registryAuth: { image in try? RegistryAuth.lookup(forImage: image, environment: environment, homeDirectory: home) })
+            registryAuth: { image in try? RegistryAuth.lookup(forImage: image, environment: environment, homeDirectory: home) },
+            interruption: interruption)
         let report = await action.perform()
         if global.output == .text {
             Console.print(Summary.text(report))

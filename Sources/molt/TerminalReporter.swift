@@ -58,7 +58,7 @@ final class TerminalReporter: RolloutReporter, Sendable {
                 } else {
                     state.busy.append((key, busy))
                 }
-            case .hostUpdated, .hostSkipped, .hostFailed, .hostRolledBack, .hostDegraded:
+            case .hostUpdated, .hostSkipped, .hostFailed, .hostRolledBack, .hostDegraded, .hostInterrupted:
                 state.busy.removeAll { $0.key == key }
                 permanent = lines.render(event)
             case .runFinished:

@@ -32,11 +32,13 @@ struct TrialCommand: AsyncParsableCommand {
         let settings = fleet.settings
         let environment = ProcessInfo.processInfo.environment
         let home = settings.homeDirectory
+        let interruption = SignalTrap.install()
         let action = TrialAction(
             playbook: playbook, fleet: fleet,
             identity: RunIdentity(id: Journal.newRunID(now: Date()), user: settings.defaultUser),
             reporter: global.output == .json ? SilentReporter() : RunExecution.reporter(global),
-            registryAuth: { image in try? RegistryAuth.lookup(forImage: image, environment: environment, homeDirectory: home) })
+            registryAuth: { image in try? RegistryAuth.lookup(forImage: image, environment: environment, homeDirectory: home) },
+            interruption: interruption)
         let report = await action.perform()
         switch global.output {
         case .json:
@@ -45,7 +47,7 @@ struct TrialCommand: AsyncParsableCommand {
             var rows: [[String]] = []
             for trial in report.trials {
                 let clones = trial.clones.map { clone in
-                    let size = clone.bytes.map(TrialRun.size) ?? "size unknown"
+                    let size = clone.bytes.map(TrialOutcome.size) ?? "size unknown"
                     return String(format: "%@ %@ in %.2fs, paused %.2fs", clone.volume, size, clone.seconds, clone.pauseSeconds)
                 }.joined(separator: "; ")
                 rows.append([trial.host, trial.service, trial.result.rawValue, String(format: "%.1f", trial.seconds), clones.isEmpty ? "-" : clones])

@@ -137,7 +137,7 @@ extension LabFleetTests {
                         group.addTask {
                             let identity = RunIdentity(id: "race-\(round)-\(contender)", user: "test")
                             do {
-                                _ = try await ServiceLock.acquire(on: connection, service: service, image: image, playbook: "race", identity: identity)
+                                _ = try await ServiceLock.acquire(on: connection.docker, host: "lab2", service: service, image: image, playbook: "race", identity: identity)
                                 return "won"
                             } catch is LockHeld {
                                 return "held"
@@ -150,7 +150,8 @@ extension LabFleetTests {
                 }
                 #expect(results.filter { $0 == "won" }.count == 1, "\(results)")
                 #expect(results.filter { $0 == "held" }.count == 7, "\(results)")
-                try await ServiceLock.breakLock(on: connection, service: service)
+                let holder = try #require(try await ServiceLock.holder(on: connection.docker, service: service))
+                #expect(try await ServiceLock.breakLock(on: connection.docker, service: service, holder: holder))
             }
         }
 

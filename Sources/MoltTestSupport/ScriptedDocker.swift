@@ -1,0 +1,624 @@
+public import DockerEngine
+import Foundation
+
+/// A Docker host modelled in memory, for tests of everything that replaces, tries out or locks
+/// containers: images with scripted behaviour (health, ports, exec), containers with names,
+/// states and mounts, volumes with files, a registry to pull from, and faults injected at any
+/// call. Engines made by ``engine()`` talk to it; ``ScriptedEngine/crash`` models a coordinator
+/// killed at that very call, leaving the host as it was then.
+///
+/// It keeps Docker's own rules where molt depends on them: names are unique (409), a running
+/// container cannot be removed without force, a name is exact while an ID may be a prefix,
+/// create merges the image's defaults into `Config`, and `VOLUME`s without a mount become
+/// anonymous volumes.
+public actor ScriptedDocker {
+    /// How a container of an image behaves once started.
+    public struct Behaviour: Sendable {
+        /// Docker health: `nil` when the image has no HEALTHCHECK.
+        public var health: Health?
+        /// Exits with this code this many engine calls after it started (a crashing release).
+        public var exitsAfter: (calls: Int, code: Int)?
+        /// HTTP status answered on a host port while a container of the image runs.
+        public var http: [Int: Int]
+        /// TCP ports accepting connections while a container of the image runs.
+        public var tcp: Set<Int>
+        /// Exit codes of exec commands (joined by spaces); 0 when not listed.
+        public var exec: [String: Int]
+        /// Lines the container writes to its log when it starts.
+        public var logs: [String]
+        /// Files written, at start, into whatever is mounted at the path (`/data`: `format` → "2"):
+        /// a release that migrates its data. A read-only mount makes it exit 1.
+        public var writesOnStart: [String: [String: String]]
+        /// Files the image contains (`/bin/cp`, `/bin/sh`), for copy helpers.
+        public var files: Set<String>
+
+        public init(health: Health? = nil, exitsAfter: (calls: Int, code: Int)? = nil, http: [Int: Int] = [:], tcp: Set<Int> = [],
+                    exec: [String: Int] = [:], logs: [String] = [], writesOnStart: [String: [String: String]] = [:],
+                    files: Set<String> = ["/bin/cp", "/bin/sh"]) {
+            self.health = health
+            self.exitsAfter = exitsAfter
+            self.http = http
+            self.tcp = tcp
+            self.exec = exec
+            self.logs = logs
+            self.writesOnStart = writesOnStart
+            self.files = files
+        }
+
+        /// Docker health over time since start; time is counted in engine calls, so a test never
+        /// waits on a clock.
+        public enum Health: Sendable {
+            /// `starting` for this many engine calls after start, then `healthy`.
+            case healthyAfter(Int)
+            /// `starting` for this many engine calls after start, then `unhealthy`.
+            case unhealthyAfter(Int)
+            /// `starting` for ever.
+            case neverReady
+        }
+    }
+
+    /// An image on the host or in the registry.
+    public struct Image: Sendable {
+        public var id: String
+        public var reference: String
+        /// `Config` defaults: `Env`, `Cmd`, `Entrypoint`, `Labels`, `Healthcheck`, `Volumes`.
+        public var config: JSONValue
+        public var behaviour: Behaviour
+
+        public init(reference: String, env: [String] = [], volumes: [String] = [], labels: [String: String] = [:], behaviour: Behaviour = Behaviour()) {
+            self.id = "sha256:" + ScriptedDocker.hexID(reference)
+            self.reference = reference
+            var config: [String: JSONValue] = [
+                "Image": .string(reference),
+                "Env": .array(env.map(JSONValue.string)),
+                "Cmd": ["/app/start"],
+                "Labels": .object(labels.mapValues(JSONValue.string)),
+            ]
+            if behaviour.health != nil { config["Healthcheck"] = ["Test": ["CMD", "/app/check"], "Interval": 1_000_000_000] }
+            if !volumes.isEmpty { config["Volumes"] = .object(Dictionary(uniqueKeysWithValues: volumes.map { ($0, JSONValue.object([:])) })) }
+            self.config = .object(config)
+            self.behaviour = behaviour
+        }
+    }
+
+    /// One call of the engine API, for faults and the call log.
+    public enum Operation: String, Sendable, CaseIterable {
+        case inspect, list, create, start, stop, rename, remove, pause, unpause, wait, logs, exec, connect
+        case inspectImage, pull, archiveInfo, archive, putArchive, listVolumes, createVolume, removeVolume
+    }
+
+    /// Something that happens at a call: before it, an action (a signal, say); then the call
+    /// fails, hangs, or the coordinator dies before or after the engine did it.
+    public struct Fault: Sendable {
+        public enum Effect: Sendable {
+            /// Only the action runs; the call goes through.
+            case none
+            /// The call fails with this error; nothing changes.
+            case fail(DockerError)
+            /// The call never returns (until cancelled): a dead link.
+            case hang
+            /// The coordinator dies before the engine sees the call.
+            case crashBefore
+            /// The engine does the call, and the coordinator dies before hearing the answer.
+            case crashAfter
+        }
+
+        /// The call it strikes; any call when nil (the how-manieth call of all).
+        public var operation: Operation?
+        /// Only calls about this container or image (name, ID or reference); any when nil.
+        public var target: String?
+        /// The how-manieth matching call it strikes, from 1.
+        public var occurrence: Int
+        public var effect: Effect
+        public var action: (@Sendable () -> Void)?
+        /// Strikes every matching call from `occurrence` on, not just one.
+        public var repeats: Bool
+
+        public init(_ operation: Operation?, target: String? = nil, occurrence: Int = 1, effect: Effect, repeats: Bool = false,
+                    action: (@Sendable () -> Void)? = nil) {
+            self.operation = operation
+            self.target = target
+            self.occurrence = occurrence
+            self.effect = effect
+            self.repeats = repeats
+            self.action = action
+        }
+    }
+
+    /// A container as the model keeps it.
+    public struct Container: Sendable {
+        public var id: String
+        public var name: String
+        public var imageID: String
+        public var config: JSONValue
+        public var hostConfig: JSONValue
+        public var mounts: [ContainerDetails.Mount]
+        public var status = "created"
+        public var paused = false
+        public var exitCode = 0
+        public var restartCount = 0
+        /// The engine call count when it last started.
+        public var startedTick = 0
+        public var created: Int64
+        public var startedAt = "0001-01-01T00:00:00Z"
+        public var networks: [String: JSONValue] = [:]
+        public var logLines: [String] = []
+
+        public var running: Bool { status == "running" }
+        public var labels: [String: String] { config["Labels"]?.objectValue?.compactMapValues(\.stringValue) ?? [:] }
+        public var configImage: String { config["Image"]?.stringValue ?? "" }
+    }
+
+    public private(set) var images: [String: Image] = [:]
+    public private(set) var registry: [String: Image] = [:]
+    public private(set) var containers: [String: Container] = [:]
+    /// Volume name → files in it.
+    public private(set) var volumes: [String: [String: String]] = [:]
+    public private(set) var volumeLabels: [String: [String: String]] = [:]
+    /// Every call, as `operation target`.
+    public private(set) var calls: [String] = []
+    private var faults: [Fault] = []
+    private var matched: [Int: Int] = [:]
+    private var clock: Int64 = 1_700_000_000
+    /// Engine calls so far: the model's time.
+    private var ticks = 0
+    public let apiVersion: DockerAPIVersion
+
+    public init(apiVersion: DockerAPIVersion = .minimum) {
+        self.apiVersion = apiVersion
+    }
+
+    /// A new session with this host: one coordinator process.
+    public nonisolated func engine() -> ScriptedEngine {
+        ScriptedEngine(docker: self)
+    }
+
+    // MARK: Setting the scene
+
+    /// Puts an image on the host (pulled earlier).
+    public func add(_ image: Image) {
+        images[image.reference] = image
+    }
+
+    /// Puts an image in the registry, for pulls.
+    public func publish(_ image: Image) {
+        registry[image.reference] = image
+    }
+
+    /// Creates and starts a container from an image on the host, as `docker run` would.
+    @discardableResult
+    public func run(_ name: String, image reference: String, env: [String] = [], binds: [String] = [], labels: [String: String] = [:]) throws -> String {
+        var body: [String: JSONValue] = ["Image": .string(reference), "Env": .array(env.map(JSONValue.string)),
+                                         "Labels": .object(labels.mapValues(JSONValue.string))]
+        body["HostConfig"] = ["Binds": .array(binds.map(JSONValue.string)), "NetworkMode": "host", "RestartPolicy": ["Name": "unless-stopped"]]
+        let id = try doCreate(name: name, body: .object(body))
+        _ = try doStart(id)
+        return id
+    }
+
+    /// Writes a file into a volume.
+    public func write(volume: String, file: String, _ text: String) {
+        volumes[volume, default: [:]][file] = text
+    }
+
+    /// Injects a fault.
+    public func inject(_ fault: Fault) {
+        faults.append(fault)
+    }
+
+    /// Removes every fault.
+    public func clearFaults() {
+        faults = []
+    }
+
+    /// The container of exactly this name.
+    public func container(_ name: String) -> Container? {
+        containers.values.first { $0.name == name }
+    }
+
+    /// Every container's name, sorted.
+    public var names: [String] { containers.values.map(\.name).sorted() }
+
+    /// Sets a container's state directly (a container the operator paused, say).
+    public func set(_ name: String, paused: Bool) {
+        guard let id = container(name)?.id else { return }
+        containers[id]?.paused = paused
+    }
+
+    // MARK: The engine API (through ScriptedEngine)
+
+    func gate(_ operation: Operation, _ target: String?, session: ScriptedEngine.Session) async throws -> Bool {
+        try session.check()
+        ticks += 1
+        for id in containers.keys { advance(id) }
+        calls.append(operation.rawValue + (target.map { " " + $0 } ?? ""))
+        for (index, fault) in faults.enumerated() where (fault.operation == nil || fault.operation == operation) && (fault.target == nil || fault.target == target || matches(fault.target, target)) {
+            let count = (matched[index] ?? 0) + 1
+            matched[index] = count
+            guard count == fault.occurrence || (fault.repeats && count >= fault.occurrence) else { continue }
+            fault.action?()
+            switch fault.effect {
+            case .none: return false
+            case .fail(let error): throw error
+            case .hang:
+                try await Task.sleep(for: .seconds(3600))
+                throw CancellationError()
+            case .crashBefore:
+                session.sever()
+                throw ScriptedCrash()
+            case .crashAfter:
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Whether a fault's target (a container name) is the container `target` names by ID.
+    private func matches(_ wanted: String?, _ target: String?) -> Bool {
+        guard let wanted, let target, let container = lookup(target) else { return false }
+        return container.name == wanted || container.id == wanted
+    }
+
+    func finish(_ crashAfter: Bool, session: ScriptedEngine.Session) throws {
+        if crashAfter {
+            session.sever()
+            throw ScriptedCrash()
+        }
+    }
+
+    func containerNamed(_ name: String) -> ContainerDetails? {
+        container(name).map { details($0.id) }
+    }
+
+    func inspect(_ nameOrID: String) throws -> ContainerDetails {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        return details(container.id)
+    }
+
+    func list(all: Bool, filters: [String: [String]]) -> [ContainerSummary] {
+        containers.values
+            .filter { all || $0.running }
+            .filter { container in
+                (filters["name"] ?? []).allSatisfy { pattern in
+                    ("/" + container.name).range(of: pattern, options: .regularExpression) != nil
+                } && (filters["label"] ?? []).allSatisfy { filter in
+                    let parts = filter.split(separator: "=", maxSplits: 1).map(String.init)
+                    return parts.count == 1 ? container.labels[parts[0]] != nil : container.labels[parts[0]] == parts[1]
+                }
+            }
+            .sorted { $0.created < $1.created }
+            .map { container in
+                try! ContainerSummary(raw: [
+                    "Id": .string(container.id), "Names": [.string("/" + container.name)], "Image": .string(container.configImage),
+                    "ImageID": .string(container.imageID), "State": .string(container.paused ? "paused" : container.status),
+                    "Status": .string(container.status), "Labels": .object(container.labels.mapValues(JSONValue.string)),
+                    "Created": .integer(container.created),
+                ])
+            }
+    }
+
+    func doCreate(name: String, body: JSONValue) throws -> String {
+        guard container(name) == nil else {
+            throw DockerError(.conflict, status: 409, "Conflict. The container name \"/\(name)\" is already in use")
+        }
+        let reference = body["Image"]?.stringValue ?? ""
+        guard let image = images[reference] ?? images.values.first(where: { $0.id == reference }) else {
+            throw DockerError(.notFound, status: 404, "No such image: \(reference)")
+        }
+        var config = body.objectValue ?? [:]
+        config["HostConfig"] = nil
+        config["NetworkingConfig"] = nil
+        let defaults = image.config
+        var env = defaults["Env"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        for entry in config["Env"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            let key = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
+            env.removeAll { $0.hasPrefix(key + "=") }
+            env.append(entry)
+        }
+        config["Env"] = .array(env.map(JSONValue.string))
+        var labels = defaults["Labels"]?.objectValue ?? [:]
+        for (key, value) in config["Labels"]?.objectValue ?? [:] { labels[key] = value }
+        config["Labels"] = .object(labels)
+        for field in ["Cmd", "Entrypoint", "Healthcheck", "WorkingDir", "User", "Volumes"] where config[field] == nil || config[field] == .null {
+            config[field] = defaults[field]
+        }
+        config["Image"] = .string(reference)
+        let hostConfig = body["HostConfig"] ?? [:]
+        let id = Self.hexID("\(name)-\(clock)-\(containers.count)")
+        var mounts: [ContainerDetails.Mount] = []
+        for bind in hostConfig["Binds"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            let parts = bind.split(separator: ":").map(String.init)
+            guard parts.count >= 2 else { continue }
+            let readWrite = !(parts.count > 2 && parts[2].split(separator: ",").contains("ro"))
+            if parts[0].hasPrefix("/") {
+                mounts.append(.init(type: "bind", source: parts[0], destination: parts[1], readWrite: readWrite))
+            } else {
+                if volumes[parts[0]] == nil { volumes[parts[0]] = [:] }
+                mounts.append(.init(type: "volume", name: parts[0], source: "/var/lib/docker/volumes/\(parts[0])/_data", destination: parts[1], driver: "local", readWrite: readWrite))
+            }
+        }
+        for mount in hostConfig["Mounts"]?.arrayValue ?? [] {
+            let source = mount["Source"]?.stringValue ?? ""
+            let target = mount["Target"]?.stringValue ?? ""
+            let readWrite = !(mount["ReadOnly"]?.boolValue ?? false)
+            if mount["Type"]?.stringValue == "bind" {
+                mounts.append(.init(type: "bind", source: source, destination: target, readWrite: readWrite))
+            } else {
+                let volume = source.isEmpty ? Self.hexID("anon-\(id)-\(target)") : source
+                if volumes[volume] == nil { volumes[volume] = [:] }
+                mounts.append(.init(type: "volume", name: volume, source: "/var/lib/docker/volumes/\(volume)/_data", destination: target, driver: "local", readWrite: readWrite))
+            }
+        }
+        for shared in hostConfig["VolumesFrom"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            let parts = shared.split(separator: ":").map(String.init)
+            guard let other = lookup(parts[0]) else { throw Self.noSuchContainer(parts[0]) }
+            let readOnly = parts.count > 1 && parts[1] == "ro"
+            for mount in other.mounts where !mounts.contains(where: { $0.destination == mount.destination }) {
+                var copy = mount
+                copy.readWrite = mount.readWrite && !readOnly
+                mounts.append(copy)
+            }
+        }
+        for destination in (config["Volumes"]?.objectValue ?? [:]).keys.sorted() where !mounts.contains(where: { $0.destination == destination }) {
+            let volume = Self.hexID("anon-\(id)-\(destination)")
+            volumes[volume] = [:]
+            mounts.append(.init(type: "volume", name: volume, source: "/var/lib/docker/volumes/\(volume)/_data", destination: destination, driver: "local"))
+        }
+        var destinations = Set<String>()
+        for mount in mounts where !destinations.insert(mount.destination).inserted {
+            throw DockerError(.badRequest, status: 400, "Duplicate mount point: \(mount.destination)")
+        }
+        clock += 1
+        var container = Container(id: id, name: name, imageID: image.id, config: .object(config), hostConfig: hostConfig, mounts: mounts, created: clock)
+        container.networks = body["NetworkingConfig"]?["EndpointsConfig"]?.objectValue ?? [:]
+        containers[id] = container
+        return id
+    }
+
+    func doStart(_ nameOrID: String) throws -> Bool {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        if container.running { return false }
+        let behaviour = behaviour(of: container)
+        var updated = container
+        updated.status = "running"
+        updated.paused = false
+        updated.exitCode = 0
+        updated.startedTick = ticks
+        clock += 1
+        updated.startedAt = "2026-11-30T00:00:\(clock % 60)Z"
+        updated.logLines += behaviour.logs
+        for (path, files) in behaviour.writesOnStart {
+            guard let mount = updated.mounts.first(where: { $0.destination == path }), let volume = mount.name else { continue }
+            if !mount.readWrite {
+                updated.status = "exited"
+                updated.exitCode = 1
+                updated.logLines.append("cannot write \(path): Read-only file system")
+                containers[updated.id] = updated
+                return true
+            }
+            for (file, text) in files { volumes[volume, default: [:]][file] = text }
+        }
+        containers[updated.id] = updated
+        copyIfHelper(updated.id)
+        return true
+    }
+
+    func doStop(_ nameOrID: String) throws -> Bool {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        guard container.running else { return false }
+        containers[container.id]?.status = "exited"
+        containers[container.id]?.paused = false
+        containers[container.id]?.exitCode = 0
+        return true
+    }
+
+    func doRename(_ nameOrID: String, to newName: String) throws {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        if let other = self.container(newName), other.id != container.id {
+            throw DockerError(.conflict, status: 409, "Conflict. The container name \"/\(newName)\" is already in use by container \"\(other.id)\"")
+        }
+        containers[container.id]?.name = newName
+    }
+
+    func doRemove(_ nameOrID: String, force: Bool, volumes removeVolumes: Bool) throws {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        if container.running && !force {
+            throw DockerError(.conflict, status: 409, "You cannot remove a running container \(container.id). Stop the container before attempting removal or force remove")
+        }
+        containers[container.id] = nil
+        if removeVolumes {
+            for mount in container.mounts where mount.isVolume && Self.isHexID(mount.name ?? "") {
+                volumes[mount.name ?? ""] = nil
+            }
+        }
+    }
+
+    func doPause(_ nameOrID: String, _ paused: Bool) throws {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        guard container.running else { throw DockerError(.conflict, status: 409, "Container \(container.id) is not running") }
+        guard container.paused != paused else {
+            throw DockerError(.conflict, status: 409, "Container \(container.id) is \(paused ? "already paused" : "not paused")")
+        }
+        containers[container.id]?.paused = paused
+    }
+
+    func doWait(_ nameOrID: String) throws -> Int {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        return container.exitCode
+    }
+
+    func doLogs(_ nameOrID: String, tail: Int) throws -> ContainerLogs {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        let lines = tail < 0 ? container.logLines : Array(container.logLines.suffix(tail))
+        return ContainerLogs(stdout: lines.map { $0 + "\n" }.joined(), lines: lines.map { .init(stream: .stdout, text: $0) })
+    }
+
+    func doExec(_ nameOrID: String, command: [String]) throws -> ExecResult {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        guard container.running else { throw DockerError(.conflict, status: 409, "Container \(container.id) is not running") }
+        return ExecResult(exitCode: behaviour(of: container).exec[command.joined(separator: " ")] ?? 0)
+    }
+
+    func doConnect(_ network: String, container nameOrID: String, endpointConfig: JSONValue) throws {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        containers[container.id]?.networks[network] = endpointConfig
+    }
+
+    func doInspectImage(_ reference: String) throws -> ImageDetails? {
+        guard let image = images[reference] ?? images.values.first(where: { $0.id == reference }) else { return nil }
+        return try ImageDetails(raw: ["Id": .string(image.id), "RepoTags": [.string(image.reference)], "Config": image.config])
+    }
+
+    func doPull(_ reference: String) throws {
+        guard let image = registry[reference] else {
+            throw DockerError(.registry, "pulling \(reference): manifest for \(reference) not found: manifest unknown")
+        }
+        images[reference] = image
+    }
+
+    func doArchiveInfo(_ nameOrID: String, path: String) throws -> PathStat? {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        return behaviour(of: container).files.contains(path) ? PathStat(name: String(path.split(separator: "/").last ?? ""), size: 1, mode: 0o755) : nil
+    }
+
+    func doListVolumes(filters: [String: [String]]) throws -> [Volume] {
+        try volumes.keys.sorted().filter { name in
+            (filters["label"] ?? []).allSatisfy { filter in
+                let parts = filter.split(separator: "=", maxSplits: 1).map(String.init)
+                let labels = volumeLabels[name] ?? [:]
+                return parts.count == 1 ? labels[parts[0]] != nil : labels[parts[0]] == parts[1]
+            }
+        }.map { try volumeDocument($0) }
+    }
+
+    func doCreateVolume(name: String, labels: [String: String]) throws -> Volume {
+        if volumes[name] == nil { volumes[name] = [:] }
+        volumeLabels[name] = labels
+        return try volumeDocument(name)
+    }
+
+    func doRemoveVolume(_ name: String) throws {
+        guard volumes[name] != nil else { throw DockerError(.notFound, status: 404, "get \(name): no such volume") }
+        if let user = containers.values.first(where: { $0.mounts.contains { $0.name == name } }) {
+            throw DockerError(.conflict, status: 409, "remove \(name): volume is in use - [\(user.id)]")
+        }
+        volumes[name] = nil
+        volumeLabels[name] = nil
+    }
+
+    // MARK: Ports
+
+    func answer(port: Int) -> (http: Int?, open: Bool) {
+        for container in containers.values where container.running && !container.paused {
+            let behaviour = behaviour(of: container)
+            if let status = behaviour.http[port] { return (status, true) }
+            if behaviour.tcp.contains(port) { return (nil, true) }
+        }
+        return (nil, false)
+    }
+
+    // MARK: Details
+
+    private func lookup(_ nameOrID: String) -> Container? {
+        if let byName = container(nameOrID) { return byName }
+        let matches = containers.values.filter { $0.id.hasPrefix(nameOrID) }
+        return matches.count == 1 && nameOrID.count >= 1 ? matches[0] : nil
+    }
+
+    private func behaviour(of container: Container) -> Behaviour {
+        images.values.first { $0.id == container.imageID }?.behaviour ?? Behaviour()
+    }
+
+    /// Moves a running container along its image's script: health, exits.
+    private func advance(_ id: String) {
+        guard var container = containers[id], container.running else { return }
+        let behaviour = behaviour(of: container)
+        if let exit = behaviour.exitsAfter, ticks - container.startedTick > exit.calls {
+            container.status = "exited"
+            container.exitCode = exit.code
+            container.logLines.append("exited with \(exit.code)")
+        }
+        containers[id] = container
+    }
+
+    private func healthStatus(_ container: Container) -> String? {
+        guard let health = behaviour(of: container).health else { return nil }
+        guard container.running else { return "unhealthy" }
+        switch health {
+        case .healthyAfter(let count): return ticks - container.startedTick > count ? "healthy" : "starting"
+        case .unhealthyAfter(let count): return ticks - container.startedTick > count ? "unhealthy" : "starting"
+        case .neverReady: return "starting"
+        }
+    }
+
+    private func details(_ id: String) -> ContainerDetails {
+        let container = containers[id]!
+        var state: [String: JSONValue] = [
+            "Status": .string(container.paused ? "paused" : container.status), "Running": .bool(container.running),
+            "Paused": .bool(container.paused), "Restarting": false, "OOMKilled": false,
+            "ExitCode": .integer(Int64(container.exitCode)), "Error": "", "StartedAt": .string(container.startedAt),
+            "FinishedAt": "0001-01-01T00:00:00Z",
+        ]
+        if let status = healthStatus(container) {
+            state["Health"] = ["Status": .string(status), "FailingStreak": .integer(status == "unhealthy" ? 3 : 0),
+                               "Log": [["ExitCode": .integer(status == "unhealthy" ? 1 : 0), "Output": .string("check: \(status)")]]]
+        }
+        let mounts: [JSONValue] = container.mounts.map { mount in
+            var object: [String: JSONValue] = ["Type": .string(mount.type), "Source": .string(mount.source), "Destination": .string(mount.destination),
+                                               "Mode": "", "RW": .bool(mount.readWrite)]
+            if let name = mount.name { object["Name"] = .string(name); object["Driver"] = "local" }
+            return .object(object)
+        }
+        let raw: JSONValue = [
+            "Id": .string(container.id), "Name": .string("/" + container.name), "Image": .string(container.imageID),
+            "Config": container.config, "HostConfig": container.hostConfig, "State": .object(state),
+            "RestartCount": .integer(Int64(container.restartCount)), "Mounts": .array(mounts),
+            "NetworkSettings": ["Networks": .object(container.networks)],
+        ]
+        return try! ContainerDetails(raw: raw)
+    }
+
+    private func volumeDocument(_ name: String) throws -> Volume {
+        try Volume(raw: ["Name": .string(name), "Driver": "local", "Mountpoint": .string("/var/lib/docker/volumes/\(name)/_data"),
+                         "Labels": .object((volumeLabels[name] ?? [:]).mapValues(JSONValue.string)), "Scope": "local"])
+    }
+
+    /// A copy helper (`cp -a /molt-src/. /molt-dst/`) copies the moment it starts, then exits.
+    private func copyIfHelper(_ id: String) {
+        guard let container = containers[id] else { return }
+        let command = (container.config["Entrypoint"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
+        guard command.contains("/molt-src/."),
+              let source = container.mounts.first(where: { $0.destination == "/molt-src" })?.name,
+              let target = container.mounts.first(where: { $0.destination == "/molt-dst" })?.name else { return }
+        volumes[target] = volumes[source] ?? [:]
+        containers[id]?.status = "exited"
+        containers[id]?.exitCode = 0
+        containers[id]?.logLines.append("4\t/molt-dst")
+    }
+
+    private static func noSuchContainer(_ nameOrID: String) -> DockerError {
+        DockerError(.notFound, status: 404, "No such container: \(nameOrID)")
+    }
+
+    static func hexID(_ seed: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var result = ""
+        for round in 0..<4 {
+            for byte in (seed + "#\(round)").utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
+            result += String(format: "%016llx", hash)
+        }
+        return result
+    }
+
+    private static func isHexID(_ text: String) -> Bool {
+        text.count == 64 && text.allSatisfy(\.isHexDigit)
+    }
+}
+
+/// The coordinator died at a scripted call: every later call of that session fails too.
+public struct ScriptedCrash: Error, CustomStringConvertible {
+    public var description: String { "the coordinator was killed (scripted)" }
+}

@@ -1,0 +1,67 @@
+/// The names molt gives a service's containers on a host, and the labels it puts on them:
+/// written once, here, because the state of a replacement lives on the host in these names.
+///
+/// `NAME` is only ever given to a container molt has seen pass its checks, or to one molt did
+/// not make. While unconfirmed, a new container is `NAME.molt-next`; the old one waits as
+/// `NAME.molt-prev` until the new one has passed.
+public struct ServiceNames: Sendable, Hashable {
+    /// The live container's name: the service's `container:`.
+    public let live: String
+
+    public init(_ live: String) {
+        self.live = live
+    }
+
+    /// The replaced container, stopped and kept for an instant rollback (`retain`).
+    public var previous: String { live + ".molt-prev" }
+    /// The new container until it has passed its checks.
+    public var next: String { live + ".molt-next" }
+    /// A new container that failed, kept until the old one is healthy again (for good on a
+    /// degraded host).
+    public var failed: String { live + ".molt-failed" }
+    /// The container a rollback stepped away from, until the one it restored is healthy.
+    public var undone: String { live + ".molt-undone" }
+    /// The rehearsal container of a trial.
+    public var trial: String { live + ".molt-trial" }
+    /// The service's lock (SPEC §6).
+    public var lock: String { ServiceNames.lockPrefix + live }
+    /// The prefix of the short-lived containers that copy volumes for a trial.
+    public var cloneHelperPrefix: String { live + ".molt-clone-" }
+
+    /// An older retained container, set aside so that `previous` is free: `NAME.molt-prev-<id>`.
+    public func archived(id: String) -> String { previous + "-" + id.prefix(12) }
+
+    /// A name already taken by another copy (`NAME.molt-failed` when an earlier failure is still
+    /// kept): the same name with the container's short ID.
+    public static func aside(_ name: String, id: String) -> String { name + "-" + id.prefix(12) }
+
+    /// The suffixes of every copy molt makes; a service's own name may not end in one.
+    public static let reservedSuffixes = [".molt-prev", ".molt-next", ".molt-failed", ".molt-undone", ".molt-trial"]
+    /// Every lock container's name starts with this.
+    public static let lockPrefix = "molt-lock."
+
+    /// Whether a container name is one of molt's copies or locks rather than a service.
+    public static func isMoltCopy(_ name: String) -> Bool {
+        name.hasPrefix(lockPrefix) || name.contains(".molt-")
+    }
+}
+
+/// The labels molt reads and writes on containers.
+public enum MoltLabel {
+    /// The run that created the container.
+    public static let run = "molt.run"
+    /// The image reference of the container it replaced: the last one that was healthy.
+    public static let previousImage = "molt.previous-image"
+    /// The ID of the container it replaced.
+    public static let previousContainer = "molt.previous-container"
+    /// Set on containers that molt names `NAME` only once they have passed their checks: such a
+    /// container under `NAME` was confirmed. Without it, a `NAME` made by a molt run is checked
+    /// before it is trusted (SPEC §4.8).
+    public static let confirmedOnRename = "molt.named-when-healthy"
+    /// Set on trial containers.
+    public static let trial = "molt.trial"
+    /// On clone volumes and copy helpers: the service whose trial made them.
+    public static let trialCloneOf = "molt.trial-clone-of"
+    /// On clone volumes: the volume cloned.
+    public static let trialSource = "molt.trial-source"
+}

@@ -1,0 +1,59 @@
+public import DockerEngine
+public import Fleet
+public import Inventory
+
+/// One host as a rollout works on it: its Docker engine, and a way to reach the host's own
+/// loopback ports for health probes. Over SSH both ride on the host's one session; in tests a
+/// scripted engine stands in for them.
+public struct RolloutHost: Sendable {
+    /// The host's inventory name.
+    public let name: String
+    /// The host's Docker engine.
+    public let engine: any ContainerEngine
+    /// Byte streams to `127.0.0.1:PORT` on the host.
+    public let ports: any HostPorts
+    private let closer: @Sendable () -> Void
+
+    public init(name: String, engine: any ContainerEngine, ports: any HostPorts, close: @escaping @Sendable () -> Void = {}) {
+        self.name = name
+        self.engine = engine
+        self.ports = ports
+        self.closer = close
+    }
+
+    /// A host reached over SSH.
+    public init(_ connection: HostConnection) {
+        self.init(name: connection.host.name, engine: connection.docker, ports: SSHPorts(session: connection.session),
+                  close: { connection.close() })
+    }
+
+    /// Ends the host's session.
+    public func close() { closer() }
+}
+
+/// Opens streams to a host's own TCP ports, as seen from the host.
+public protocol HostPorts: Sendable {
+    /// A connector whose streams reach `127.0.0.1:port` on the host.
+    func connector(port: Int, timeout: Duration) -> any ByteStreamConnector
+}
+
+/// Reaches hosts for a rollout.
+public protocol HostConnector: Sendable {
+    /// Connects to one host, verifying its key and negotiating its Docker API.
+    func connect(_ host: InventoryHost) async throws(HostFailure) -> RolloutHost
+}
+
+/// Reaches hosts over SSH with the fleet's settings.
+public struct SSHHostConnector: HostConnector {
+    public var settings: ConnectionSettings
+
+    public init(settings: ConnectionSettings) {
+        self.settings = settings
+    }
+
+    public func connect(_ host: InventoryHost) async throws(HostFailure) -> RolloutHost {
+        RolloutHost(try await HostConnection.open(host, settings: settings))
+    }
+}
+
+extension SSHPorts: HostPorts {}
