@@ -82,7 +82,10 @@ let package = Package(
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook"], swiftSettings: upcoming),
         .testTarget(
             name: "RolloutTests",
-            dependencies: ["Rollout", "Playbook", "MoltTestSupport", "DockerEngine", "Fleet", "Inventory", "Journal"],
+            dependencies: [
+                "Rollout", "Playbook", "MoltTestSupport", "DockerEngine", "Fleet", "Inventory", "Journal",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: upcoming),

@@ -28,14 +28,14 @@ struct ContainerRecreationTests {
 
     private func recreateAPI(
         apiVersion: DockerAPIVersion = v141, labels: [String: String] = [:], envOverrides: [String: String] = [:],
-        mountReplacements: [String: String] = [:], dropPortBindings: Bool = false,
+        mountReplacements: [String: String] = [:], dropPortBindings: Bool = false, readOnlyUnlessReplaced: Bool = false,
         _ edit: (inout JSONValue) -> Void = { _ in }
     ) throws -> ContainerRecreation {
         let (container, image) = try api(edit)
         return try ContainerRecreation(
             container: container, oldImage: image, image: "10.247.213.2:5000/molt-lab/api:2.0", labels: labels,
             apiVersion: apiVersion, envOverrides: envOverrides, mountReplacements: mountReplacements,
-            dropPortBindings: dropPortBindings)
+            dropPortBindings: dropPortBindings, readOnlyUnlessReplaced: readOnlyUnlessReplaced)
     }
 
     private func strings(_ value: JSONValue?) -> [String]? {
@@ -288,6 +288,22 @@ struct ContainerRecreationTests {
         #expect(strings(body["HostConfig"]?["Binds"]) == ["api-config-trial:/etc/api:ro", "/srv/certs:/certs:ro"])
         let sources = body["HostConfig"]?["Mounts"]?.arrayValue?.compactMap { $0["Source"]?.stringValue }
         #expect(sources == ["api-config-trial", "api-cache-trial", Self.dataVolume])
+    }
+
+    @Test("for a trial, every mount not replaced by a clone is read-only: binds (options kept), Mounts, anonymous volumes, VolumesFrom")
+    func readOnlyUnlessReplaced() throws {
+        let body = try recreateAPI(mountReplacements: ["api-config": "api-config-trial"], readOnlyUnlessReplaced: true) {
+            $0["HostConfig"]?["Mounts"] = [["Type": "bind", "Source": "/srv/extra", "Target": "/extra"]]
+            $0["HostConfig"]?["VolumesFrom"] = ["sidecar:rw", "other"]
+            $0["HostConfig"]?["Binds"] = ["api-config:/etc/api:rw,z", "/srv/certs:/certs"]
+        }.createBody
+        #expect(strings(body["HostConfig"]?["Binds"]) == ["api-config-trial:/etc/api:rw,z", "/srv/certs:/certs:ro"])
+        #expect(strings(body["HostConfig"]?["VolumesFrom"]) == ["sidecar:ro", "other:ro"])
+        let mounts = body["HostConfig"]?["Mounts"]?.arrayValue ?? []
+        #expect(!mounts.isEmpty)
+        #expect(mounts.allSatisfy { $0["ReadOnly"] == true }, "\(mounts)")
+        #expect(ContainerRecreation.readOnlyBind("/srv:/srv:rw,z") == "/srv:/srv:ro,z")
+        #expect(ContainerRecreation.readOnlyBind("data:/data:ro") == "data:/data:ro")
     }
 
     @Test("an anonymous --mount without a source is given its volume's name")

@@ -13,6 +13,7 @@ struct Scene {
     static let v2 = "registry.test/web:2.0"
     static let bad = "registry.test/web:2.1-bad"
     static let crashing = "registry.test/web:2.2-crashing"
+    static let slow = "registry.test/web:2.3-slow"
     static let secret = "hunter2-in-the-environment"
 
     let docker = ScriptedDocker()
@@ -29,6 +30,7 @@ struct Scene {
                                          behaviour: .init(health: .unhealthyAfter(2), http: [8080: 500], logs: ["web 2.1: \u{1B}[31mcannot read config\u{1B}[0m", "password is \(secret)"])))
         await scene.docker.publish(.init(reference: crashing, env: ["PATH=/bin"], volumes: ["/data"],
                                          behaviour: .init(health: .healthyAfter(5), exitsAfter: (1, 3), logs: ["panic"])))
+        await scene.docker.publish(.init(reference: slow, env: ["PATH=/bin"], volumes: ["/data"], behaviour: .init(health: .neverReady, http: [8080: 200])))
         try await scene.docker.run("web", image: v1, env: ["DB_PASSWORD=\(secret)"], binds: ["web-data:/data"])
         await scene.docker.write(volume: "web-data", file: "created", "1.0")
         return scene

@@ -1,0 +1,147 @@
+import DockerEngine
+import Fleet
+import Foundation
+import GRDB
+import Inventory
+import Journal
+import MoltTestSupport
+import Playbook
+@testable import Rollout
+import Testing
+
+/// A whole run on scripted hosts: batches, the failure policy, signals, the journal, secrets.
+@Suite("A rollout over several scripted hosts")
+struct RolloutActionTests {
+    /// Four scripted hosts with `web` 1.0, a journal in a scratch directory.
+    final class Fleetlet: @unchecked Sendable {
+        let scenes: [String: Scene]
+        let names = ["h1", "h2", "h3", "h4"]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("molt-action-\(UUID().uuidString)").path
+        let journal: Journal
+        let events = EventLog()
+
+        init() async throws {
+            var scenes: [String: Scene] = [:]
+            for name in names { scenes[name] = try await Scene.make() }
+            self.scenes = scenes
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            journal = try Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+        func docker(_ host: String) -> ScriptedDocker { scenes[host]!.docker }
+
+        func action(_ image: String, batches: [BatchSize] = [.count(1), .percent(50), .percent(100)], unreachable: [String: String] = [:],
+                    interruption: Interruption = Interruption(), identity: RunIdentity = Scene.identity()) throws -> RolloutAction {
+            let playbook = Playbook(source: "test.yml", name: "web", hosts: "all", services: [Scene.service(image)], batches: batches)
+            let hosts = try names.map { try InventoryHost(name: $0) }
+            let fleet = Fleet(hosts: hosts, settings: ConnectionSettings(defaultUser: "tester", homeDirectory: directory))
+            return RolloutAction(playbook: playbook, fleet: fleet, identity: identity, reporter: events, journal: journal,
+                                 connector: ScriptedConnector(hosts: scenes.mapValues(\.docker), unreachable: unreachable),
+                                 interruption: interruption)
+        }
+
+        func locks() async -> [String] {
+            var found: [String] = []
+            for name in names where await docker(name).container("molt-lock.web") != nil { found.append(name) }
+            return found
+        }
+    }
+
+    @Test("a good release across four hosts in [1, 50%, 100%]: every host on 2.0, locks gone, the journal complete")
+    func goodRun() async throws {
+        let fleet = try await Fleetlet()
+        let report = try await fleet.action(Scene.v2).perform()
+        #expect(report.result == .succeeded && report.exitCode == 0, "\(report)")
+        for name in fleet.names { #expect(await fleet.docker(name).container("web")?.configImage == Scene.v2) }
+        #expect(await fleet.locks().isEmpty)
+        let record = try #require(try fleet.journal.run(id: report.run))
+        #expect(record.result == "succeeded")
+        #expect(record.hosts.count == 4)
+        #expect(try fleet.journal.batches(run: report.run).count == 3)
+    }
+
+    @Test("an unreachable canary: its failure is in the journal, nothing was changed, so the run failed rather than rolled back")
+    func unreachableCanary() async throws {
+        let fleet = try await Fleetlet()
+        let report = try await fleet.action(Scene.v2, unreachable: ["h1": "no route to host"]).perform()
+        #expect(report.result == .failed, "\(report)")
+        #expect(report.exitCode == 1)
+        let record = try #require(try fleet.journal.run(id: report.run))
+        #expect(record.result == "failed")
+        #expect(record.hosts.contains { $0.host == "h1" && $0.outcome == "failed" && $0.error?.contains("no route to host") == true })
+        #expect(report.notStarted == ["h2", "h3", "h4"])
+    }
+
+    @Test("SIGTERM during the second batch's health wait: the batch is undone, the third never starts, every lock is released, exit 143, journaled interrupted")
+    func interruptedRun() async throws {
+        let fleet = try await Fleetlet()
+        let interruption = Interruption()
+        await fleet.docker("h2").inject(.init(.inspect, target: "web.molt-next", occurrence: 2, effect: .none) { interruption.escalate(signal: SIGTERM) })
+        await fleet.docker("h3").publish(.init(reference: Scene.v2, env: ["PATH=/bin"], volumes: ["/data"], behaviour: .init(health: .neverReady, http: [8080: 200])))
+        await fleet.docker("h2").publish(.init(reference: Scene.v2, env: ["PATH=/bin"], volumes: ["/data"], behaviour: .init(health: .neverReady, http: [8080: 200])))
+        let report = try await fleet.action(Scene.v2, interruption: interruption).perform()
+        #expect(report.exitCode == 143, "\(report)")
+        #expect(report.result == .interrupted)
+        #expect(report.notStarted == ["h4"])
+        #expect(await fleet.docker("h1").container("web")?.configImage == Scene.v2)
+        for name in ["h2", "h3", "h4"] {
+            let web = await fleet.docker(name).container("web")
+            #expect(web?.configImage == Scene.v1 && web?.running == true, "\(name)")
+            let names = await fleet.docker(name).names
+            #expect(names == ["web"], "\(name): \(names)")
+        }
+        #expect(await fleet.locks().isEmpty)
+        #expect(try fleet.journal.run(id: report.run)?.result == "interrupted")
+        #expect(fleet.events.events.contains { $0.event == .hostInterrupted && $0.host == "h2" })
+    }
+
+    @Test("a journal that cannot be written mid-run: said loudly, no new batch starts, exit 1; the hosts in flight finish")
+    func journalFailure() async throws {
+        let fleet = try await Fleetlet()
+        let path = fleet.journal.path
+        // Someone damages the journal while the canary is checked.
+        await fleet.docker("h1").inject(.init(.inspect, target: "web.molt-next", occurrence: 2, effect: .none) {
+            if let queue = try? DatabaseQueue(path: path) {
+                try? queue.write { try $0.execute(sql: "DROP TABLE outcomes") }
+            }
+        })
+        let report = try await fleet.action(Scene.v2).perform()
+        #expect(report.exitCode == 1, "\(report)")
+        #expect(report.journalFailed)
+        #expect(report.notStarted == ["h2", "h3", "h4"])
+        #expect(await fleet.docker("h1").container("web")?.configImage == Scene.v2)
+        #expect(await fleet.docker("h2").container("web")?.configImage == Scene.v1)
+        #expect(fleet.events.texts.contains { $0.contains("cannot be written") })
+        #expect(await fleet.locks().isEmpty)
+    }
+
+    @Test("another live run's lock: exit 4 naming it, nothing changed anywhere")
+    func lockedByAnother() async throws {
+        let fleet = try await Fleetlet()
+        let other = RunIdentity(id: "other-run", user: "alice", coordinator: "elsewhere")
+        _ = try await ServiceLock.acquire(on: fleet.docker("h3").engine(), host: "h3", service: "web", image: Scene.v1, playbook: "web", identity: other)
+        let report = try await fleet.action(Scene.v2).perform()
+        #expect(report.exitCode == 4)
+        #expect(report.lockedBy?.holder.run == "other-run")
+        for name in fleet.names { #expect(await fleet.docker(name).container("web")?.configImage == Scene.v1) }
+        #expect(await fleet.locks() == ["h3"])
+    }
+
+    @Test("secrets from the environment and terminal escapes from logs never reach events or the journal")
+    func secretsRedacted() async throws {
+        let fleet = try await Fleetlet()
+        let report = try await fleet.action(Scene.bad, batches: [.percent(100)]).perform()
+        #expect(report.exitCode == 1)
+        let texts = fleet.events.texts
+        #expect(texts.contains { $0.contains("cannot read config") }, "the logs are shown")
+        #expect(!texts.contains { $0.contains(Scene.secret) })
+        #expect(!texts.contains { $0.contains("\u{1B}") })
+        #expect(texts.contains { $0.contains(Redaction.mask) })
+        let steps = try fleet.journal.steps(run: report.run)
+        #expect(!steps.isEmpty)
+        #expect(!steps.contains { ($0.detail ?? "").contains(Scene.secret) })
+        #expect(!report.outcomes.contains { ($0.logs + [$0.error ?? "", $0.message ?? ""]).contains { $0.contains(Scene.secret) } })
+    }
+}
