@@ -192,7 +192,7 @@ extension LabFleetTests {
             // Kill it while batch 2 waits for health.
             let sawBatchTwo = await process.waitForLine(timeout: 120) { $0.contains(#""event":"host.step""#) && $0.contains(#""batch":2"#) && $0.contains("healthy") }
             #expect(sawBatchTwo, "never reached batch 2: \(process.output)")
-            process.kill()
+            await process.kill()
             // The journal tells the truth about the killed run.
             let history = try await fixture.molt("history", "--output", "json")
             let runs = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])["runs"] as? [[String: Any]]
@@ -564,20 +564,26 @@ final class StreamingProcess: @unchecked Sendable {
     }
 
     /// Waits until a line satisfies `predicate`; false on timeout or exit.
-    func waitForLine(timeout: TimeInterval, _ predicate: (Substring) -> Bool) async -> Bool {
+    func waitForLine(timeout: TimeInterval, poll: Duration = .milliseconds(100), _ predicate: (Substring) -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if output.split(separator: "\n").contains(where: predicate) { return true }
             if !process.isRunning { return output.split(separator: "\n").contains(where: predicate) }
-            try? await Task.sleep(for: .milliseconds(100))
+            try? await Task.sleep(for: poll)
         }
         return false
     }
 
-    /// SIGKILL, as a crash or an OOM kill would.
-    func kill() {
+    /// Sends a signal (SIGINT, SIGTERM) and returns at once.
+    func signal(_ number: Int32) {
+        Foundation.kill(process.processIdentifier, number)
+    }
+
+    /// SIGKILL, as a crash or an OOM kill would; returns once the process is gone (polling:
+    /// waiting for it would block one of the few threads every test shares).
+    func kill() async {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     /// The exit status, or -1 on timeout (the process is then killed).
@@ -585,7 +591,7 @@ final class StreamingProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(100)) }
         if process.isRunning {
-            kill()
+            await kill()
             return -1
         }
         try? await Task.sleep(for: .milliseconds(200))
