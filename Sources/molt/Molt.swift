@@ -9,7 +9,8 @@ struct Molt: AsyncParsableCommand {
         discussion: """
             molt reaches every host of an Ansible inventory over SSH and speaks to its Docker \
             engine through the SSH connection. Exit codes: 0 done, 1 rollout failed, 2 bad input, \
-            3 some hosts failed, 4 locked by another run, 5 no host could be reached.
+            3 some hosts failed, 4 locked by another run, 5 no host could be reached, 130/143 \
+            interrupted by SIGINT/SIGTERM.
             """,
         version: "0.1.0",
         subcommands: [StatusCommand.self, FindCommand.self, PlanCommand.self, TrialCommand.self, RolloutCommand.self, RollbackCommand.self, HistoryCommand.self, UnlockCommand.self]

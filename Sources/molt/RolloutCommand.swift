@@ -13,11 +13,14 @@ struct RolloutCommand: AsyncParsableCommand {
         commandName: "rollout",
         abstract: "Replace the playbook's containers with their new images, batch by batch, health-checked.",
         discussion: """
-            The old container is stopped and kept as NAME.molt-prev until the new one is healthy; \
-            a host whose new container fails goes back to the old one. When more hosts fail than \
+            The old container is stopped and kept as NAME.molt-prev; the new one runs as \
+            NAME.molt-next until it has passed its checks, and only then takes the name NAME. A \
+            host whose new container fails goes back to the old one. When more hosts fail than \
             max_failures allows, on_failure decides: rollback (every host this run changed goes \
-            back, newest first), pause, or continue. Running the same rollout again after an \
-            interruption finishes the job.
+            back, newest first), pause, or continue. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops new \
+            work and undoes the step in flight on every host (a second signal skips the undo); \
+            exit 128 + the signal. Running the same rollout again after an interruption or a \
+            crash finishes the job.
             """
     )
 
