@@ -1,5 +1,6 @@
 public import DockerEngine
 import Foundation
+import Playbook
 import Synchronization
 
 /// Keeps secrets out of everything molt prints or records: output, logs, the journal.
@@ -46,6 +47,19 @@ public final class Redaction: Sendable {
     /// Learns registry credentials.
     public func learn(_ auth: RegistryAuth) {
         learn(auth.secrets)
+    }
+
+    /// Learns what a playbook holds (`trial.env`), and wraps the registry-credential lookup a
+    /// run uses so that the credentials it sends are learnt too.
+    func guarding(_ playbook: Playbook, registryAuth: @escaping @Sendable (String) -> RegistryAuth?) -> @Sendable (String) -> RegistryAuth? {
+        for service in playbook.services {
+            learn(environment: service.trial?.env ?? [:])
+        }
+        return { [self] image in
+            let auth = registryAuth(image)
+            if let auth { learn(auth) }
+            return auth
+        }
     }
 
     /// Learns these values as secrets.

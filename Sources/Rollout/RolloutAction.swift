@@ -51,14 +51,7 @@ public struct RolloutAction: Sendable {
         self.connector = connector ?? SSHHostConnector(settings: fleet.settings)
         self.interruption = interruption
         self.redaction = redaction
-        self.registryAuth = { image in
-            let auth = registryAuth(image)
-            if let auth { redaction.learn(auth) }
-            return auth
-        }
-        for service in playbook.services {
-            redaction.learn(environment: service.trial?.env ?? [:])
-        }
+        self.registryAuth = redaction.guarding(playbook, registryAuth: registryAuth)
     }
 
     private var command: String {

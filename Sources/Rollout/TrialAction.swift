@@ -23,14 +23,7 @@ public struct TrialAction: Sendable {
         self.reporter = RedactingReporter(base: reporter, redaction: redaction)
         self.interruption = interruption
         self.redaction = redaction
-        self.registryAuth = { image in
-            let auth = registryAuth(image)
-            if let auth { redaction.learn(auth) }
-            return auth
-        }
-        for service in playbook.services {
-            redaction.learn(environment: service.trial?.env ?? [:])
-        }
+        self.registryAuth = redaction.guarding(playbook, registryAuth: registryAuth)
     }
 
     public func perform() async -> TrialReport {
