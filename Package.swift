@@ -39,13 +39,15 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // Limits on YAML text checked before Yams composes it (alias expansion, nesting, keys).
+        .target(name: "BoundedYAML", dependencies: ["Yams"], swiftSettings: upcoming),
         // Ansible inventories and host patterns: pure, reads files only.
-        .target(name: "Inventory", dependencies: ["Yams"], swiftSettings: upcoming),
+        .target(name: "Inventory", dependencies: ["Yams", "BoundedYAML"], swiftSettings: upcoming),
         // Installed-package databases (dpkg, apk), their version ordering, and tar archives.
         .target(name: "Packages", swiftSettings: upcoming),
         // The run journal: an SQLite file written as runs go, read by `molt history`.
         .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: upcoming),
-        .target(name: "Playbook", dependencies: ["Yams"], swiftSettings: upcoming),
+        .target(name: "Playbook", dependencies: ["Yams", "BoundedYAML"], swiftSettings: upcoming),
         // Reaching many hosts at once: SSH sessions carrying Docker clients; status and find.
         .target(
             name: "Fleet",
@@ -76,6 +78,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .testTarget(name: "BoundedYAMLTests", dependencies: ["BoundedYAML"], swiftSettings: upcoming),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory"], swiftSettings: upcoming),
         .testTarget(name: "PackagesTests", dependencies: ["Packages"], swiftSettings: upcoming),
         .testTarget(name: "JournalTests", dependencies: ["Journal"], swiftSettings: upcoming),

@@ -1,10 +1,18 @@
+import BoundedYAML
 import Yams
 
 /// A YAML file composed into Yams nodes, with the helpers every YAML reader in this module
 /// shares: scalars typed the way Ansible's PyYAML loader types them (YAML 1.1: `yes` is true,
 /// `0755` is octal, `1e5` is a string), merge keys (`<<`) applied, and line numbers kept for
 /// errors.
+///
+/// The text is checked against `bounds` before it is composed, so an alias bomb, absurd
+/// nesting or a mapping used as a key is a `file:line:` error, never a hang or a crash.
 struct YAMLDocument {
+    /// What one inventory or variables file may hold: a million nodes is ten times a
+    /// 100,000-host inventory written out host by host, and no inventory nests 100 deep.
+    static let bounds = YAMLBounds(nodes: 1_000_000, depth: 100)
+
     /// The root node; nil for an empty document.
     let root: Node?
     /// The file the text came from, for errors.
@@ -13,6 +21,12 @@ struct YAMLDocument {
     /// Composes `text`, turning Yams' errors into `file:line:` errors.
     init(text: String, file: String) throws(InventoryError) {
         self.file = file
+        do {
+            try Self.bounds.check(text)
+        } catch {
+            let code: InventoryError.Code = error.kind == .complexKey ? .invalidStructure : .tooLarge
+            throw InventoryError(file: file, line: error.line, code: code, message: error.message)
+        }
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
@@ -23,7 +37,14 @@ struct YAMLDocument {
     }
 
     /// Whether `text` composes to a mapping, used to tell YAML from INI in files without an extension.
+    ///
+    /// Text beyond `bounds` counts as YAML, so that reading it reports why it is refused.
     static func looksLikeMapping(_ text: String) -> Bool {
+        do {
+            try bounds.check(text)
+        } catch {
+            return true
+        }
         guard let root = try? Yams.compose(yaml: text) else { return false }
         if case .mapping = root { return true }
         return false

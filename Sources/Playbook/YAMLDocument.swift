@@ -1,3 +1,4 @@
+import BoundedYAML
 import Yams
 
 /// A playbook's YAML composed into Yams nodes, with what the reader needs: syntax errors as
@@ -6,7 +7,13 @@ import Yams
 ///
 /// Built the same way as the Inventory module's reader, so playbooks and inventories read
 /// YAML alike; it is repeated here because a playbook must not depend on the inventory.
+///
+/// The text is checked against `bounds` before it is composed, so an alias bomb, absurd
+/// nesting or a mapping used as a key is a `file:line:` error, never a hang or a crash.
 struct YAMLDocument {
+    /// What one playbook may hold: a real one has a few dozen nodes and nests a few levels.
+    static let bounds = YAMLBounds(nodes: 100_000, depth: 100)
+
     /// The root node; nil for an empty document.
     let root: Node?
     /// The file the text came from, for errors.
@@ -15,6 +22,11 @@ struct YAMLDocument {
     /// Composes `text`, turning Yams' errors into `file:line:` errors.
     init(text: String, file: String) throws(PlaybookError) {
         self.file = file
+        do {
+            try Self.bounds.check(text)
+        } catch {
+            throw PlaybookError(file: file, line: error.line, message: error.message)
+        }
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
