@@ -86,7 +86,14 @@ public struct YAMLBounds: Sendable, Hashable {
         var anchors: [String: Anchored] = [:]
         var total = 0
         while true {
-            guard yaml_parser_parse(parser, event) == 1 else { return nil }
+            guard yaml_parser_parse(parser, event) == 1 else {
+                // libyaml has a nesting limit of its own (1000), which its look-ahead can reach
+                // before this walk sees the hundredth level: say it in the same words.
+                guard let problem = parser.pointee.problem, String(cString: problem).hasPrefix("Maximum nesting level") else {
+                    return nil
+                }
+                return tooDeep(Int(parser.pointee.problem_mark.line) + 1)
+            }
             defer { yaml_event_delete(event) }
             let line = Int(event.pointee.start_mark.line) + 1
             let isKey = frames.last.map { $0.isMapping && $0.expectsKey } ?? false
@@ -122,12 +129,7 @@ public struct YAMLBounds: Sendable, Hashable {
                 if isKey { return complexKey(line, found: isMapping ? "a mapping" : "a list") }
                 total += 1
                 if total > nodes { return tooManyNodes(line) }
-                guard frames.count < depth else {
-                    return Exceeded(
-                        kind: .depth, line: line,
-                        message: "lists and mappings are nested more than \(depth) deep here, the most molt reads; "
-                            + "flatten the structure")
-                }
+                guard frames.count < depth else { return tooDeep(line) }
                 if !frames.isEmpty { frames[frames.count - 1].expectsKey.toggle() }
                 let anchor =
                     isMapping
@@ -150,6 +152,12 @@ public struct YAMLBounds: Sendable, Hashable {
             kind: .nodes, line: line,
             message: "the document has more than \(Self.grouped(nodes)) YAML nodes (values, lists and mappings), "
                 + "the most molt reads from one file; split it into smaller files")
+    }
+
+    private func tooDeep(_ line: Int) -> Exceeded {
+        Exceeded(
+            kind: .depth, line: line,
+            message: "lists and mappings are nested more than \(depth) deep here, the most molt reads; flatten the structure")
     }
 
     private func complexKey(_ line: Int, found: String) -> Exceeded {

@@ -34,7 +34,8 @@ public struct Inventory: Sendable {
         case .missing:
             throw InventoryError(file: path, code: .unreadable, message: "no such file or directory; give the inventory with -i PATH or MOLT_INVENTORY")
         case .directory:
-            try readDirectory(path, into: &builder)
+            var visited: Set<String> = []
+            try readDirectory(path, into: &builder, visited: &visited)
             base = path
         case .file:
             try readFile(path, into: &builder)
@@ -58,12 +59,13 @@ public struct Inventory: Sendable {
     /// The groups are those the hosts name, after `all` and `ungrouped`.
     public init(source: String, hosts: [InventoryHost], warnings: [InventoryWarning] = []) {
         var groupNames = ["all", "ungrouped"]
+        var named: Set<String> = ["all", "ungrouped"]
         var groupMembers: [String: [Int]] = [:]
         var hostIndex: [String: Int] = [:]
         for (index, host) in hosts.enumerated() {
             if hostIndex[host.name] == nil { hostIndex[host.name] = index }
             for group in host.groups + ["all"] where groupMembers[group]?.last != index {
-                if !groupNames.contains(group) { groupNames.append(group) }
+                if named.insert(group).inserted { groupNames.append(group) }
                 groupMembers[group, default: []].append(index)
             }
         }
@@ -133,11 +135,20 @@ extension Inventory {
             || ignoredExtensions.contains(FileSystem.extension(of: entry).lowercased())
     }
 
-    private static func readDirectory(_ directory: String, into builder: inout InventoryBuilder) throws(InventoryError) {
+    /// Reads every inventory file under `directory`; `visited` holds the directories already
+    /// read, so a symbolic link that loops back is an error rather than endless recursion.
+    private static func readDirectory(
+        _ directory: String, into builder: inout InventoryBuilder, visited: inout Set<String>
+    ) throws(InventoryError) {
+        guard visited.insert(FileSystem.canonical(directory)).inserted else {
+            throw InventoryError(
+                file: directory, code: .unreadable,
+                message: "this directory was already read through another path (a symbolic link loops back to it); remove the link")
+        }
         for entry in try FileSystem.entries(of: directory) where !isIgnored(entry) {
             let path = FileSystem.join(directory, entry)
             switch FileSystem.kind(of: path) {
-            case .directory: try readDirectory(path, into: &builder)
+            case .directory: try readDirectory(path, into: &builder, visited: &visited)
             case .file: try readFile(path, into: &builder)
             case .missing: continue  // A dangling symbolic link.
             }

@@ -325,7 +325,10 @@ struct YAMLDocument {
                 value = value * 60 + Double(number) + fraction
             } else {
                 guard (1...2).contains(part.count), digits(part, in: "0123456789"), let number = Int(part), number < 60 else { return nil }
-                integer = integer * 60 + number
+                // Past Int's range the text stays a string rather than trapping.
+                let (shifted, overflow) = integer.multipliedReportingOverflow(by: 60)
+                guard !overflow, shifted <= Int.max - number else { return nil }
+                integer = shifted + number
                 value = value * 60 + Double(number)
             }
         }

@@ -109,7 +109,7 @@ struct YAMLInventoryParser {
         do {
             entry = try HostEntry(pattern)
         } catch {
-            throw InventoryError(at: origin, code: .invalidRange, message: error.message)
+            throw InventoryError(at: origin, code: error.code, message: error.message)
         }
         var assignments: [(String, InventoryValue, SourceLocation)] = []
         if !YAMLDocument.isNull(variables) {

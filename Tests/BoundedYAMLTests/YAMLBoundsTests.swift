@@ -51,6 +51,12 @@ struct YAMLBoundsTests {
         #expect(refusal.message.hasPrefix("lists and mappings are nested more than 100 deep here"))
         let shallow = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
         try bounds.check(shallow)
+        // Past libyaml's own limit of 1000, its look-ahead fails first; the words are the same.
+        let deeper = "a:\n  b: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)
+        let libyaml = try #require(throws: YAMLBounds.Exceeded.self) { try bounds.check(deeper) }
+        #expect(libyaml.line == 2)
+        #expect(libyaml.kind == .depth)
+        #expect(libyaml.message == refusal.message)
     }
 
     @Test("a document with more nodes than the limit is refused even without aliases")
