@@ -81,7 +81,8 @@ let package = Package(
         .testTarget(name: "BoundedYAMLTests", dependencies: ["BoundedYAML"], swiftSettings: upcoming),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory"], swiftSettings: upcoming),
         .testTarget(name: "PackagesTests", dependencies: ["Packages"], swiftSettings: upcoming),
-        .testTarget(name: "JournalTests", dependencies: ["Journal"], swiftSettings: upcoming),
+        .testTarget(
+            name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: upcoming),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook"], swiftSettings: upcoming),
         .testTarget(
             name: "RolloutTests",

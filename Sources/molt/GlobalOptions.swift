@@ -42,6 +42,8 @@ struct GlobalOptions: ParsableArguments {
         let path = journal ?? Journal.defaultPath(environment: ProcessInfo.processInfo.environment)
         do {
             return try Journal.open(path: path)
+        } catch let error as JournalError {
+            throw BadInput(error.description)
         } catch {
             throw BadInput("cannot open the journal \(path): \(error)")
         }
