@@ -257,7 +257,7 @@ extension Inventory {
     }
 
     /// Levenshtein distance, counting a swap of neighbours as one edit.
-    private static func editDistance(_ a: String, _ b: String) -> Int {
+    static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a)
         let b = Array(b)
         guard !a.isEmpty else { return b.count }

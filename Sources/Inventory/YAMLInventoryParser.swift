@@ -60,10 +60,15 @@ struct YAMLInventoryParser {
         }
         for (sectionKey, content) in try document.pairs(of: sections) {
             let section = YAMLDocument.text(of: sectionKey)
-            guard ["hosts", "children", "vars"].contains(section) else {
+            let sections = ["hosts", "children", "vars"]
+            guard sections.contains(section) else {
+                // Ansible skips the key with a warning too; what it holds (often a whole group,
+                // under a misspelt `children:`) is lost, so the warning names the likely key.
+                let guess = sections.first { Inventory.editDistance(section.lowercased(), $0) <= 2 }
                 builder.warnings.append(InventoryWarning(
                     location: document.location(of: sectionKey),
-                    message: "skipping unexpected key '\(section)' in group '\(name)'; only 'hosts', 'children' and 'vars' are valid"))
+                    message: "skipping unexpected key '\(section)' in group '\(name)'\(guess.map { " (did you mean '\($0)'?)" } ?? ""); "
+                        + "only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored"))
                 continue
             }
             if YAMLDocument.isNull(content) { continue }
