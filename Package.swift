@@ -93,6 +93,13 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: upcoming),
+        // The built `molt` executable given hostile files and journals: exit 2, a located message,
+        // under a second and within 1 GiB of address space. Needs no lab.
+        .testTarget(
+            name: "HostileInputTests",
+            dependencies: ["molt", "Journal", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: upcoming
+        ),
         // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API
         // through SSH, status, find and the `molt` executable itself.
         .testTarget(
