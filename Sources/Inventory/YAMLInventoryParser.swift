@@ -64,10 +64,11 @@ struct YAMLInventoryParser {
             guard sections.contains(section) else {
                 // Ansible skips the key with a warning too; what it holds (often a whole group,
                 // under a misspelt `children:`) is lost, so the warning names the likely key.
-                let guess = sections.first { Inventory.editDistance(section.lowercased(), $0) <= 2 }
+                let guess = sections.first { Inventory.editDistance(section.lowercased(), $0, atMost: 2) <= 2 }
+                let shown = section.count > 80 ? section.prefix(80) + "…" : section
                 builder.warnings.append(InventoryWarning(
                     location: document.location(of: sectionKey),
-                    message: "skipping unexpected key '\(section)' in group '\(name)'\(guess.map { " (did you mean '\($0)'?)" } ?? ""); "
+                    message: "skipping unexpected key '\(shown)' in group '\(name)'\(guess.map { " (did you mean '\($0)'?)" } ?? ""); "
                         + "only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored"))
                 continue
             }

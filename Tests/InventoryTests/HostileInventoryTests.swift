@@ -159,4 +159,33 @@ struct HostileInventoryTests {
         let variables = try #require(throws: InventoryError.self) { try fixture.load("inventory") }
         #expect(variables.description.hasPrefix("\(fixture.path("inventory/group_vars/web/again")): this directory was already read"))
     }
+
+    @Test("a host pattern of thousands of names is looked up, and one past the term limits is refused")
+    func longPatterns() throws {
+        let inventory = try load("hosts.ini", "[web]\nweb[1:100]\n[db]\ndb.example.com\n")
+        let names = (1...5000).map { "web\($0 % 150)" }.joined(separator: ":")
+        #expect(try inventory.hosts(matching: names).count == 100)
+        #expect(try inventory.hosts(matching: "db.example.com:web:&web1:!nothing").map(\.name) == ["web1"])
+        #expect(try inventory.hosts(matching: "db").map(\.name) == ["db.example.com"])
+
+        let many = Array(repeating: "web1", count: 10_001).joined(separator: ":")
+        let tooMany = try #require(throws: InventoryError.self) { try inventory.hosts(matching: many) }
+        #expect(tooMany.code == .tooLarge)
+        #expect(tooMany.description.hasPrefix("host pattern 'web1:web1:"))
+        #expect(tooMany.description.hasSuffix("…': it has 10001 terms, more than the 10000 molt matches; put the hosts in a group and name it"))
+
+        let globs = Array(repeating: "web*", count: 101).joined(separator: ",")
+        let tooManyGlobs = try #require(throws: InventoryError.self) { try inventory.hosts(matching: globs) }
+        #expect(tooManyGlobs.description.hasSuffix("it has 101 glob or regular-expression terms, more than the 100 molt matches; put the hosts in a group and name it"))
+    }
+
+    @Test("a megabyte-long unknown key is reported without comparing it letter by letter with every key")
+    func longUnknownKey() throws {
+        let key = String(repeating: "x", count: 1_000_000)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let inventory = try load("hosts.yml", "all:\n  hosts:\n    web1:\n  ? \(key)\n  : 1\n")
+        #expect(clock.now - started < .seconds(2))
+        #expect(inventory.warnings.first?.message.hasSuffix("only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored") == true)
+    }
 }
