@@ -33,6 +33,9 @@ struct PlaybookParser {
     static let mostHosts = 1_000_000
     /// The most replaced containers a host may keep for rollback.
     static let mostRetained = 100
+    /// The most services one playbook may renew: each is a container on every host, and the
+    /// plan holds one entry per host and service.
+    static let mostServices = 1_000
 
     /// Parses `text`, naming it `source` in errors.
     static func parse(text: String, source: String) throws(PlaybookError) -> Playbook {
@@ -121,6 +124,9 @@ struct PlaybookParser {
         }
         guard !items.isEmpty else {
             throw fail(list.key, "'services' is empty; list at least one service with container: and image:")
+        }
+        guard items.count <= Self.mostServices else {
+            throw fail(list.key, "'services' lists \(items.count) services, more than the \(Self.mostServices) molt renews in one playbook; split it into several playbooks")
         }
         var services: [Service] = []
         var seen: [String: Int?] = [:]

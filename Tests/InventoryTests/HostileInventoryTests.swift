@@ -188,4 +188,21 @@ struct HostileInventoryTests {
         #expect(clock.now - started < .seconds(2))
         #expect(inventory.warnings.first?.message.hasSuffix("only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored") == true)
     }
+
+    @Test("connection templates nested to multiply their text are refused, and each variable is expanded once")
+    func templateBomb() throws {
+        let levels = "abcdefghij".map(String.init)
+        func inventory(leaf: String) -> String {
+            var text = "[web]\nweb1 ansible_host=\"{{ a }}\"\n[web:vars]\n"
+            for (name, next) in zip(levels, levels.dropFirst()) {
+                text += "\(name)=\"" + String(repeating: "{{ \(next) }}", count: 100) + "\"\n"
+            }
+            return text + "j=\"\(leaf)\"\n"
+        }
+        let (error, path) = try #require(try loadError("hosts.ini", inventory(leaf: "x")))
+        #expect(error.description.hasPrefix("\(path):"))
+        #expect(error.message.hasSuffix("expands to more than 4096 characters through '{{ }}' templates"))
+        let empty = try #require(try loadError("hosts.ini", inventory(leaf: "")))
+        #expect(empty.error.description == "\(empty.path):2: host 'web1': ansible_host is empty")
+    }
 }

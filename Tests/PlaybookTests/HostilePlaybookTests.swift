@@ -107,4 +107,13 @@ struct HostilePlaybookTests {
         #expect(BatchPlanner.batches(hosts, sizes: [.percent(.max)]) == [[1, 2, 3, 4, 5]])
         #expect(FailureAllowance.percent(.max).limit(of: 5) == 5)
     }
+
+    @Test("a playbook with more than 1,000 services is refused at 'services'")
+    func tooManyServices() throws {
+        let services = (1...1001).map { "  - {container: c\($0), image: web:2.0}\n" }.joined()
+        let error = try #require(throws: PlaybookError.self) {
+            try Playbook.parse(text: "name: web\nhosts: web\nservices:\n" + services, source: "many.yml")
+        }
+        #expect(error.description == "many.yml:3: 'services' lists 1001 services, more than the 1000 molt renews in one playbook; split it into several playbooks")
+    }
 }
