@@ -135,6 +135,14 @@ struct HostileInventoryTests {
         #expect(error.description.hasPrefix("\(path):4: host 'web1': ansible_port must be a port number from 1 to 65535, got "))
     }
 
+    @Test("a port written after a host name must be a port number, in INI and YAML")
+    func entryPort() throws {
+        let ini = try #require(try loadError("hosts.ini", "[web]\nweb1:99999\n"))
+        #expect(ini.error.description == "\(ini.path):2: host 'web1': ansible_port must be a port number from 1 to 65535, got 99999")
+        let yaml = try #require(try loadError("hosts.yml", "all:\n  hosts:\n    web[1:3]:65536:\n"))
+        #expect(yaml.error.description == "\(yaml.path):3: host 'web1': ansible_port must be a port number from 1 to 65535, got 65536")
+    }
+
     @Test("a file larger than 16 MiB is refused without reading it all")
     func hugeFile() throws {
         let fixture = try Fixture(["hosts.ini": "[web]\nweb1\n"])
