@@ -17,6 +17,8 @@ struct YAMLDocument {
     let root: Node?
     /// The file the text came from, for errors.
     let file: String
+    /// The merged pairs of each mapping that merges or is merged, once read.
+    private let merges = MergedMappings()
 
     /// Composes `text`, turning Yams' errors into `file:line:` errors.
     init(text: String, file: String) throws(InventoryError) {
@@ -57,7 +59,7 @@ struct YAMLDocument {
     /// The key/value pairs of a mapping in written order, with `<<` merge keys applied.
     func pairs(of mapping: Node.Mapping) throws(InventoryError) -> [(key: Node, value: Node)] {
         do {
-            return try Self.pairs(of: mapping)
+            return try mergedPairs(of: mapping)
         } catch {
             throw located(error)
         }
@@ -66,7 +68,7 @@ struct YAMLDocument {
     /// The typed value of a node.
     func value(of node: Node) throws(InventoryError) -> InventoryValue {
         do {
-            return try Self.value(of: node)
+            return try typedValue(of: node)
         } catch {
             throw located(error)
         }
@@ -88,13 +90,29 @@ struct YAMLDocument {
         }
     }
 
+    /// The merged pairs of mappings that merge or are merged, by where each starts in the text.
+    ///
+    /// An alias repeats its anchor's node, so a chain of mappings that each merge the one
+    /// before (`<<: *previous`) would have every link merged again at every later link, in
+    /// time cubic in the chain's length (minutes for 700 links); remembered, each is merged once.
+    private final class MergedMappings {
+        struct Position: Hashable {
+            var line: Int
+            var column: Int
+        }
+
+        var pairs: [Position: [(key: Node, value: Node)]] = [:]
+    }
+
     /// Merge keys are expanded the way PyYAML does: merged keys come first, earlier merged
     /// mappings win over later ones, and the mapping's own keys win over all merged ones.
-    static func pairs(of mapping: Node.Mapping) throws(Problem) -> [(key: Node, value: Node)] {
+    private func mergedPairs(of mapping: Node.Mapping, remember: Bool = false) throws(Problem) -> [(key: Node, value: Node)] {
+        let position = mapping.mark.map { MergedMappings.Position(line: $0.line, column: $0.column) }
+        if let position, let known = merges.pairs[position] { return known }
         var merged: [(key: Node, value: Node)] = []
         var own: [(key: Node, value: Node)] = []
         for (key, value) in mapping {
-            guard isMergeKey(key) else {
+            guard Self.isMergeKey(key) else {
                 own.append((key, value))
                 continue
             }
@@ -105,26 +123,29 @@ struct YAMLDocument {
             case let .sequence(list):
                 for item in list {
                     guard case let .mapping(source) = item else {
-                        throw Problem(message: "a '<<' merge list may contain only mappings, found \(kind(of: item))", node: item)
+                        throw Problem(message: "a '<<' merge list may contain only mappings, found \(Self.kind(of: item))", node: item)
                     }
                     sources.append(source)
                 }
             default:
-                throw Problem(message: "a '<<' merge key needs a mapping or a list of mappings, found \(kind(of: value))", node: value)
+                throw Problem(message: "a '<<' merge key needs a mapping or a list of mappings, found \(Self.kind(of: value))", node: value)
             }
             for source in sources.reversed() {
-                merged += try pairs(of: source)
+                merged += try mergedPairs(of: source, remember: true)
             }
         }
         // Keep the first position of each key and the last value written for it, like a Python dict.
         var order: [String] = []
         var latest: [String: (key: Node, value: Node)] = [:]
         for pair in merged + own {
-            let name = text(of: pair.key)
+            let name = Self.text(of: pair.key)
             if latest[name] == nil { order.append(name) }
             latest[name] = pair
         }
-        return order.map { latest[$0]! }
+        let pairs = order.compactMap { latest[$0] }
+        // Only mappings that take part in merging are kept: they are the ones aliases repeat.
+        if let position, remember || !merged.isEmpty { merges.pairs[position] = pairs }
+        return pairs
     }
 
     /// A mapping key or scalar as text (the name of a group, host or variable).
@@ -141,8 +162,8 @@ struct YAMLDocument {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
-        case .scalar:
-            switch (try? value(of: node)) ?? .null {
+        case let .scalar(scalar):
+            switch (try? scalarValue(scalar)) ?? .null {
             case .string: return "a string"
             case .int: return "an integer"
             case .double: return "a number"
@@ -155,25 +176,25 @@ struct YAMLDocument {
 
     /// Whether a node is null (an empty value, `~` or `null`).
     static func isNull(_ node: Node) -> Bool {
-        guard case .scalar = node else { return false }
-        return (try? value(of: node)) == .null
+        guard case let .scalar(scalar) = node else { return false }
+        return (try? scalarValue(scalar)) == .null
     }
 
-    static func value(of node: Node) throws(Problem) -> InventoryValue {
+    private func typedValue(of node: Node) throws(Problem) -> InventoryValue {
         switch node {
         case let .scalar(scalar):
             do {
-                return try scalarValue(scalar)
+                return try Self.scalarValue(scalar)
             } catch {
                 throw Problem(message: error.message, node: node)
             }
         case let .sequence(sequence):
             var items: [InventoryValue] = []
-            for item in sequence { items.append(try value(of: item)) }
+            for item in sequence { items.append(try typedValue(of: item)) }
             return .list(items)
         case let .mapping(mapping):
             var entries: [String: InventoryValue] = [:]
-            for (key, item) in try pairs(of: mapping) { entries[text(of: key)] = try value(of: item) }
+            for (key, item) in try mergedPairs(of: mapping) { entries[Self.text(of: key)] = try typedValue(of: item) }
             return .map(entries)
         case .alias:
             return .null

@@ -213,4 +213,23 @@ struct HostileInventoryTests {
         let empty = try #require(try loadError("hosts.ini", inventory(leaf: "")))
         #expect(empty.error.description == "\(empty.path):2: host 'web1': ansible_host is empty")
     }
+
+    @Test("a long chain of mappings that each merge the one before is merged once per link, not again at every link")
+    func mergeChain() throws {
+        let links = 400
+        var text = "all:\n  vars:\n    v0: &v0 {k0: 0}\n"
+        for index in 1..<links { text += "    v\(index): &v\(index) {<<: *v\(index - 1), k\(index): \(index)}\n" }
+        text += "  hosts:\n    web1:\n"
+        let clock = ContinuousClock()
+        let started = clock.now
+        let inventory = try load("hosts.yml", text)
+        // Merged again at every link, this took over ten seconds; merged once, well under one.
+        #expect(clock.now - started < .seconds(4))
+        guard case let .map(last)? = inventory.host(named: "web1")?.vars["v\(links - 1)"] else {
+            Issue.record("v\(links - 1) is not a mapping")
+            return
+        }
+        #expect(last.count == links)
+        #expect(last["k0"] == .int(0))
+    }
 }

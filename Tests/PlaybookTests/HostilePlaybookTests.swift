@@ -116,4 +116,17 @@ struct HostilePlaybookTests {
         }
         #expect(error.description == "many.yml:3: 'services' lists 1001 services, more than the 1000 molt renews in one playbook; split it into several playbooks")
     }
+
+    @Test("a long chain of merged mappings in a playbook is merged once per link")
+    func mergeChain() throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let services = try Playbook.parse(
+            text: "name: web\nhosts: web\nservices:\n  - &s0 {container: web, image: web:2.0}\n"
+                + (1..<200).map { "  - &s\($0) {<<: *s\($0 - 1), container: web\($0)}\n" }.joined(),
+            source: "chain.yml")
+        #expect(clock.now - started < .seconds(4))
+        #expect(services.services.count == 200)
+        #expect(services.services.last?.image == "web:2.0")
+    }
 }
