@@ -48,6 +48,15 @@ public final class Journal: Sendable {
                         + "pass --journal PATH to put the journal elsewhere")
             }
         }
+        // SQLite on a directory or a device fails slowly (a busy wait on /dev/null) or oddly.
+        if let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType,
+            type != .typeRegular
+        {
+            let what = type == .typeDirectory ? "a directory" : "not a regular file"
+            throw JournalError(
+                path: path, code: .unopenable,
+                message: "is \(what), so it cannot be the journal; pass --journal PATH to name a journal file")
+        }
         PrivateFile.create(path)
         // Switching a brand-new file to WAL and creating its tables can collide with another
         // molt doing the same, and SQLite reports some of those collisions at once instead of

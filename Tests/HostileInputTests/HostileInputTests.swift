@@ -131,6 +131,10 @@ struct HostileInputTests {
             ["history", "--journal", random], in: scratch.path,
             saying: "molt: journal \(random): cannot open it as an SQLite journal: ")
         #expect(try String(contentsOfFile: random, encoding: .utf8) == String(repeating: "not a database, ", count: 4096))
+
+        try await expectRefused(
+            ["history", "--journal", "/dev/null"], in: scratch.path,
+            saying: "molt: journal /dev/null: is not a regular file, so it cannot be the journal")
     }
 
     @Test("under the same limits, valid input still works: an empty journal's history is exit 0")

@@ -111,6 +111,20 @@ struct DamagedJournalTests {
         }
     }
 
+    @Test("a directory or a device given as the journal is refused at once, naming it")
+    func notAFile() throws {
+        let temporary = TemporaryJournal()
+        defer { temporary.remove() }
+        try FileManager.default.createDirectory(atPath: temporary.path, withIntermediateDirectories: true)
+        let directory = try #require(throws: JournalError.self) { try temporary.open() }
+        #expect(directory.description == "journal \(temporary.path): is a directory, so it cannot be the journal; pass --journal PATH to name a journal file")
+        let clock = ContinuousClock()
+        let started = clock.now
+        let device = try #require(throws: JournalError.self) { try Journal.open(path: "/dev/null") }
+        #expect(device.description == "journal /dev/null: is not a regular file, so it cannot be the journal; pass --journal PATH to name a journal file")
+        #expect(clock.now - started < .seconds(1))
+    }
+
     /// A journal with one run (one batch, one step, one outcome) whose tables were rebuilt
     /// without their NOT NULL constraints, as a hand edit or another tool might leave them,
     /// and then changed by `damage`.
