@@ -39,13 +39,15 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // Limits on YAML text checked before Yams composes it (alias expansion, nesting, keys).
+        .target(name: "BoundedYAML", dependencies: ["Yams"], swiftSettings: upcoming),
         // Ansible inventories and host patterns: pure, reads files only.
-        .target(name: "Inventory", dependencies: ["Yams"], swiftSettings: upcoming),
+        .target(name: "Inventory", dependencies: ["Yams", "BoundedYAML"], swiftSettings: upcoming),
         // Installed-package databases (dpkg, apk), their version ordering, and tar archives.
         .target(name: "Packages", swiftSettings: upcoming),
         // The run journal: an SQLite file written as runs go, read by `molt history`.
         .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: upcoming),
-        .target(name: "Playbook", dependencies: ["Yams"], swiftSettings: upcoming),
+        .target(name: "Playbook", dependencies: ["Yams", "BoundedYAML"], swiftSettings: upcoming),
         // Reaching many hosts at once: SSH sessions carrying Docker clients; status and find.
         .target(
             name: "Fleet",
@@ -76,9 +78,11 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .testTarget(name: "BoundedYAMLTests", dependencies: ["BoundedYAML"], swiftSettings: upcoming),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory"], swiftSettings: upcoming),
         .testTarget(name: "PackagesTests", dependencies: ["Packages"], swiftSettings: upcoming),
-        .testTarget(name: "JournalTests", dependencies: ["Journal"], swiftSettings: upcoming),
+        .testTarget(
+            name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: upcoming),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook"], swiftSettings: upcoming),
         .testTarget(
             name: "RolloutTests",
@@ -89,6 +93,13 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: upcoming),
+        // The built `molt` executable given hostile files and journals: exit 2, a located message,
+        // under a second and within 1 GiB of address space. Needs no lab.
+        .testTarget(
+            name: "HostileInputTests",
+            dependencies: ["molt", "Journal", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: upcoming
+        ),
         // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API
         // through SSH, status, find and the `molt` executable itself.
         .testTarget(

@@ -41,6 +41,10 @@ enum FileSystem {
         }
     }
 
+    /// The most bytes molt reads from one inventory or variables file: far more than any real
+    /// inventory, and little enough that `-i /dev/zero` or a stray disk image is refused at once.
+    static let maxFileSize = 16 << 20
+
     static func readBytes(_ path: String) throws(InventoryError) -> [UInt8] {
         switch kind(of: path) {
         case .missing:
@@ -50,12 +54,27 @@ enum FileSystem {
         case .file:
             break
         }
+        let data: Data
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            return [UInt8](data)
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: maxFileSize + 1) ?? Data()
         } catch {
             throw InventoryError(file: path, code: .unreadable, message: "cannot read the file: \(reason(error))")
         }
+        guard data.count <= maxFileSize else {
+            throw InventoryError(
+                file: path, code: .tooLarge,
+                message: "the file is larger than \(maxFileSize >> 20) MiB, the most molt reads from one inventory file; "
+                    + "check that -i names the inventory, or split it into a directory of smaller files")
+        }
+        return [UInt8](data)
+    }
+
+    /// The directory as the system resolves it (symbolic links followed), so that a directory
+    /// reached twice through a link that loops can be recognised.
+    static func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().path
     }
 
     /// The file as UTF-8 text without a byte-order mark.

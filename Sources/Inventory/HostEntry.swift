@@ -7,9 +7,15 @@ struct HostEntry: Equatable {
     /// The port given with `:port`, which Ansible turns into `ansible_port`.
     var port: Int?
 
+    /// The most host names one entry may stand for; `web[1:99999999]` is a typo or an attack,
+    /// and expanding it would take gigabytes before anything could say so.
+    static let maxNames = 100_000
+
     /// Why an entry could not be expanded; the caller adds the file and line.
     struct Problem: Error {
         var message: String
+        /// `.invalidRange`, or `.tooLarge` for an entry past `maxNames`.
+        var code: InventoryError.Code = .invalidRange
     }
 
     /// Reads `text` as a host entry.
@@ -26,16 +32,74 @@ struct HostEntry: Equatable {
         names = host.contains("[") ? try Self.expandRanges(in: host, entry: text) : [host]
     }
 
-    /// Expands the first range in `name`, then recursively the ones after it.
+    /// Expands every range in `name`, the first varying slowest, after checking that the
+    /// product of their sizes is at most `maxNames`.
     static func expandRanges(in name: String, entry: String) throws(Problem) -> [String] {
-        guard let open = name.firstIndex(of: "[") else { return [name] }
-        guard let close = name.firstIndex(of: "]") else {
-            throw Problem(message: "invalid host range \"\(entry)\": '[' has no closing ']'")
+        // Literal text and ranges alternate; a range's values are digits or letters, so
+        // expanding one never changes how the rest of the name reads.
+        var pieces: [[String]] = []
+        var count = 1
+        var rest = Substring(name)
+        while let open = rest.firstIndex(of: "[") {
+            guard let close = rest.firstIndex(of: "]") else {
+                throw Problem(message: "invalid host range \"\(entry)\": '[' has no closing ']'")
+            }
+            guard open < close else { throw Problem(message: "invalid host range \"\(entry)\": ']' comes before '['") }
+            let range = try Self.range(rest[rest.index(after: open)..<close], entry: entry)
+            let (product, overflow) = count.multipliedReportingOverflow(by: range.count)
+            guard !overflow, product <= maxNames else {
+                let size = overflow ? "more than \(Int.max)" : "\(product)"
+                throw Problem(
+                    message: "host range \"\(entry)\" stands for \(size) hosts, more than the \(maxNames) molt reads from one entry; "
+                        + "split it into smaller ranges, or check the numbers for a typo",
+                    code: .tooLarge)
+            }
+            count = product
+            pieces.append([String(rest[..<open])])
+            pieces.append(range.values())
+            rest = rest[rest.index(after: close)...]
         }
-        guard open < close else { throw Problem(message: "invalid host range \"\(entry)\": ']' comes before '['") }
-        let head = name[..<open]
-        let body = name[name.index(after: open)..<close]
-        let tail = name[name.index(after: close)...]
+        pieces.append([String(rest)])
+
+        var names = [""]
+        for piece in pieces {
+            if piece.count == 1 {
+                for index in names.indices { names[index] += piece[0] }
+                continue
+            }
+            var longer: [String] = []
+            longer.reserveCapacity(names.count * piece.count)
+            for prefix in names {
+                for value in piece { longer.append(prefix + value) }
+            }
+            names = longer
+        }
+        return names
+    }
+
+    /// One `[begin:end]` or `[begin:end:step]`, its size known before its values are made.
+    private struct BracketRange {
+        var first: Int
+        var last: Int
+        var step: Int
+        /// Zero-padding width for numbers; nil for letters.
+        var width: Int?
+
+        var count: Int {
+            let steps = (last - first) / step
+            return steps == Int.max ? Int.max : steps + 1
+        }
+
+        func values() -> [String] {
+            stride(from: first, through: last, by: step).map { value in
+                guard let width else { return String(HostEntry.letters[value]) }
+                let digits = String(value)
+                return String(repeating: "0", count: max(0, width - digits.count)) + digits
+            }
+        }
+    }
+
+    private static func range(_ body: Substring, entry: String) throws(Problem) -> BracketRange {
         let bounds = body.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard bounds.count == 2 || bounds.count == 3 else {
             throw Problem(message: "invalid host range \"\(entry)\": write [start:end] or [start:end:step]")
@@ -53,35 +117,29 @@ struct HostEntry: Equatable {
             step = value
         }
 
-        let values: [String]
         if let first = Self.letterIndex(begin), let last = Self.letterIndex(end) {
             guard first <= last else {
                 throw Problem(message: "invalid host range \"\(entry)\": start is after end")
             }
-            values = stride(from: first, through: last, by: step).map { String(Self.letters[$0]) }
-        } else if let first = Int(begin), let last = Int(end), begin.allSatisfy(\.isASCIIDigit), end.allSatisfy(\.isASCIIDigit) {
-            guard first <= last else {
-                throw Problem(message: "invalid host range \"\(entry)\": start is after end")
-            }
-            // A leading zero asks for zero-padding to the width of `begin`; Ansible insists `end` has the same width.
-            let width = begin.count > 1 && begin.hasPrefix("0") ? begin.count : 0
-            if width > 0 && end.count != width {
-                throw Problem(message: "invalid host range \"\(entry)\": a zero-padded start needs an end of the same width")
-            }
-            values = stride(from: first, through: last, by: step).map { number in
-                let digits = String(number)
-                return String(repeating: "0", count: max(0, width - digits.count)) + digits
-            }
-        } else {
+            return BracketRange(first: first, last: last, step: step, width: nil)
+        }
+        guard !begin.isEmpty, !end.isEmpty, begin.allSatisfy(\.isASCIIDigit), end.allSatisfy(\.isASCIIDigit) else {
             throw Problem(message: "invalid host range \"\(entry)\": start and end must both be numbers or both single letters")
         }
-
-        var names: [String] = []
-        for value in values {
-            let expanded = String(head) + value + String(tail)
-            names += try expandRanges(in: expanded, entry: entry)
+        guard let first = Int(begin), let last = Int(end) else {
+            throw Problem(
+                message: "host range \"\(entry)\" has a number too large for a host range; molt reads at most \(maxNames) hosts from one entry",
+                code: .tooLarge)
         }
-        return names
+        guard first <= last else {
+            throw Problem(message: "invalid host range \"\(entry)\": start is after end")
+        }
+        // A leading zero asks for zero-padding to the width of `begin`; Ansible insists `end` has the same width.
+        let width = begin.count > 1 && begin.hasPrefix("0") ? begin.count : 0
+        if width > 0 && end.count != width {
+            throw Problem(message: "invalid host range \"\(entry)\": a zero-padded start needs an end of the same width")
+        }
+        return BracketRange(first: first, last: last, step: step, width: width)
     }
 
     private static let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")

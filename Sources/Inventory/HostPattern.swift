@@ -24,8 +24,17 @@ public struct HostPattern: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String) throws(InventoryError) {
         self.text = text
         var terms: [Term] = []
-        for written in try Self.split(text) {
-            terms.append(try Term(written, in: text))
+        let written = try Self.split(text)
+        guard written.count <= Self.maxTerms else {
+            throw Self.error(text, .tooLarge, "it has \(written.count) terms, more than the \(Self.maxTerms) molt matches; put the hosts in a group and name it")
+        }
+        for term in written {
+            terms.append(try Term(term, in: text))
+        }
+        let wildcards = terms.filter(\.isWildcard).count
+        guard wildcards <= Self.maxWildcardTerms else {
+            throw Self.error(
+                text, .tooLarge, "it has \(wildcards) glob or regular-expression terms, more than the \(Self.maxWildcardTerms) molt matches; put the hosts in a group and name it")
         }
         self.terms = terms
     }
@@ -43,8 +52,15 @@ public struct HostPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func error(_ pattern: String, _ code: InventoryError.Code, _ message: String) -> InventoryError {
-        InventoryError(file: nil, line: nil, code: code, message: "host pattern '\(pattern)': \(message)")
+        let shown = pattern.count > 200 ? pattern.prefix(200) + "…" : pattern
+        return InventoryError(file: nil, line: nil, code: code, message: "host pattern '\(shown)': \(message)")
     }
+
+    /// The most terms a pattern may have; each is matched against the whole inventory.
+    static let maxTerms = 10_000
+    /// The most glob and regular-expression terms, which test every host and group name
+    /// (names alone are looked up).
+    static let maxWildcardTerms = 100
 
     /// Splits into terms: commas always, then colons outside brackets unless the piece is an
     /// address (IPv6, `host:port`), then blanks.
@@ -188,14 +204,21 @@ extension HostPattern {
 
     /// The hosts one term stands for, in inventory order, with its slice applied.
     private func match(_ term: Term, in inventory: Inventory) -> [Int] {
-        let matches = term.nameMatcher()
-        let groups = inventory.groupNames.filter(matches)
         var found: Set<Int> = []
-        for group in groups { found.formUnion(inventory.memberIndexes(ofGroup: group)) }
-        // Like Ansible, host names are tried when no group matched, or for wildcards and dotted names.
-        var triesHosts = groups.isEmpty || term.isWildcard
-        if case let .name(name) = term.matcher, name.contains(".") { triesHosts = true }
-        if triesHosts {
+        if case let .name(name) = term.matcher {
+            // A plain name is looked up, not compared with every name: patterns can list
+            // thousands of hosts. Like Ansible, host names are tried when no group has the
+            // name, or when it is dotted.
+            let isGroup = inventory.hasGroup(name)
+            found.formUnion(inventory.memberIndexes(ofGroup: name))
+            if !isGroup || name.contains("."), let index = inventory.index(ofHost: name) {
+                found.insert(index)
+            }
+        } else {
+            let matches = term.nameMatcher()
+            for group in inventory.groupNames where matches(group) {
+                found.formUnion(inventory.memberIndexes(ofGroup: group))
+            }
             for (index, host) in inventory.hosts.enumerated() where matches(host.name) {
                 found.insert(index)
             }

@@ -112,12 +112,22 @@ struct INIInventoryParser {
         pending[name] = reference
     }
 
+    /// Links a newly declared group into the sections that named it, and so on up a chain of
+    /// groups that were waiting for it, depth first, with a stack of its own (such a chain can
+    /// be thousands of groups long).
     private mutating func addPendingChildren(of name: String) throws(InventoryError) {
-        guard let reference = pending.removeValue(forKey: name) else { return }
-        for parent in reference.parents {
-            try builder.addChild(name, to: parent.name, at: location(parent.line))
-            if pending[parent.name]?.kind == .children {
-                try addPendingChildren(of: parent.name)
+        guard let first = pending.removeValue(forKey: name) else { return }
+        var stack = [(child: name, parents: first.parents, next: 0)]
+        while let top = stack.indices.last {
+            guard stack[top].next < stack[top].parents.count else {
+                stack.removeLast()
+                continue
+            }
+            let parent = stack[top].parents[stack[top].next]
+            stack[top].next += 1
+            try builder.addChild(stack[top].child, to: parent.name, at: location(parent.line))
+            if pending[parent.name]?.kind == .children, let waiting = pending.removeValue(forKey: parent.name) {
+                stack.append((parent.name, waiting.parents, 0))
             }
         }
     }
@@ -134,7 +144,7 @@ struct INIInventoryParser {
         do {
             entry = try HostEntry(pattern)
         } catch {
-            throw InventoryError(at: location(number), code: .invalidRange, message: error.message)
+            throw InventoryError(at: location(number), code: error.code, message: error.message)
         }
         if pattern.hasSuffix(":") && entry.port == nil {
             throw InventoryError(at: location(number), code: .syntax, message: "host '\(pattern)' ends in ':'; a port number must follow the colon")

@@ -10,12 +10,16 @@ public struct Inventory: Sendable {
     /// Every host, in the order it first appears in the inventory, with variables resolved.
     public private(set) var hosts: [InventoryHost]
     /// Every group, `all` and `ungrouped` first, then in the order they were declared.
-    public private(set) var groupNames: [String]
+    public private(set) var groupNames: [String] {
+        didSet { groupLookup = Set(groupNames) }
+    }
     /// Things Ansible would accept with a warning (unknown YAML keys, stray `group_vars/` files).
     public private(set) var warnings: [InventoryWarning]
 
     /// Index in `hosts` of each host name.
     private var hostIndex: [String: Int]
+    /// The names in `groupNames`, for patterns that name a group.
+    private var groupLookup: Set<String>
     /// Indexes in `hosts` of the members of each group, directly or through child groups, ascending.
     private var groupMembers: [String: [Int]]
 
@@ -34,7 +38,8 @@ public struct Inventory: Sendable {
         case .missing:
             throw InventoryError(file: path, code: .unreadable, message: "no such file or directory; give the inventory with -i PATH or MOLT_INVENTORY")
         case .directory:
-            try readDirectory(path, into: &builder)
+            var visited: Set<String> = []
+            try readDirectory(path, into: &builder, visited: &visited)
             base = path
         case .file:
             try readFile(path, into: &builder)
@@ -58,18 +63,20 @@ public struct Inventory: Sendable {
     /// The groups are those the hosts name, after `all` and `ungrouped`.
     public init(source: String, hosts: [InventoryHost], warnings: [InventoryWarning] = []) {
         var groupNames = ["all", "ungrouped"]
+        var named: Set<String> = ["all", "ungrouped"]
         var groupMembers: [String: [Int]] = [:]
         var hostIndex: [String: Int] = [:]
         for (index, host) in hosts.enumerated() {
             if hostIndex[host.name] == nil { hostIndex[host.name] = index }
             for group in host.groups + ["all"] where groupMembers[group]?.last != index {
-                if !groupNames.contains(group) { groupNames.append(group) }
+                if named.insert(group).inserted { groupNames.append(group) }
                 groupMembers[group, default: []].append(index)
             }
         }
         self.source = source
         self.hosts = hosts
         self.groupNames = groupNames
+        self.groupLookup = named
         self.warnings = warnings
         self.hostIndex = hostIndex
         self.groupMembers = groupMembers
@@ -105,7 +112,7 @@ public struct Inventory: Sendable {
         let limit = max(1, min(2, name.count / 3))
         var best: (name: String, distance: Int)?
         for candidate in hosts.map(\.name) + groupNames where candidate != name {
-            let distance = Self.editDistance(name, candidate)
+            let distance = Self.editDistance(name, candidate, atMost: limit)
             if distance <= limit, distance < (best?.distance ?? .max) { best = (candidate, distance) }
         }
         return best?.name
@@ -114,6 +121,16 @@ public struct Inventory: Sendable {
     /// Indexes in `hosts` of the members of `group`, ascending.
     func memberIndexes(ofGroup group: String) -> [Int] {
         groupMembers[group] ?? []
+    }
+
+    /// Whether the inventory has a group named `name`, even an empty one.
+    func hasGroup(_ name: String) -> Bool {
+        groupLookup.contains(name)
+    }
+
+    /// The index in `hosts` of the host named `name`.
+    func index(ofHost name: String) -> Int? {
+        hostIndex[name]
     }
 }
 
@@ -133,11 +150,20 @@ extension Inventory {
             || ignoredExtensions.contains(FileSystem.extension(of: entry).lowercased())
     }
 
-    private static func readDirectory(_ directory: String, into builder: inout InventoryBuilder) throws(InventoryError) {
+    /// Reads every inventory file under `directory`; `visited` holds the directories already
+    /// read, so a symbolic link that loops back is an error rather than endless recursion.
+    private static func readDirectory(
+        _ directory: String, into builder: inout InventoryBuilder, visited: inout Set<String>
+    ) throws(InventoryError) {
+        guard visited.insert(FileSystem.canonical(directory)).inserted else {
+            throw InventoryError(
+                file: directory, code: .unreadable,
+                message: "this directory was already read through another path (a symbolic link loops back to it); remove the link")
+        }
         for entry in try FileSystem.entries(of: directory) where !isIgnored(entry) {
             let path = FileSystem.join(directory, entry)
             switch FileSystem.kind(of: path) {
-            case .directory: try readDirectory(path, into: &builder)
+            case .directory: try readDirectory(path, into: &builder, visited: &visited)
             case .file: try readFile(path, into: &builder)
             case .missing: continue  // A dangling symbolic link.
             }
@@ -246,9 +272,14 @@ extension Inventory {
     }
 
     /// Levenshtein distance, counting a swap of neighbours as one edit.
-    private static func editDistance(_ a: String, _ b: String) -> Int {
+    ///
+    /// Past `limit` the answer is only "more than `limit`" (`limit + 1`): lengths that differ by
+    /// more cannot be closer, and skipping them keeps a megabyte-long name from costing
+    /// seconds against every host.
+    static func editDistance(_ a: String, _ b: String, atMost limit: Int = .max) -> Int {
         let a = Array(a)
         let b = Array(b)
+        guard abs(a.count - b.count) <= limit else { return limit + 1 }
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }
         var beforePrevious: [Int] = []

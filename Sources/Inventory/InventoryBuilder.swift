@@ -13,6 +13,13 @@ typealias Variables = [String: Assignment]
 /// Parsers feed it in file order; `Inventory.load` then adds `group_vars/`/`host_vars/` and
 /// resolves each host's variables.
 struct InventoryBuilder {
+    /// The most hosts one inventory may hold: a hundred times the fleets molt is measured on
+    /// (SPEC §9), and still a few hundred megabytes at most.
+    static let maxHosts = 100_000
+    /// The most groups one inventory may hold; checking a new child group for cycles walks the
+    /// groups above it, so the count must stay modest.
+    static let maxGroups = 10_000
+
     struct Group {
         var name: String
         var vars: Variables = [:]
@@ -22,6 +29,8 @@ struct InventoryBuilder {
         var children: [String] = []
         /// Hosts listed in this group directly, in the order they were added.
         var hosts: [String] = []
+        /// The same hosts, to keep adding one a constant-time step.
+        var members: Set<String> = []
     }
 
     struct Host {
@@ -53,6 +62,11 @@ struct InventoryBuilder {
             throw InventoryError(at: origin, code: .invalidStructure, message: "a group name cannot be empty")
         }
         if groups[name] == nil {
+            guard groupOrder.count < Self.maxGroups else {
+                throw InventoryError(
+                    at: origin, code: .tooLarge,
+                    message: "group '\(name)' is one more than the \(Self.maxGroups) groups molt reads from one inventory; merge some groups")
+            }
             groups[name] = Group(name: name)
             groupOrder.append(name)
         }
@@ -65,6 +79,12 @@ struct InventoryBuilder {
             throw InventoryError(at: origin, code: .invalidStructure, message: "a host name cannot be empty")
         }
         if hosts[name] == nil {
+            guard hostOrder.count < Self.maxHosts else {
+                throw InventoryError(
+                    at: origin, code: .tooLarge,
+                    message: "host '\(name)' is one more than the \(Self.maxHosts) hosts molt reads from one inventory; "
+                        + "split the fleet into several inventories, or check host ranges for a typo")
+            }
             hosts[name] = Host(name: name)
             hostOrder.append(name)
             if let port {
@@ -73,7 +93,7 @@ struct InventoryBuilder {
         }
         if let group {
             try addGroup(group, at: origin)
-            if !groups[group]!.hosts.contains(name) {
+            if groups[group]!.members.insert(name).inserted {
                 groups[group]!.hosts.append(name)
                 hosts[name]!.groups.append(group)
             }
@@ -121,18 +141,24 @@ struct InventoryBuilder {
         for name in groupOrder where name != "all" && groups[name]!.parents.isEmpty {
             link(child: name, to: "all")
         }
+        var leaving: Set<String> = []
         for name in hostOrder {
             let direct = hosts[name]!.groups
             let others = direct.filter { $0 != "all" && $0 != "ungrouped" }
             if direct.contains("ungrouped") {
                 if !others.isEmpty {
-                    groups["ungrouped"]!.hosts.removeAll { $0 == name }
+                    leaving.insert(name)
                     hosts[name]!.groups.removeAll { $0 == "ungrouped" }
                 }
             } else if others.isEmpty {
                 groups["ungrouped"]!.hosts.append(name)
+                groups["ungrouped"]!.members.insert(name)
                 hosts[name]!.groups.append("ungrouped")
             }
+        }
+        if !leaving.isEmpty {
+            groups["ungrouped"]!.hosts.removeAll { leaving.contains($0) }
+            groups["ungrouped"]!.members.subtract(leaving)
         }
     }
 
@@ -149,15 +175,24 @@ struct InventoryBuilder {
     }
 
     /// Ansible's group depth: the longest chain of parents up to `all`, which is 0.
+    ///
+    /// Worked out with a stack of its own rather than by recursion, so a chain of thousands of
+    /// nested groups cannot overflow the thread's stack.
     func depths() -> [String: Int] {
         var depths: [String: Int] = ["all": 0]
-        func depth(_ name: String) -> Int {
-            if let known = depths[name] { return known }
-            let value = (groups[name]?.parents ?? []).map { depth($0) + 1 }.max() ?? 0
-            depths[name] = value
-            return value
+        for name in groupOrder where depths[name] == nil {
+            var pending = [name]
+            while let next = pending.last {
+                let parents = groups[next]?.parents ?? []
+                let unknown = parents.filter { depths[$0] == nil }
+                if unknown.isEmpty {
+                    depths[next] = parents.map { depths[$0]! + 1 }.max() ?? 0
+                    pending.removeLast()
+                } else {
+                    pending += unknown
+                }
+            }
         }
-        for name in groupOrder { _ = depth(name) }
         return depths
     }
 
@@ -168,16 +203,60 @@ struct InventoryBuilder {
     }
 
     /// A chain of parent links from `start` down to `target`, if `target` is a descendant of `start`.
+    ///
+    /// Searches down from `start` and up from `target` a step at a time each, and stops when
+    /// either search ends: so the cost is that of the smaller side, and a long chain of groups,
+    /// declared top-down or bottom-up, is checked in a few steps per link. Queues rather than
+    /// recursion keep deep chains off the stack.
     private func path(from start: String, to target: String) -> [String]? {
-        var visited: Set<String> = []
-        func search(_ name: String) -> [String]? {
-            if name == target { return [name] }
-            guard visited.insert(name).inserted else { return nil }
-            for child in groups[name]?.children ?? [] {
-                if let rest = search(child) { return [name] + rest }
+        var down = Search(root: start)
+        var up = Search(root: target)
+        while true {
+            switch down.step(toward: target, next: { groups[$0]?.children ?? [] }) {
+            case .found: return down.chain(to: target)
+            case .exhausted: return nil
+            case .going: break
             }
-            return nil
+            switch up.step(toward: start, next: { groups[$0]?.parents ?? [] }) {
+            case .found: return up.chain(to: start).reversed()
+            case .exhausted: return nil
+            case .going: break
+            }
         }
-        return search(start)
+    }
+}
+
+/// A breadth-first search through group links that can be run one step at a time.
+private struct Search {
+    enum State { case going, found, exhausted }
+
+    private var queue: [String]
+    private var index = 0
+    /// The group each reached group was reached from.
+    private var previous: [String: String]
+
+    init(root: String) {
+        queue = [root]
+        previous = [root: root]
+    }
+
+    /// Visits the next group: `found` when it is `goal`, `exhausted` when nothing is left.
+    mutating func step(toward goal: String, next: (String) -> [String]) -> State {
+        guard index < queue.count else { return .exhausted }
+        let name = queue[index]
+        index += 1
+        if name == goal { return .found }
+        for neighbour in next(name) where previous[neighbour] == nil {
+            previous[neighbour] = name
+            queue.append(neighbour)
+        }
+        return .going
+    }
+
+    /// The groups from the root to `goal`, once `goal` was found.
+    func chain(to goal: String) -> [String] {
+        var chain = [goal]
+        while let last = chain.last, let before = previous[last], before != last { chain.append(before) }
+        return chain.reversed()
     }
 }

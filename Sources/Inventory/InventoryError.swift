@@ -24,6 +24,9 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable, Hashable
         public static let invalidVariable = Code(name: "invalid-variable")
         /// An inventory source molt does not read (scripts, plugin configurations, TOML).
         public static let unsupportedSource = Code(name: "unsupported-source")
+        /// The input is beyond what molt reads: an alias bomb, nesting too deep, a file, host
+        /// range or inventory larger than its limit.
+        public static let tooLarge = Code(name: "too-large")
         /// A host pattern is malformed (empty, a lone `!` or `&`, a bad regular expression or subscript).
         public static let invalidPattern = Code(name: "invalid-pattern")
 

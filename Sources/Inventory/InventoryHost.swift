@@ -131,10 +131,23 @@ private struct ConnectionVariables {
         }
     }
 
+    /// The longest text a connection setting may expand to: far beyond any host name, user or
+    /// path, and small enough that templates nested to multiply their text stay cheap.
+    static let longestExpansion = 4096
+
     /// Substitutes `{{ variable }}` references, the one piece of Jinja2 connection settings
     /// commonly use (`ansible_host: "{{ inventory_hostname }}.lan"`); anything richer is an error,
     /// since connecting to a literal template would fail far less clearly.
-    private func expand(_ text: String, name: String, depth: Int = 0) throws(InventoryError) -> String {
+    private func expand(_ text: String, name: String) throws(InventoryError) -> String {
+        var expanded: [String: String] = [:]
+        return try expand(text, name: name, depth: 0, expanded: &expanded)
+    }
+
+    /// `expanded` keeps each variable's expansion, so a variable referred to many times (or by
+    /// many variables that are themselves referred to many times) is expanded once.
+    private func expand(
+        _ text: String, name: String, depth: Int, expanded: inout [String: String]
+    ) throws(InventoryError) -> String {
         guard text.contains("{{") || text.contains("{%") else { return text }
         guard depth < 10 else { throw failure(name, "refers to itself through '{{ }}' templates") }
         var result = ""
@@ -145,10 +158,13 @@ private struct ConnectionVariables {
                 throw failure(name, "has an unterminated '{{' in '\(text)'")
             }
             let reference = rest[open.upperBound..<close.lowerBound].trimmingWhitespace()
-            guard let value = try lookUp(reference, depth: depth) else {
+            guard let value = try lookUp(reference, depth: depth, expanded: &expanded) else {
                 throw failure(name, "uses the template '\(text)', which molt cannot evaluate; only {{ variable }} references to variables of the same host are supported")
             }
             result += value
+            guard result.utf8.count <= Self.longestExpansion else {
+                throw failure(name, "expands to more than \(Self.longestExpansion) characters through '{{ }}' templates")
+            }
             rest = rest[close.upperBound...]
         }
         result += rest
@@ -158,7 +174,7 @@ private struct ConnectionVariables {
         return result
     }
 
-    private func lookUp(_ reference: String, depth: Int) throws(InventoryError) -> String? {
+    private func lookUp(_ reference: String, depth: Int, expanded: inout [String: String]) throws(InventoryError) -> String? {
         guard let first = reference.first, first.isLetter || first == "_", reference.allSatisfy(\.isWordCharacter) else { return nil }
         switch reference {
         case "inventory_hostname":
@@ -166,8 +182,11 @@ private struct ConnectionVariables {
         case "inventory_hostname_short":
             return Address.isIPv4(host) || Address.isIPv6(host) ? host : String(host.prefix { $0 != "." })
         default:
+            if let known = expanded[reference] { return known }
             guard let value = vars[reference], let text = value.stringValue else { return nil }
-            return try expand(text, name: reference, depth: depth + 1)
+            let result = try expand(text, name: reference, depth: depth + 1, expanded: &expanded)
+            expanded[reference] = result
+            return result
         }
     }
 }

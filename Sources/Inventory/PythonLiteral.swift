@@ -14,8 +14,13 @@ enum PythonLiteral {
     private struct NotALiteral: Error {}
 
     private struct Parser {
+        /// How deeply brackets may nest; deeper text stays a string, as Python's parser gives up
+        /// on it too (at 200), and recursion must not run out of stack.
+        static let maxDepth = 100
+
         let scalars: [Unicode.Scalar]
         var index = 0
+        var depth = 0
 
         init(_ scalars: [Unicode.Scalar]) {
             self.scalars = scalars
@@ -72,6 +77,9 @@ enum PythonLiteral {
         }
 
         mutating func parseExpression(inside: Bool) throws(NotALiteral) -> InventoryValue {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maxDepth else { throw NotALiteral() }
             skipSpace(newlines: inside)
             guard let scalar = current else { throw NotALiteral() }
             switch scalar {

@@ -36,7 +36,8 @@ struct VariableFiles {
             used.insert(entry)
             let path = FileSystem.join(directory, entry)
             var variables: Variables = [:]
-            for file in try files(at: path) {
+            var visited: Set<String> = []
+            for file in try files(at: path, visited: &visited) {
                 for (key, assignment) in try read(file, warnings: &warnings) {
                     variables[key] = assignment
                 }
@@ -68,15 +69,23 @@ struct VariableFiles {
     }
 
     /// The files to read for one entry: the file itself, or the files in the directory tree.
-    private func files(at path: String) throws(InventoryError) -> [String] {
+    ///
+    /// `visited` holds the directories already listed, so a symbolic link that loops back is an
+    /// error rather than endless recursion.
+    private func files(at path: String, visited: inout Set<String>) throws(InventoryError) -> [String] {
         guard FileSystem.kind(of: path) == .directory else { return [path] }
+        guard visited.insert(FileSystem.canonical(path)).inserted else {
+            throw InventoryError(
+                file: path, code: .unreadable,
+                message: "this directory was already read through another path (a symbolic link loops back to it); remove the link")
+        }
         var found: [String] = []
         for entry in try FileSystem.entries(of: path) where !Self.isSkipped(entry) {
             let full = FileSystem.join(path, entry)
             let ext = FileSystem.extension(of: entry)
             switch FileSystem.kind(of: full) {
             case .directory where ext.isEmpty:
-                found += try files(at: full)
+                found += try files(at: full, visited: &visited)
             case .file where ext.isEmpty || Self.extensions.contains(ext):
                 found.append(full)
             default:

@@ -1,18 +1,34 @@
+import BoundedYAML
 import Yams
 
 /// A YAML file composed into Yams nodes, with the helpers every YAML reader in this module
 /// shares: scalars typed the way Ansible's PyYAML loader types them (YAML 1.1: `yes` is true,
 /// `0755` is octal, `1e5` is a string), merge keys (`<<`) applied, and line numbers kept for
 /// errors.
+///
+/// The text is checked against `bounds` before it is composed, so an alias bomb, absurd
+/// nesting or a mapping used as a key is a `file:line:` error, never a hang or a crash.
 struct YAMLDocument {
+    /// What one inventory or variables file may hold: a million nodes is ten times a
+    /// 100,000-host inventory written out host by host, and no inventory nests 100 deep.
+    static let bounds = YAMLBounds(nodes: 1_000_000, depth: 100)
+
     /// The root node; nil for an empty document.
     let root: Node?
     /// The file the text came from, for errors.
     let file: String
+    /// The merged pairs of each mapping that merges or is merged, once read.
+    private let merges = MergedMappings()
 
     /// Composes `text`, turning Yams' errors into `file:line:` errors.
     init(text: String, file: String) throws(InventoryError) {
         self.file = file
+        do {
+            try Self.bounds.check(text)
+        } catch {
+            let code: InventoryError.Code = error.kind == .complexKey ? .invalidStructure : .tooLarge
+            throw InventoryError(file: file, line: error.line, code: code, message: error.message)
+        }
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
@@ -23,7 +39,14 @@ struct YAMLDocument {
     }
 
     /// Whether `text` composes to a mapping, used to tell YAML from INI in files without an extension.
+    ///
+    /// Text beyond `bounds` counts as YAML, so that reading it reports why it is refused.
     static func looksLikeMapping(_ text: String) -> Bool {
+        do {
+            try bounds.check(text)
+        } catch {
+            return true
+        }
         guard let root = try? Yams.compose(yaml: text) else { return false }
         if case .mapping = root { return true }
         return false
@@ -36,7 +59,7 @@ struct YAMLDocument {
     /// The key/value pairs of a mapping in written order, with `<<` merge keys applied.
     func pairs(of mapping: Node.Mapping) throws(InventoryError) -> [(key: Node, value: Node)] {
         do {
-            return try Self.pairs(of: mapping)
+            return try mergedPairs(of: mapping)
         } catch {
             throw located(error)
         }
@@ -45,7 +68,7 @@ struct YAMLDocument {
     /// The typed value of a node.
     func value(of node: Node) throws(InventoryError) -> InventoryValue {
         do {
-            return try Self.value(of: node)
+            return try typedValue(of: node)
         } catch {
             throw located(error)
         }
@@ -67,13 +90,29 @@ struct YAMLDocument {
         }
     }
 
+    /// The merged pairs of mappings that merge or are merged, by where each starts in the text.
+    ///
+    /// An alias repeats its anchor's node, so a chain of mappings that each merge the one
+    /// before (`<<: *previous`) would have every link merged again at every later link, in
+    /// time cubic in the chain's length (minutes for 700 links); remembered, each is merged once.
+    private final class MergedMappings {
+        struct Position: Hashable {
+            var line: Int
+            var column: Int
+        }
+
+        var pairs: [Position: [(key: Node, value: Node)]] = [:]
+    }
+
     /// Merge keys are expanded the way PyYAML does: merged keys come first, earlier merged
     /// mappings win over later ones, and the mapping's own keys win over all merged ones.
-    static func pairs(of mapping: Node.Mapping) throws(Problem) -> [(key: Node, value: Node)] {
+    private func mergedPairs(of mapping: Node.Mapping, remember: Bool = false) throws(Problem) -> [(key: Node, value: Node)] {
+        let position = mapping.mark.map { MergedMappings.Position(line: $0.line, column: $0.column) }
+        if let position, let known = merges.pairs[position] { return known }
         var merged: [(key: Node, value: Node)] = []
         var own: [(key: Node, value: Node)] = []
         for (key, value) in mapping {
-            guard isMergeKey(key) else {
+            guard Self.isMergeKey(key) else {
                 own.append((key, value))
                 continue
             }
@@ -84,26 +123,29 @@ struct YAMLDocument {
             case let .sequence(list):
                 for item in list {
                     guard case let .mapping(source) = item else {
-                        throw Problem(message: "a '<<' merge list may contain only mappings, found \(kind(of: item))", node: item)
+                        throw Problem(message: "a '<<' merge list may contain only mappings, found \(Self.kind(of: item))", node: item)
                     }
                     sources.append(source)
                 }
             default:
-                throw Problem(message: "a '<<' merge key needs a mapping or a list of mappings, found \(kind(of: value))", node: value)
+                throw Problem(message: "a '<<' merge key needs a mapping or a list of mappings, found \(Self.kind(of: value))", node: value)
             }
             for source in sources.reversed() {
-                merged += try pairs(of: source)
+                merged += try mergedPairs(of: source, remember: true)
             }
         }
         // Keep the first position of each key and the last value written for it, like a Python dict.
         var order: [String] = []
         var latest: [String: (key: Node, value: Node)] = [:]
         for pair in merged + own {
-            let name = text(of: pair.key)
+            let name = Self.text(of: pair.key)
             if latest[name] == nil { order.append(name) }
             latest[name] = pair
         }
-        return order.map { latest[$0]! }
+        let pairs = order.compactMap { latest[$0] }
+        // Only mappings that take part in merging are kept: they are the ones aliases repeat.
+        if let position, remember || !merged.isEmpty { merges.pairs[position] = pairs }
+        return pairs
     }
 
     /// A mapping key or scalar as text (the name of a group, host or variable).
@@ -120,8 +162,8 @@ struct YAMLDocument {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
-        case .scalar:
-            switch (try? value(of: node)) ?? .null {
+        case let .scalar(scalar):
+            switch (try? scalarValue(scalar)) ?? .null {
             case .string: return "a string"
             case .int: return "an integer"
             case .double: return "a number"
@@ -134,25 +176,25 @@ struct YAMLDocument {
 
     /// Whether a node is null (an empty value, `~` or `null`).
     static func isNull(_ node: Node) -> Bool {
-        guard case .scalar = node else { return false }
-        return (try? value(of: node)) == .null
+        guard case let .scalar(scalar) = node else { return false }
+        return (try? scalarValue(scalar)) == .null
     }
 
-    static func value(of node: Node) throws(Problem) -> InventoryValue {
+    private func typedValue(of node: Node) throws(Problem) -> InventoryValue {
         switch node {
         case let .scalar(scalar):
             do {
-                return try scalarValue(scalar)
+                return try Self.scalarValue(scalar)
             } catch {
                 throw Problem(message: error.message, node: node)
             }
         case let .sequence(sequence):
             var items: [InventoryValue] = []
-            for item in sequence { items.append(try value(of: item)) }
+            for item in sequence { items.append(try typedValue(of: item)) }
             return .list(items)
         case let .mapping(mapping):
             var entries: [String: InventoryValue] = [:]
-            for (key, item) in try pairs(of: mapping) { entries[text(of: key)] = try value(of: item) }
+            for (key, item) in try mergedPairs(of: mapping) { entries[Self.text(of: key)] = try typedValue(of: item) }
             return .map(entries)
         case .alias:
             return .null
@@ -304,7 +346,10 @@ struct YAMLDocument {
                 value = value * 60 + Double(number) + fraction
             } else {
                 guard (1...2).contains(part.count), digits(part, in: "0123456789"), let number = Int(part), number < 60 else { return nil }
-                integer = integer * 60 + number
+                // Past Int's range the text stays a string rather than trapping.
+                let (shifted, overflow) = integer.multipliedReportingOverflow(by: 60)
+                guard !overflow, shifted <= Int.max - number else { return nil }
+                integer = shifted + number
                 value = value * 60 + Double(number)
             }
         }

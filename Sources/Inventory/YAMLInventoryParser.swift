@@ -60,10 +60,16 @@ struct YAMLInventoryParser {
         }
         for (sectionKey, content) in try document.pairs(of: sections) {
             let section = YAMLDocument.text(of: sectionKey)
-            guard ["hosts", "children", "vars"].contains(section) else {
+            let sections = ["hosts", "children", "vars"]
+            guard sections.contains(section) else {
+                // Ansible skips the key with a warning too; what it holds (often a whole group,
+                // under a misspelt `children:`) is lost, so the warning names the likely key.
+                let guess = sections.first { Inventory.editDistance(section.lowercased(), $0, atMost: 2) <= 2 }
+                let shown = section.count > 80 ? section.prefix(80) + "…" : section
                 builder.warnings.append(InventoryWarning(
                     location: document.location(of: sectionKey),
-                    message: "skipping unexpected key '\(section)' in group '\(name)'; only 'hosts', 'children' and 'vars' are valid"))
+                    message: "skipping unexpected key '\(shown)' in group '\(name)'\(guess.map { " (did you mean '\($0)'?)" } ?? ""); "
+                        + "only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored"))
                 continue
             }
             if YAMLDocument.isNull(content) { continue }
@@ -109,7 +115,7 @@ struct YAMLInventoryParser {
         do {
             entry = try HostEntry(pattern)
         } catch {
-            throw InventoryError(at: origin, code: .invalidRange, message: error.message)
+            throw InventoryError(at: origin, code: error.code, message: error.message)
         }
         var assignments: [(String, InventoryValue, SourceLocation)] = []
         if !YAMLDocument.isNull(variables) {

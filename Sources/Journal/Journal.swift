@@ -27,6 +27,10 @@ public final class Journal: Sendable {
     /// Opens the journal at `path`, creating it and its missing parent directories (mode 0700),
     /// and brings its tables up to this molt's version.
     ///
+    /// A new journal file is created readable by its owner only (0600), and SQLite gives its
+    /// `-wal` and `-shm` files the same mode: runs record users, hosts and errors. A file that
+    /// is not an SQLite database, or is another program's database, is refused untouched.
+    ///
     /// - Parameter coordinator: this machine's host name, as ``RunStart/coordinator`` records it.
     public static func open(
         path: String, coordinator: String = ProcessInfo.processInfo.hostName
@@ -44,6 +48,16 @@ public final class Journal: Sendable {
                         + "pass --journal PATH to put the journal elsewhere")
             }
         }
+        // SQLite on a directory or a device fails slowly (a busy wait on /dev/null) or oddly.
+        if let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType,
+            type != .typeRegular
+        {
+            let what = type == .typeDirectory ? "a directory" : "not a regular file"
+            throw JournalError(
+                path: path, code: .unopenable,
+                message: "is \(what), so it cannot be the journal; pass --journal PATH to name a journal file")
+        }
+        PrivateFile.create(path)
         // Switching a brand-new file to WAL and creating its tables can collide with another
         // molt doing the same, and SQLite reports some of those collisions at once instead of
         // waiting: open again until the busy timeout runs out.
@@ -78,15 +92,20 @@ public final class Journal: Sendable {
         return URL(fileURLWithPath: home).appendingPathComponent(".local/state/molt/journal.sqlite").path
     }
 
-    /// A new run ID such as `20261129T120301-3f9a`: the UTC start time, so IDs sort by age, and
-    /// four random hex digits, so two runs started in the same second differ.
+    /// A new run ID such as `20261129T120301-3f9a0c417be25d86`: the UTC start time, so IDs sort
+    /// by age, and 64 random bits (16 hex digits) from the system's secure generator, so runs
+    /// started in the same second on any number of coordinators never share an ID, and an ID
+    /// cannot be guessed from the time alone. Any unique prefix still names a run.
     public static func newRunID(now: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = .gmt
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
+        var generator = SystemRandomNumberGenerator()
+        let random = String(generator.next(), radix: 16)
         return String(
-            format: "%04d%02d%02dT%02d%02d%02d-%04x", c.year ?? 0, c.month ?? 0, c.day ?? 0,
-            c.hour ?? 0, c.minute ?? 0, c.second ?? 0, UInt16.random(in: 0...UInt16.max))
+            format: "%04d%02d%02dT%02d%02d%02d-", c.year ?? 0, c.month ?? 0, c.day ?? 0,
+            c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+            + String(repeating: "0", count: 16 - random.count) + random
     }
 
     // MARK: Writing a run as it goes
@@ -187,7 +206,7 @@ public final class Journal: Sendable {
     public func runs(limit: Int = 20) throws -> [RunRecord] {
         try read("read the runs") { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM runs ORDER BY started DESC, id DESC LIMIT ?",
+                db, sql: "SELECT rowid AS journal_row, * FROM runs ORDER BY started DESC, id DESC LIMIT ?",
                 arguments: [limit]
             ).map { try runRecord($0, db) }
         }
@@ -200,7 +219,7 @@ public final class Journal: Sendable {
     public func run(id: String) throws -> RunRecord? {
         guard !id.isEmpty else { return nil }
         return try read("read run \(id)") { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) {
+            if let row = try Row.fetchOne(db, sql: "SELECT rowid AS journal_row, * FROM runs WHERE id = ?", arguments: [id]) {
                 return try runRecord(row, db)
             }
             let shown = 10
@@ -215,7 +234,7 @@ public final class Journal: Sendable {
                     message: "run ID \(id) matches several runs (\(list)); give more of the ID")
             }
             guard let match = candidates.first,
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [match])
+                let row = try Row.fetchOne(db, sql: "SELECT rowid AS journal_row, * FROM runs WHERE id = ?", arguments: [match])
             else { return nil }
             return try runRecord(row, db)
         }
@@ -224,11 +243,12 @@ public final class Journal: Sendable {
     /// A run's batches, in order.
     public func batches(run: String) throws -> [BatchRecord] {
         try read("read the batches of run \(run)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM batches WHERE run = ? ORDER BY idx", arguments: [run])
+            try Row.fetchAll(db, sql: "SELECT rowid AS journal_row, * FROM batches WHERE run = ? ORDER BY idx", arguments: [run])
                 .map { row in
-                    BatchRecord(
-                        run: row["run"], index: row["idx"], hosts: try Self.decodeHosts(row["hosts"]),
-                        started: row["started"], finished: row["finished"])
+                    let fields = JournalRow(row: row, table: "batches", path: path)
+                    return BatchRecord(
+                        run: try fields.value("run"), index: try fields.value("idx"), hosts: try fields.hosts("hosts"),
+                        started: try fields.value("started"), finished: try fields.optional("finished"))
                 }
         }
     }
@@ -236,12 +256,14 @@ public final class Journal: Sendable {
     /// A run's steps, in the order they began.
     public func steps(run: String) throws -> [StepRecord] {
         try read("read the steps of run \(run)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run = ? ORDER BY id", arguments: [run])
+            try Row.fetchAll(db, sql: "SELECT rowid AS journal_row, * FROM steps WHERE run = ? ORDER BY id", arguments: [run])
                 .map { row in
-                    StepRecord(
-                        id: row["id"], run: row["run"], host: row["host"], service: row["service"],
-                        step: row["step"], started: row["started"], finished: row["finished"],
-                        outcome: row["outcome"], detail: row["detail"])
+                    let fields = JournalRow(row: row, table: "steps", path: path)
+                    return StepRecord(
+                        id: try fields.value("id"), run: try fields.value("run"), host: try fields.value("host"),
+                        service: try fields.value("service"), step: try fields.value("step"),
+                        started: try fields.value("started"), finished: try fields.optional("finished"),
+                        outcome: try fields.optional("outcome"), detail: try fields.optional("detail"))
                 }
         }
     }
@@ -249,7 +271,7 @@ public final class Journal: Sendable {
     /// What a run changed: its `updated` outcomes, which `molt rollback --run ID` undoes.
     public func changes(run: String) throws -> [HostOutcomeRecord] {
         try read("read the changes of run \(run)") { db in
-            try Self.outcomes(db, run: run, only: "updated")
+            try outcomes(db, run: run, only: "updated")
         }
     }
 
@@ -273,6 +295,7 @@ public final class Journal: Sendable {
         // GRDB's WAL setup picks NORMAL; FULL also survives a power cut, and a journal
         // commits rarely enough for the extra fsync not to matter.
         try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        try checkOwnership(database, path: path)
         let migrator = JournalSchema.migrator
         do {
             try migrator.migrate(database)
@@ -288,14 +311,18 @@ public final class Journal: Sendable {
     /// this returns, and a second writer waits for the busy timeout instead of failing.
     private func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try database.writeWithoutTransaction { db in
+            let result: T? = try database.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
                     return .commit
                 }
-                return result!
+                return result
             }
+            guard let result else {
+                throw JournalError(path: path, code: .storage, message: "cannot \(what): SQLite ended the write without running it")
+            }
+            return result
         } catch let error as DatabaseError {
             throw journalError(error, while: what)
         }
@@ -338,35 +365,38 @@ public final class Journal: Sendable {
     }
 
     private func runRecord(_ row: Row, _ db: Database) throws -> RunRecord {
-        let id: String = row["id"]
-        let coordinator: String = row["coordinator"]
-        let pid: Int32 = row["pid"]
-        let finished: Date? = row["finished"]
-        var result: String? = row["result"]
+        let fields = JournalRow(row: row, table: "runs", path: path)
+        let id: String = try fields.value("id")
+        let coordinator: String = try fields.value("coordinator")
+        let pid: Int32 = try fields.value("pid")
+        let finished: Date? = try fields.optional("finished")
+        var result: String? = try fields.optional("result")
         if finished == nil && result == nil {
             let gone = coordinator == self.coordinator && ProcessLiveness.isGone(pid)
             result = gone ? "interrupted" : "running"
         }
         return RunRecord(
-            id: id, command: row["command"], playbook: row["playbook"],
-            playbookPath: row["playbook_path"], user: row["user"], coordinator: coordinator,
-            pid: pid, started: row["started"], finished: finished, result: result,
-            plannedHosts: try Self.decodeHosts(row["planned_hosts"]), details: row["details"],
-            hosts: try Self.outcomes(db, run: id, only: nil))
+            id: id, command: try fields.value("command"), playbook: try fields.value("playbook"),
+            playbookPath: try fields.value("playbook_path"), user: try fields.value("user"), coordinator: coordinator,
+            pid: pid, started: try fields.value("started"), finished: finished, result: result,
+            plannedHosts: try fields.hosts("planned_hosts"), details: try fields.optional("details"),
+            hosts: try outcomes(db, run: id, only: nil))
     }
 
-    private static func outcomes(_ db: Database, run: String, only outcome: String?) throws -> [HostOutcomeRecord] {
+    private func outcomes(_ db: Database, run: String, only outcome: String?) throws -> [HostOutcomeRecord] {
         let filter = outcome == nil ? "" : " AND outcome = ?"
         var arguments: StatementArguments = [run]
         if let outcome { arguments += [outcome] }
         return try Row.fetchAll(
-            db, sql: "SELECT * FROM outcomes WHERE run = ?\(filter) ORDER BY id", arguments: arguments
+            db, sql: "SELECT rowid AS journal_row, * FROM outcomes WHERE run = ?\(filter) ORDER BY id", arguments: arguments
         ).map { row in
-            HostOutcomeRecord(
-                run: row["run"], host: row["host"], service: row["service"],
-                container: row["container"], from: row["from_image"], to: row["to_image"],
-                outcome: row["outcome"], seconds: row["seconds"], error: row["error"],
-                previousContainer: row["previous_container"], at: row["at"])
+            let fields = JournalRow(row: row, table: "outcomes", path: path)
+            return HostOutcomeRecord(
+                run: try fields.value("run"), host: try fields.value("host"), service: try fields.value("service"),
+                container: try fields.value("container"), from: try fields.optional("from_image"),
+                to: try fields.optional("to_image"), outcome: try fields.value("outcome"),
+                seconds: try fields.value("seconds"), error: try fields.optional("error"),
+                previousContainer: try fields.optional("previous_container"), at: try fields.value("at"))
         }
     }
 
@@ -374,7 +404,25 @@ public final class Journal: Sendable {
         String(decoding: try JSONEncoder().encode(hosts), as: UTF8.self)
     }
 
-    private static func decodeHosts(_ text: String) throws -> [String] {
-        try JSONDecoder().decode([String].self, from: Data(text.utf8))
+    /// Refuses a database that holds tables but not molt's first migration: another program's
+    /// data, which migrating would change.
+    private static func checkOwnership(_ database: DatabaseQueue, path: String) throws {
+        let tables = try database.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+        let others = tables.filter { $0 != "grdb_migrations" }
+        guard !others.isEmpty else { return }
+        let migrated = try tables.contains("grdb_migrations") && database.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM grdb_migrations WHERE identifier = ?)",
+                arguments: [JournalSchema.firstMigration]) ?? false
+        }
+        guard !migrated else { return }
+        let shown = others.prefix(5).joined(separator: ", ") + (others.count > 5 ? ", …" : "")
+        throw JournalError(
+            path: path, code: .notJournal,
+            message: "this is an SQLite database, but not a molt journal (it holds the tables \(shown)); "
+                + "molt leaves it as it is: pass --journal PATH to name a molt journal or a new file")
     }
 }

@@ -11,6 +11,10 @@ public struct JournalError: Error, CustomStringConvertible, Sendable, Hashable {
         public static let storage = Code(name: "storage")
         /// A run ID prefix matches more than one run.
         public static let ambiguousRunID = Code(name: "ambiguous-run-id")
+        /// The file is an SQLite database that molt did not make (another program's data).
+        public static let notJournal = Code(name: "not-a-journal")
+        /// A row holds a NULL or a value of the wrong type where molt wrote a value.
+        public static let damaged = Code(name: "damaged")
         /// A write names a run, batch or step the journal does not hold.
         public static let unknownRecord = Code(name: "unknown-record")
 

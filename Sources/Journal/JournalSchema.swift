@@ -6,9 +6,12 @@ import GRDB
 /// Dates are GRDB's text form (`YYYY-MM-DD HH:MM:SS.SSS`, UTC) so `sqlite3` shows them readably
 /// and they sort as text; host lists are JSON arrays.
 enum JournalSchema {
+    /// The identifier of the first migration, which every molt journal has recorded.
+    static let firstMigration = "v1: runs, batches, steps, outcomes"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: runs, batches, steps, outcomes") { db in
+        migrator.registerMigration(firstMigration) { db in
             try db.execute(
                 sql: """
                     CREATE TABLE runs (

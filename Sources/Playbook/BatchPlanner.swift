@@ -12,7 +12,7 @@ public enum BatchPlanner {
         var start = 0
         while start < items.count {
             let size = sizes[min(batches.count, sizes.count - 1)].size(of: items.count)
-            let end = min(items.count, start + size)
+            let end = start + min(size, items.count - start)
             batches.append(Array(items[start..<end]))
             start = end
         }

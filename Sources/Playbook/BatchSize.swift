@@ -13,7 +13,7 @@ public enum BatchSize: Sendable, Hashable, CustomStringConvertible {
     public func size(of total: Int) -> Int {
         switch self {
         case let .count(count): max(1, count)
-        case let .percent(percent): max(1, total * percent / 100)
+        case let .percent(percent): max(1, total * min(max(percent, 0), 100) / 100)
         }
     }
 

@@ -11,7 +11,7 @@ public enum FailureAllowance: Sendable, Hashable, CustomStringConvertible {
     public func limit(of total: Int) -> Int {
         switch self {
         case let .count(count): max(0, count)
-        case let .percent(percent): max(0, total * percent / 100)
+        case let .percent(percent): max(0, total * min(max(percent, 0), 100) / 100)
         }
     }
 

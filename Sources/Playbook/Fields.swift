@@ -22,7 +22,9 @@ struct Fields {
         for (key, value) in try document.pairs(of: mapping) {
             let name = YAMLDocument.text(of: key)
             guard allowed.contains(name) else {
-                var message = "unknown key '\(name)' \(place)"
+                // A key pasted by mistake can be a whole file long; the line number finds it.
+                let shown = name.count > 80 ? name.prefix(80) + "…" : name
+                var message = "unknown key '\(shown)' \(place)"
                 if let suggestion = Self.closest(to: name, in: allowed) {
                     message += "; did you mean '\(suggestion)'?"
                 } else {
@@ -54,9 +56,12 @@ struct Fields {
             Array(text.lowercased().map { $0 == "-" ? "_" : $0 })
         }
         let target = normal(word)
-        let scored = candidates.map { (candidate: $0, distance: distance(target, normal($0))) }
-        guard let best = scored.min(by: { $0.distance < $1.distance }) else { return nil }
         let tolerance = max(2, target.count / 3)
+        // A candidate whose length differs by more than the tolerance cannot be near enough;
+        // leaving it out keeps a megabyte-long key from costing seconds.
+        let scored = candidates.map(normal).enumerated().filter { abs($0.element.count - target.count) <= tolerance }
+            .map { (candidate: candidates[$0.offset], distance: distance(target, $0.element)) }
+        guard let best = scored.min(by: { $0.distance < $1.distance }) else { return nil }
         return best.distance <= tolerance && best.distance < target.count ? best.candidate : nil
     }
 

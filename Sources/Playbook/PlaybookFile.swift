@@ -2,6 +2,10 @@ import Foundation
 
 /// Reads a playbook file as UTF-8 text, with failures as errors naming the path.
 enum PlaybookFile {
+    /// The most bytes molt reads as a playbook: real ones are a few hundred bytes, and a path
+    /// to a log or a disk image by mistake must not be read whole.
+    static let maxSize = 1 << 20
+
     static func read(_ path: String) throws(PlaybookError) -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -12,9 +16,14 @@ enum PlaybookFile {
         }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: maxSize + 1) ?? Data()
         } catch {
             throw PlaybookError(file: path, message: "cannot read the playbook: \(reason(error))")
+        }
+        guard data.count <= maxSize else {
+            throw PlaybookError(file: path, message: "the file is larger than \(maxSize >> 20) MiB, the most molt reads as a playbook; check the path")
         }
         var bytes = data[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }

@@ -20,6 +20,23 @@ struct PlaybookParser {
     /// Text between a found value and what to write, shared by every duration error.
     private static let durationExamples = "a duration such as 250ms, 10s, 5m, 1h or 1m30s"
 
+    // Limits on numbers, so that a typo or a hostile file is an error at its line and never an
+    // overflow deep in a rollout.
+
+    /// The longest wait a playbook may ask for (timeouts, pauses, stability): a day; a rollout
+    /// that has to wait longer for one step is better split, and a bigger number is a typo.
+    static let longestWait: Duration = .seconds(24 * 3600)
+    /// The shortest health-check interval: probing faster only loads the host.
+    static let shortestInterval: Duration = .milliseconds(10)
+    /// The most hosts a batch size or `max_failures` may name: ten times the hosts an
+    /// inventory may hold.
+    static let mostHosts = 1_000_000
+    /// The most replaced containers a host may keep for rollback.
+    static let mostRetained = 100
+    /// The most services one playbook may renew: each is a container on every host, and the
+    /// plan holds one entry per host and service.
+    static let mostServices = 1_000
+
     /// Parses `text`, naming it `source` in errors.
     static func parse(text: String, source: String) throws(PlaybookError) -> Playbook {
         let parser = PlaybookParser(document: try YAMLDocument(text: text, file: source))
@@ -58,7 +75,7 @@ struct PlaybookParser {
         if let entry = top["max_failures"] { playbook.maxFailures = try failureAllowance(entry) }
         if let entry = top["on_failure"] { playbook.onFailure = try choice(entry) }
         if let entry = top["retain"] {
-            playbook.retain = try integer(entry, in: 0...Int.max, as: "the number of replaced containers to keep (0 or more)")
+            playbook.retain = try integer(entry, in: 0...Self.mostRetained, as: "the number of replaced containers to keep, from 0 to \(Self.mostRetained)")
         }
         return playbook
     }
@@ -107,6 +124,9 @@ struct PlaybookParser {
         }
         guard !items.isEmpty else {
             throw fail(list.key, "'services' is empty; list at least one service with container: and image:")
+        }
+        guard items.count <= Self.mostServices else {
+            throw fail(list.key, "'services' lists \(items.count) services, more than the \(Self.mostServices) molt renews in one playbook; split it into several playbooks")
         }
         var services: [Service] = []
         var seen: [String: Int?] = [:]
@@ -185,7 +205,7 @@ struct PlaybookParser {
             health.tcp = TCPProbe(port: try port(required(tcp, "port", "'tcp' has no 'port'; add the port to connect to on the host, e.g. {port: 5432}")))
         }
         if let entry = fields["exec"] { health.exec = try command(entry) }
-        if let entry = fields["interval"] { health.interval = try duration(entry, allowZero: false) }
+        if let entry = fields["interval"] { health.interval = try duration(entry, allowZero: false, atLeast: Self.shortestInterval) }
         if let entry = fields["timeout"] { health.timeout = try duration(entry, allowZero: false) }
         if let entry = fields["stable"] { health.stable = try duration(entry, allowZero: true) }
         return health
@@ -298,6 +318,9 @@ struct PlaybookParser {
 
     private func batchCount(_ count: Int, at node: Node) throws(PlaybookError) -> BatchSize {
         guard count >= 1 else { throw fail(node, "a batch must have at least 1 host, found \(count)") }
+        guard count <= Self.mostHosts else {
+            throw fail(node, "a batch may have at most \(Self.mostHosts) hosts, found \(count); write \"100%\" for all hosts")
+        }
         return .count(count)
     }
 
@@ -316,17 +339,22 @@ struct PlaybookParser {
     private func failureAllowance(_ entry: Entry) throws(PlaybookError) -> FailureAllowance {
         switch YAMLDocument.scalar(entry.value) {
         case let .int(count)?:
-            guard count >= 0 else { throw fail(entry.value, "'max_failures' must be 0 or more hosts, found \(count)") }
-            return .count(count)
+            return .count(try failureCount(count, at: entry.value))
         case let .string(text)? where text.hasSuffix("%"):
             return .percent(try percentage(text, in: 0...100, at: entry.value, of: "a 'max_failures'"))
         case let .string(text)? where Int(text) != nil:
-            let count = Int(text)!
-            guard count >= 0 else { throw fail(entry.value, "'max_failures' must be 0 or more hosts, found \(count)") }
-            return .count(count)
+            return .count(try failureCount(Int(text) ?? 0, at: entry.value))
         default:
             throw fail(entry.key, "'max_failures' must be a number of hosts (0) or a percentage of all hosts (\"10%\"), found \(YAMLDocument.describe(entry.value))")
         }
+    }
+
+    private func failureCount(_ count: Int, at node: Node) throws(PlaybookError) -> Int {
+        guard count >= 0 else { throw fail(node, "'max_failures' must be 0 or more hosts, found \(count)") }
+        guard count <= Self.mostHosts else {
+            throw fail(node, "'max_failures' may be at most \(Self.mostHosts) hosts, found \(count); write \"100%\" to let every host fail")
+        }
+        return count
     }
 
     // MARK: - Typed values
@@ -372,20 +400,38 @@ struct PlaybookParser {
         return value
     }
 
-    /// A duration written as text (`1m30s`) or as a number of seconds.
-    private func duration(_ entry: Entry, allowZero: Bool) throws(PlaybookError) -> Duration {
+    /// A duration written as text (`1m30s`) or as a number of seconds, from `atLeast` (or
+    /// zero, or just above zero) up to `longestWait`.
+    private func duration(_ entry: Entry, allowZero: Bool, atLeast shortest: Duration = .zero) throws(PlaybookError) -> Duration {
+        let longest = Self.longestWait
         let value: Duration?
         switch YAMLDocument.scalar(entry.value) {
-        case let .int(seconds)?: value = seconds >= 0 ? .seconds(seconds) : nil
-        case let .double(seconds)? where seconds.isFinite && seconds >= 0: value = .seconds(seconds)
-        case let .string(text)?: value = DurationText.parse(text)
-        default: value = nil
+        case let .int(seconds)?:
+            value = seconds >= 0 ? .seconds(min(seconds, Int(longest.components.seconds) + 1)) : nil
+        case let .double(seconds)? where seconds.isFinite && seconds >= 0:
+            // Duration(seconds:) traps past its range, so clamp first: anything over the limit is refused below.
+            value = .seconds(min(seconds, Double(longest.components.seconds) + 1))
+        case let .double(seconds)? where seconds == .infinity:
+            value = longest + .seconds(1)
+        case let .string(text)?:
+            value = DurationText.parse(text)
+        default:
+            value = nil
         }
         guard let value else {
             throw fail(entry.value, "'\(entry.name)' must be \(Self.durationExamples), found \(YAMLDocument.describe(entry.value))")
         }
         guard allowZero || value > .zero else {
             throw fail(entry.value, "'\(entry.name)' must be more than 0s")
+        }
+        guard value >= shortest else {
+            throw fail(entry.value, "'\(entry.name)' must be at least \(DurationText.format(shortest)), found \(YAMLDocument.text(of: entry.value))")
+        }
+        guard value <= longest else {
+            throw fail(
+                entry.value,
+                "'\(entry.name)' must be at most \(DurationText.format(longest)), the longest molt waits for anything, "
+                    + "found \(YAMLDocument.text(of: entry.value))")
         }
         return value
     }

@@ -1,3 +1,4 @@
+import BoundedYAML
 import Yams
 
 /// A playbook's YAML composed into Yams nodes, with what the reader needs: syntax errors as
@@ -6,15 +7,42 @@ import Yams
 ///
 /// Built the same way as the Inventory module's reader, so playbooks and inventories read
 /// YAML alike; it is repeated here because a playbook must not depend on the inventory.
+///
+/// The text is checked against `bounds` before it is composed, so an alias bomb, absurd
+/// nesting or a mapping used as a key is a `file:line:` error, never a hang or a crash.
 struct YAMLDocument {
+    /// What one playbook may hold: a real one has a few dozen nodes and nests a few levels.
+    static let bounds = YAMLBounds(nodes: 100_000, depth: 100)
+
     /// The root node; nil for an empty document.
     let root: Node?
     /// The file the text came from, for errors.
     let file: String
+    /// The merged pairs of each mapping that merges or is merged, once read.
+    private let merges = MergedMappings()
+
+    /// The merged pairs of mappings that merge or are merged, by where each starts in the text.
+    ///
+    /// An alias repeats its anchor's node, so a chain of mappings that each merge the one
+    /// before (`<<: *previous`) would have every link merged again at every later link, in
+    /// time cubic in the chain's length; remembered, each is merged once.
+    private final class MergedMappings {
+        struct Position: Hashable {
+            var line: Int
+            var column: Int
+        }
+
+        var pairs: [Position: [(key: Node, value: Node)]] = [:]
+    }
 
     /// Composes `text`, turning Yams' errors into `file:line:` errors.
     init(text: String, file: String) throws(PlaybookError) {
         self.file = file
+        do {
+            try Self.bounds.check(text)
+        } catch {
+            throw PlaybookError(file: file, line: error.line, message: error.message)
+        }
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
@@ -32,7 +60,9 @@ struct YAMLDocument {
     /// The key/value pairs of a mapping in written order, with `<<` merge keys applied: merged
     /// keys come first, earlier merged mappings win over later ones, and the mapping's own keys
     /// win over all merged ones, as in PyYAML.
-    func pairs(of mapping: Node.Mapping) throws(PlaybookError) -> [(key: Node, value: Node)] {
+    func pairs(of mapping: Node.Mapping, remember: Bool = false) throws(PlaybookError) -> [(key: Node, value: Node)] {
+        let position = mapping.mark.map { MergedMappings.Position(line: $0.line, column: $0.column) }
+        if let position, let known = merges.pairs[position] { return known }
         var merged: [(key: Node, value: Node)] = []
         var own: [(key: Node, value: Node)] = []
         for (key, value) in mapping {
@@ -55,7 +85,7 @@ struct YAMLDocument {
                 throw error(at: value, "a '<<' merge key needs a mapping or a list of mappings, found \(Self.describe(value))")
             }
             for source in sources.reversed() {
-                merged += try pairs(of: source)
+                merged += try pairs(of: source, remember: true)
             }
         }
         var order: [String] = []
@@ -65,7 +95,10 @@ struct YAMLDocument {
             if latest[name] == nil { order.append(name) }
             latest[name] = pair
         }
-        return order.map { latest[$0]! }
+        let pairs = order.compactMap { latest[$0] }
+        // Only mappings that take part in merging are kept: they are the ones aliases repeat.
+        if let position, remember || !merged.isEmpty { merges.pairs[position] = pairs }
+        return pairs
     }
 
     /// A typed scalar.

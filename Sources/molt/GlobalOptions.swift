@@ -42,21 +42,30 @@ struct GlobalOptions: ParsableArguments {
         let path = journal ?? Journal.defaultPath(environment: ProcessInfo.processInfo.environment)
         do {
             return try Journal.open(path: path)
+        } catch let error as JournalError {
+            throw BadInput(error.description)
         } catch {
             throw BadInput("cannot open the journal \(path): \(error)")
         }
     }
 
-    /// The inventory from `-i` or `MOLT_INVENTORY`.
+    /// The inventory from `-i` or `MOLT_INVENTORY`, its warnings (an unknown key, a stray
+    /// `group_vars/` file) printed to standard error as `molt: warning: FILE:LINE: message`,
+    /// in either output format, since each one means part of the inventory was ignored.
     func loadInventory() throws -> Inventory {
         guard let path = inventory ?? ProcessInfo.processInfo.environment["MOLT_INVENTORY"], !path.isEmpty else {
             throw BadInput("no inventory: give -i PATH or set MOLT_INVENTORY")
         }
+        let loaded: Inventory
         do {
-            return try Inventory.load(path: path)
+            loaded = try Inventory.load(path: path)
         } catch {
             throw BadInput(error.description)
         }
+        for warning in loaded.warnings {
+            Console.error("warning: \(warning.location): \(warning.message)")
+        }
+        return loaded
     }
 
     /// The hosts a pattern selects, reached with these flags.

@@ -17,20 +17,25 @@ struct HistoryCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        guard last >= 1 else { throw ValidationError("--last must be at least 1, not \(last)") }
+    }
+
     func run() async throws {
         let journal = try global.openJournal()
         let runs: [RunRecord]
-        if let run {
-            do {
+        // A journal that cannot be read (damaged rows, tables missing) is bad input, exit 2.
+        do {
+            if let run {
                 guard let record = try journal.run(id: run) else { throw BadInput("no run \(run) in the journal") }
                 runs = [record]
-            } catch let input as BadInput {
-                throw input
-            } catch {
-                throw BadInput("\(error)")
+            } else {
+                runs = try journal.runs(limit: last)
             }
-        } else {
-            runs = try journal.runs(limit: last)
+        } catch let input as BadInput {
+            throw input
+        } catch {
+            throw BadInput("\(error)")
         }
         switch global.output {
         case .json:

@@ -69,8 +69,9 @@ extension LabFleetTests {
             let unchanged = try await fixture.webs()
             #expect(unchanged.mapValues(\.id) == after.mapValues(\.id))
 
-            // --run undoes exactly what that run changed (the rerun changed nothing).
-            let rollback = try await fixture.molt("rollback", playbook, "--run", String(run.prefix(19)), "--yes")
+            // --run undoes exactly what that run changed (the rerun changed nothing); a unique
+            // prefix of the ID (its time and the first random digits) names the run.
+            let rollback = try await fixture.molt("rollback", playbook, "--run", String(run.prefix(20)), "--yes")
             #expect(rollback.status == 0, "\(rollback.stderr)\n\(rollback.stdout)")
             let back = try await fixture.webs()
             for host in lab.hosts {

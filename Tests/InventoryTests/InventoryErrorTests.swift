@@ -67,4 +67,18 @@ struct InventoryErrorTests {
         #expect(plugin.error.code == .unsupportedSource)
         #expect(plugin.error.line == 1)
     }
+
+    @Test("a misspelt children: key is a warning naming the file, the line, the key and the likely one")
+    func misspeltChildren() throws {
+        let text = "all:\n  children:\n    web:\n      chlidren:\n        app:\n          hosts:\n            app1:\n      hosts:\n        web1:\n"
+        let fixture = try Fixture(["hosts.yml": text])
+        let inventory = try fixture.load("hosts.yml")
+        #expect(inventory.names == ["web1"])
+        #expect(inventory.warnings.map(\.description) == [
+            "\(fixture.path("hosts.yml")):4: warning: skipping unexpected key 'chlidren' in group 'web' (did you mean 'children'?); "
+                + "only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored"
+        ])
+        let far = try load("far.yml", "web:\n  members:\n    web1:\n")
+        #expect(far.warnings.map(\.message) == ["skipping unexpected key 'members' in group 'web'; only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored"])
+    }
 }

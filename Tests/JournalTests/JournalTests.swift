@@ -282,16 +282,31 @@ struct JournalTests {
         #expect(path.hasSuffix("/.local/state/molt/journal.sqlite"))
     }
 
-    @Test("run IDs are the UTC time and four hex digits, and sort by time")
+    @Test("run IDs are the UTC time and 64 random bits in 16 hex digits, and sort by time")
     func runIDs() throws {
         let id = Journal.newRunID(now: Date(timeIntervalSince1970: 1_795_953_781))  // 2026-11-29T12:03:01Z
         #expect(id.hasPrefix("20261129T120301-"))
         let suffix = id.dropFirst("20261129T120301-".count)
-        #expect(suffix.count == 4)
+        #expect(suffix.count == 16)
         #expect(suffix.allSatisfy { $0.isHexDigit && !$0.isUppercase })
         let later = Journal.newRunID(now: Date(timeIntervalSince1970: 1_795_953_782))
         #expect(id < later)
-        let many = Set((0..<50).map { _ in Journal.newRunID(now: Date(timeIntervalSince1970: 1_795_953_781)) })
-        #expect(many.count > 40)
+        let many = Set((0..<1000).map { _ in Journal.newRunID(now: Date(timeIntervalSince1970: 1_795_953_781)) })
+        #expect(many.count == 1000)
+        // Every hex digit position varies: the randomness fills all 64 bits, leading zeros kept.
+        let positions = (0..<16).map { index in Set(many.map { Array($0.suffix(16))[index] }).count }
+        #expect(positions.allSatisfy { $0 > 8 })
+    }
+
+    @Test("a run is found by a unique prefix of its long ID, as molt rollback --run PREFIX does")
+    func longIDPrefix() throws {
+        let temporary = TemporaryJournal()
+        defer { temporary.remove() }
+        let journal = try temporary.open()
+        let id = Journal.newRunID(now: instant(0))
+        try journal.startRun(runStart(id: id))
+        try journal.startRun(runStart(id: Journal.newRunID(now: instant(3600))))
+        #expect(try journal.run(id: String(id.prefix(19)))?.id == id)
+        #expect(try journal.run(id: id)?.id == id)
     }
 }
