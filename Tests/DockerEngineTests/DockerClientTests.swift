@@ -63,7 +63,8 @@ struct DockerClientTests {
         let start = ContinuousClock.now
         let error = await #expect(throws: DockerError.self) { try await docker.listContainers() }
         #expect(error?.code == .timeout)
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // No hang: well within the bound even on a loaded 2-core machine (this is not a benchmark).
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test("version negotiation speaks the newest version both sides know",

@@ -38,7 +38,8 @@ struct UnixSocketConnectorTests {
         let start = ContinuousClock.now
         let error = await #expect(throws: DockerError.self) { try await docker.ping() }
         #expect(error?.code == .timeout)
-        #expect(ContinuousClock.now - start < .seconds(3))
+        // No hang: well within the bound even on a loaded 2-core machine (this is not a benchmark).
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test("closing a stream makes a pending read fail at once, and closing twice is harmless")

@@ -82,12 +82,13 @@ struct HostileInventoryTests {
     }
 
     @Test("a range of exactly 100,000 hosts loads, and one host more in the inventory is refused at its line")
-    func totalHosts() throws {
-        let full = try load("hosts.ini", "[web]\nweb[1:100000]\n")
+    func totalHosts() async throws {
+        let full = try await onOwnThread { try load("hosts.ini", "[web]\nweb[1:100000]\n") }
         #expect(full.hosts.count == 100_000)
         #expect(full.hosts.last?.name == "web100000")
 
-        let (error, path) = try #require(try loadError("hosts.ini", "[web]\nweb[1:100000]\n[db]\ndb1\n"))
+        let failure = try await onOwnThread { try loadError("hosts.ini", "[web]\nweb[1:100000]\n[db]\ndb1\n") }
+        let (error, path) = try #require(failure)
         #expect(error.code == .tooLarge)
         #expect(error.description == "\(path):4: host 'db1' is one more than the 100000 hosts molt reads from one inventory; split the fleet into several inventories, or check host ranges for a typo")
     }
@@ -193,7 +194,8 @@ struct HostileInventoryTests {
         let clock = ContinuousClock()
         let started = clock.now
         let inventory = try load("hosts.yml", "all:\n  hosts:\n    web1:\n  ? \(key)\n  : 1\n")
-        #expect(clock.now - started < .seconds(2))
+        // Compared letter by letter this took 14 s; the bound leaves room for a loaded machine.
+        #expect(clock.now - started < .seconds(7))
         #expect(inventory.warnings.first?.message.hasSuffix("only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored") == true)
     }
 
@@ -216,15 +218,16 @@ struct HostileInventoryTests {
 
     @Test("a long chain of mappings that each merge the one before is merged once per link, not again at every link")
     func mergeChain() throws {
-        let links = 400
+        let links = 700
         var text = "all:\n  vars:\n    v0: &v0 {k0: 0}\n"
         for index in 1..<links { text += "    v\(index): &v\(index) {<<: *v\(index - 1), k\(index): \(index)}\n" }
         text += "  hosts:\n    web1:\n"
         let clock = ContinuousClock()
         let started = clock.now
         let inventory = try load("hosts.yml", text)
-        // Merged again at every link, this took over ten seconds; merged once, well under one.
-        #expect(clock.now - started < .seconds(4))
+        // Merged again at every link, this took 81 s; merged once, about one (debug build), and
+        // the bound leaves room for a loaded machine.
+        #expect(clock.now - started < .seconds(20))
         guard case let .map(last)? = inventory.host(named: "web1")?.vars["v\(links - 1)"] else {
             Issue.record("v\(links - 1) is not a mapping")
             return
