@@ -191,7 +191,7 @@ extension LabFleetTests {
             // Kill it while batch 2 waits for health.
             let sawBatchTwo = await process.waitForLine(timeout: 120) { $0.contains(#""event":"host.step""#) && $0.contains(#""batch":2"#) && $0.contains("healthy") }
             #expect(sawBatchTwo, "never reached batch 2: \(process.output)")
-            process.kill()
+            await process.kill()
             // The journal tells the truth about the killed run.
             let history = try await fixture.molt("history", "--output", "json")
             let runs = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])["runs"] as? [[String: Any]]
@@ -573,10 +573,12 @@ final class StreamingProcess: @unchecked Sendable {
         return false
     }
 
-    /// SIGKILL, as a crash or an OOM kill would.
-    func kill() {
+    /// SIGKILL, as a crash or an OOM kill would; returns once the process is gone. Waits by
+    /// polling, never by blocking a thread the tests' async work shares.
+    func kill() async {
+        guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
     /// The exit status, or -1 on timeout (the process is then killed).
@@ -584,7 +586,7 @@ final class StreamingProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(100)) }
         if process.isRunning {
-            kill()
+            await kill()
             return -1
         }
         try? await Task.sleep(for: .milliseconds(200))
