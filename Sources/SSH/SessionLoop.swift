@@ -238,7 +238,9 @@ final class SessionLoop: @unchecked Sendable {
             task.fail(error)
             remove(task)
             if !task.abandonable {
-                markBroken(SSHError(.connectionLost, host: label, "\(task.what) timed out; the session was closed"))
+                // Later calls fail with this: say what it most likely means (a host or link
+                // gone quiet), not only which call happened to notice.
+                markBroken(SSHError(.connectionLost, host: label, "no answer from the host: \(task.what) timed out, so the session was closed"))
             }
         }
     }
