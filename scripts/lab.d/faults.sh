@@ -134,7 +134,12 @@ host_disk_create() {
     # "full" disk would not be); fewer inodes than the default keep the image small.
     mkfs.ext4 -q -F -m 0 -N 65536 -L molt-lab-lab"$i" "$image"
     install -d -m 710 "$mnt"
-    mount -o loop "$image" "$mnt"
+    # A machine without loop devices (some containers) still gets a lab, without `fill`.
+    if ! mount -o loop "$image" "$mnt"; then
+        warn "cannot loop-mount $image: $(host_name "$i")'s data root stays on this machine's disk, and \`fill\` will not work"
+        rm -f "$image"
+        return 0
+    fi
     chmod 710 "$mnt"
 }
 
@@ -158,7 +163,7 @@ host_disk_fill() {
     local i=$1 free=$2 mnt fill available keep
     mnt=$(host_data "$i")/docker
     fill=$mnt/$LAB_FILL_FILE
-    host_disk_mounted "$i" || die "$(host_name "$i")'s data root is not a lab disk of its own (only $(host_name "$LAB_SMALL_DISK_HOST") has one; a lab brought up by an older scripts/lab needs down and up)"
+    host_disk_mounted "$i" || die "$(host_name "$i")'s data root is not a lab disk of its own (only $(host_name "$LAB_SMALL_DISK_HOST") has one, on a machine with loop devices; a lab brought up by an older scripts/lab needs scripts/lab down, then up)"
     keep=$(numfmt --from=iec "${free^^}") || die "fill: not a size: $free (say 0, 512k, 2m)"
     rm -f "$fill" "$fill.2"
     available=$(df -B1 --output=avail "$mnt" | tail -n 1 | tr -d ' ')
