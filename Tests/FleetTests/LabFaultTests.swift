@@ -93,8 +93,8 @@ extension LabFleetTests {
 
             // One failure, lab4's, with the engine's own words.
             #expect(result.status == 1, "exit \(result.status): \(result.stdout)\(result.stderr)")
-            let events = FaultRun.events(result.stdout)
-            let failure = try #require(FaultRun.failure(of: "lab4", in: events), "lab4 is not reported failed: \(result.stdout)\(result.stderr)")
+            let events = RolloutEvents.events(result.stdout)
+            let failure = try #require(RolloutEvents.failure(of: "lab4", in: events), "lab4 is not reported failed: \(result.stdout)\(result.stderr)")
             let cause = (failure["error"] as? String ?? "").lowercased()
             #expect(cause.contains("no space left on device"), "\(cause)")
             if free != "0" {
@@ -167,10 +167,10 @@ struct FaultScenario {
             let process = try StreamingProcess([Shell.molt, "rollout", playbook, "--yes", "--output", "json",
                                                 "-i", lab.inventoryPath, "--journal", fixture.journal])
             molt = process
-            let reached = await process.waitForLine(timeout: 60) { FaultRun.isStep(moment, of: "lab1", $0) }
+            let reached = await process.waitForLine(timeout: 60) { RolloutEvents.isStep(moment, of: "lab1", $0) }
             try #require(reached, "molt never reached the canary's \(moment.testDescription): \(process.output)")
             try await Task.sleep(for: .milliseconds(moment == .pull ? 2000 : 1500))
-            let canary = FaultRun.events(process.output).filter { $0["host"] as? String == "lab1" }
+            let canary = RolloutEvents.events(process.output).filter { $0["host"] as? String == "lab1" }
             try #require(!canary.contains { ($0["event"] as? String)?.hasPrefix("host.") == true && $0["event"] as? String != "host.step" },
                          "lab1 was done before the fault: \(process.output)")
             if moment == .pull {
@@ -188,7 +188,7 @@ struct FaultScenario {
         try await lab.restore()
 
         #expect(status != -1, "molt did not exit within \(Int(Self.exitBound))s of the fault: \(output)")
-        let events = FaultRun.events(output)
+        let events = RolloutEvents.events(output)
         let run = try #require(events.first { $0["event"] as? String == "run.started" }?["run"] as? String, "\(output)")
         let updated = events.contains { $0["event"] as? String == "host.updated" && $0["host"] as? String == "lab1" }
         if updated {
@@ -196,7 +196,7 @@ struct FaultScenario {
             #expect(status == 0, "exit \(status): \(output)")
         } else {
             #expect(status == 1, "exit \(status): \(output)")
-            let failure = try #require(FaultRun.failure(of: "lab1", in: events), "lab1 is not reported failed: \(output)")
+            let failure = try #require(RolloutEvents.failure(of: "lab1", in: events), "lab1 is not reported failed: \(output)")
             let cause = (failure["error"] as? String ?? "").lowercased()
             #expect(causes.contains { cause.contains($0) }, "lab1's failure does not name the cause (\(causes.joined(separator: " | "))): \(cause)")
         }
@@ -229,7 +229,7 @@ struct FaultScenario {
 }
 
 /// Reading a rollout's JSON events.
-enum FaultRun {
+enum RolloutEvents {
     /// The JSON objects among the lines of molt's output (stderr lines are skipped).
     static func events(_ output: String) -> [[String: Any]] {
         output.split(separator: "\n").compactMap { line in
