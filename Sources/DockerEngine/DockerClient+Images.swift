@@ -8,6 +8,15 @@ extension DockerClient {
         return try ImageDetails(raw: try decode(response, of: request))
     }
 
+    /// Removes an image by reference or ID: `DELETE /images/{name}`; false when the engine does
+    /// not have it. Without `force`, an image a container uses is refused (`conflict`), and
+    /// an ID with several tags is too.
+    @discardableResult
+    public func removeImage(_ reference: String, force: Bool = false) async throws -> Bool {
+        let request = HTTPRequest(.delete, versioned("images", reference, keepingSlashes: true), query: [.init("force", force ? "1" : "0")])
+        return try await send(request, accepting: [404]).status != 404
+    }
+
     /// Pulls an image: `POST /images/create?fromImage=&tag=`, reporting progress as it comes.
     ///
     /// A reference without tag or digest pulls `latest`, never every tag. The engine answers

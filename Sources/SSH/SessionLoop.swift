@@ -238,7 +238,9 @@ final class SessionLoop: @unchecked Sendable {
             task.fail(error)
             remove(task)
             if !task.abandonable {
-                markBroken(SSHError(.connectionLost, host: label, "\(task.what) timed out; the session was closed"))
+                // Later calls fail with this: say what it most likely means (a host or link
+                // gone quiet), not only which call happened to notice.
+                markBroken(SSHError(.connectionLost, host: label, "no answer from the host: \(task.what) timed out, so the session was closed"))
             }
         }
     }
@@ -310,6 +312,10 @@ final class SessionLoop: @unchecked Sendable {
         failAll(broken ?? closed)
         if let session {
             let deadline = ContinuousClock.now + .seconds(2)
+            // A broken session has nothing more to say. With its socket shut, libssh2 stops
+            // waiting for a peer that may never answer (a cut link: channels it would close
+            // politely first) and frees the session at once, instead of after the deadline.
+            if broken != nil && socketFD >= 0 { _ = Glibc.shutdown(socketFD, Int32(SHUT_RDWR)) }
             if broken == nil {
                 while libssh2_session_disconnect_ex(session, SSH_DISCONNECT_BY_APPLICATION, "molt done", "") == LIBSSH2_ERROR_EAGAIN,
                     ContinuousClock.now < deadline

@@ -325,6 +325,18 @@ struct DockerClientTests {
         #expect(requestLine(connector.requests[1]) == "GET /v1.41/images/127.0.0.1:5000/web:2.0/json HTTP/1.1")
     }
 
+    @Test("removing an image names it whole in the path; a missing one is no error")
+    func removeImage() async throws {
+        let (docker, connector) = client(
+            jsonResponse(#"[{"Untagged":"127.0.0.1:5000/web:2.0"},{"Deleted":"sha256:img"}]"#),
+            jsonResponse("404 Not Found", #"{"message":"No such image: web:3"}"#)
+        )
+        #expect(try await docker.removeImage("127.0.0.1:5000/web:2.0", force: true))
+        #expect(try await docker.removeImage("web:3") == false)
+        #expect(requestLine(connector.requests[0]) == "DELETE /v1.41/images/127.0.0.1:5000/web:2.0?force=1 HTTP/1.1")
+        #expect(requestLine(connector.requests[1]) == "DELETE /v1.41/images/web:3?force=0 HTTP/1.1")
+    }
+
     @Test("archive info decodes the path-stat header and is nil for a missing path")
     func archiveInfo() async throws {
         let stat = #"{"name":"status","size":4096,"mode":2147484141,"mtime":"2024-01-01T00:00:00Z","linkTarget":""}"#

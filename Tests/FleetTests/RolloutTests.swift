@@ -580,9 +580,10 @@ final class StreamingProcess: @unchecked Sendable {
         Foundation.kill(process.processIdentifier, number)
     }
 
-    /// SIGKILL, as a crash or an OOM kill would; returns once the process is gone (polling:
-    /// waiting for it would block one of the few threads every test shares).
+    /// SIGKILL, as a crash or an OOM kill would; returns once the process is gone. Waits by
+    /// polling, never by blocking a thread the tests' async work shares.
     func kill() async {
+        guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
     }

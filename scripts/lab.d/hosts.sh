@@ -38,6 +38,7 @@ host_start() {
     local i=$1
     LAB_TAG=$(host_name "$i")
     host_configure "$i"
+    if host_has_small_disk "$i"; then host_disk_create "$i"; fi
     host_sshd_start "$i"
     host_containerd_start "$i"
     host_dockerd_start "$i"
@@ -204,6 +205,13 @@ host_repair() {
         ip -n "$LAB_SWITCH_NS" link set "$(host_link "$i")" up
         fixed+=("plugged in")
     fi
+    if host_throttled "$i" >/dev/null; then
+        host_unthrottle "$i"
+        fixed+=("pulls at full speed")
+    fi
+    if host_disk_unfill "$i"; then
+        fixed+=("data root unfilled")
+    fi
     if ! host_sshd_alive "$i"; then
         host_sshd_start "$i"
         fixed+=(sshd)
@@ -220,7 +228,7 @@ host_repair() {
         fixed+=(dockerd)
     fi
     host_wait_sshd "$i"
-    if [ "${#fixed[@]}" -gt 0 ]; then say "restarted: ${fixed[*]}"; fi
+    if [ "${#fixed[@]}" -gt 0 ]; then say "repaired: ${fixed[*]}"; fi
 }
 
 # Stops everything host I runs, whatever state it is in, and removes what its daemons
@@ -246,6 +254,7 @@ host_stop() {
         done
     fi
 
+    host_disk_remove "$i"
     unmount_under "$run" "$data"
     remove_cgroups "$(host_ns "$i")"
 }

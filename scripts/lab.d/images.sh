@@ -95,8 +95,16 @@ host_settle() {
     wait_for 60 "the health checks of $(host_name "$1")'s containers to settle" host_settled "$1" 2>/dev/null || true
 }
 
+# The ID of host I's container named NAME, or nothing. By exact name: `docker inspect db`
+# would also answer with a container whose ID starts with "db".
+container_id() {
+    hdocker "$1" ps -aq --no-trunc --filter "name=^/$2\$"
+}
+
 container_healthy() {
-    [ "$(hdocker "$1" inspect -f '{{.State.Health.Status}}' "$2" 2>/dev/null)" = healthy ]
+    local id
+    id=$(container_id "$1" "$2") && [ -n "$id" ] &&
+        [ "$(hdocker "$1" inspect -f '{{.State.Health.Status}}' "$id" 2>/dev/null)" = healthy ]
 }
 
 # Pulls and starts host I's example services unless they exist (a container that exists
@@ -104,14 +112,16 @@ container_healthy() {
 # waits until they are healthy, and checks the way in that molt and `docker -H ssh://`
 # take: SSH as molt-lab to the host's engine.
 host_services() {
-    local i=$1 name service state
+    local i=$1 name service state id
     name=$(host_name "$i")
     LAB_TAG=$name
     local -a args touched=()
     for service in $(host_service_names "$i"); do
-        if state=$(hdocker "$i" inspect -f '{{.State.Running}}' "$service" 2>/dev/null); then
+        id=$(container_id "$i" "$service")
+        if [ -n "$id" ]; then
+            state=$(hdocker "$i" inspect -f '{{.State.Running}}' "$id")
             if [ "$state" != true ]; then
-                hdocker "$i" start "$service" >/dev/null
+                hdocker "$i" start "$id" >/dev/null
                 touched+=("$service")
             fi
             continue
@@ -126,7 +136,7 @@ host_services() {
     for service in "${touched[@]}"; do
         if ! wait_for 60 "$service to become healthy" container_healthy "$i" "$service"; then
             hdocker "$i" logs --tail 20 "$service" >&2 || true
-            hdocker "$i" inspect -f '{{json .State.Health}}' "$service" >&2 || true
+            hdocker "$i" inspect -f '{{json .State.Health}}' "$(container_id "$i" "$service")" >&2 || true
             exit 1
         fi
     done

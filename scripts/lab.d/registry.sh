@@ -30,6 +30,12 @@ http:
   headers:
     X-Content-Type-Options: [nosniff]
 EOF
+    # Small send buffers: what the registry has handed to the kernel is little, so a pull
+    # that `throttle` slows stops soon after the registry goes away (the kernel would
+    # otherwise go on sending megabytes of a dead registry's blob).
+    # (/proc/sys/net is the namespace's own for a process inside it; no sysctl(8) needed.)
+    # shellcheck disable=SC2016 # the inner shell expands nothing
+    in_ns "$LAB_REGISTRY_NS" sh -c 'echo "4096 16384 65536" >/proc/sys/net/ipv4/tcp_wmem'
     spawn "$LAB_REGISTRY_DIR/registry.log" "$LAB_REGISTRY_PID" \
         nsenter --net="/var/run/netns/$LAB_REGISTRY_NS" \
         docker-registry serve "$LAB_REGISTRY_DIR/config.yml"
