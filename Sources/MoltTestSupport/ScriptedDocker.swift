@@ -111,16 +111,16 @@ public actor ScriptedDocker {
         public var occurrence: Int
         public var effect: Effect
         public var action: (@Sendable () -> Void)?
-        /// Strikes every matching call from `occurrence` on, not just one.
-        public var repeats: Bool
+        /// How many matching calls it strikes, from `occurrence` on.
+        public var times: Int
 
-        public init(_ operation: Operation?, target: String? = nil, occurrence: Int = 1, effect: Effect, repeats: Bool = false,
+        public init(_ operation: Operation?, target: String? = nil, occurrence: Int = 1, effect: Effect, times: Int = 1, repeats: Bool = false,
                     action: (@Sendable () -> Void)? = nil) {
             self.operation = operation
             self.target = target
             self.occurrence = occurrence
             self.effect = effect
-            self.repeats = repeats
+            self.times = repeats ? Int.max : times
             self.action = action
         }
     }
@@ -235,7 +235,7 @@ public actor ScriptedDocker {
         for (index, fault) in faults.enumerated() where (fault.operation == nil || fault.operation == operation) && (fault.target == nil || fault.target == target || matches(fault.target, target)) {
             let count = (matched[index] ?? 0) + 1
             matched[index] = count
-            guard count == fault.occurrence || (fault.repeats && count >= fault.occurrence) else { continue }
+            guard count >= fault.occurrence && count - fault.occurrence < fault.times else { continue }
             fault.action?()
             switch fault.effect {
             case .none: return false

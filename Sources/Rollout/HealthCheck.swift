@@ -21,13 +21,29 @@ struct HealthCheck: Sendable {
         var healthySince: ContinuousClock.Instant?
         var lastReason = "no check has run yet"
         var restartCount: Int?
+        var startedAt: String?
         while true {
             try Task.checkCancellation()
-            let details = try await host.engine.inspectContainer(container)
+            let details: ContainerDetails
+            do {
+                details = try await host.engine.inspectContainer(container)
+            } catch where EngineAway.matches(error) && clock.now < deadline {
+                // dockerd restarting: the container's fate is not known yet, and not its fault.
+                healthySince = nil
+                lastReason = "the Docker engine does not answer: \(ErrorText.oneLine(error))"
+                try await Task.sleep(for: min(spec.interval, max(.milliseconds(1), deadline - clock.now)))
+                continue
+            }
             if let previous = restartCount, details.restartCount > previous {
                 throw HealthFailure(reason: "the container restarted (exit code \(details.state.exitCode))", probes: probes(details))
             }
             restartCount = restartCount ?? details.restartCount
+            if let previous = startedAt, previous != details.state.startedAt {
+                // Started again without a restart of its own: the engine restarted, and the
+                // container must stay healthy for `stable` from now.
+                healthySince = nil
+            }
+            startedAt = details.state.startedAt
             if !details.state.running || details.state.restarting {
                 throw HealthFailure(reason: "the container is \(details.state.status) (exit code \(details.state.exitCode)\(details.state.error.isEmpty ? "" : ", \(details.state.error)"))",
                                     probes: probes(details))

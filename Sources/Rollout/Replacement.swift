@@ -389,25 +389,34 @@ struct Replacement: Sendable {
     /// `NAME` back, starts and is checked. True when the old one is healthy again; only then is
     /// the failed new container removed.
     private func bringBack(oldID: String, newID: String?, stray: String? = nil) async -> Bool {
+        // Each step outlasts an engine that is away for a moment (dockerd restarting).
+        func persist(_ body: () async throws -> Void) async -> Bool {
+            do {
+                try await EngineAway.retrying(interruption, body)
+                return true
+            } catch {
+                return false
+            }
+        }
         var failed: String?
-        if newID != nil || stray != nil, let earlier = try? await target.inspect(names.failed) {
-            try? await engine.renameContainer(earlier.id, to: ServiceNames.aside(names.failed, id: earlier.id))
+        if newID != nil || stray != nil, let earlier = try? await EngineAway.retrying(interruption, { try await target.inspect(names.failed) }) {
+            _ = await persist { try await engine.renameContainer(earlier.id, to: ServiceNames.aside(names.failed, id: earlier.id)) }
         }
         if let newID {
-            _ = try? await engine.stopContainer(newID, timeout: settings.stopTimeout)
-            try? await engine.renameContainer(newID, to: names.failed)
-            failed = newID
+            _ = await persist { _ = try await engine.stopContainer(newID, timeout: settings.stopTimeout) }
+            if await persist({ try await engine.renameContainer(newID, to: names.failed) }) { failed = newID }
         }
-        if let stray, let leftover = try? await target.inspect(stray), leftover.id != oldID {
-            _ = try? await engine.stopContainer(leftover.id, timeout: settings.stopTimeout)
-            try? await engine.renameContainer(leftover.id, to: names.failed)
-            failed = leftover.id
+        if let stray, let leftover = try? await EngineAway.retrying(interruption, { try await target.inspect(stray) }), leftover.id != oldID {
+            _ = await persist { _ = try await engine.stopContainer(leftover.id, timeout: settings.stopTimeout) }
+            if await persist({ try await engine.renameContainer(leftover.id, to: names.failed) }) { failed = leftover.id }
         }
-        if (try? await target.inspect(name))?.id != oldID {
-            try? await engine.renameContainer(oldID, to: name)
+        _ = await persist {
+            if try await target.inspect(name)?.id != oldID {
+                try await engine.renameContainer(oldID, to: name)
+            }
         }
-        _ = try? await engine.startContainer(oldID)
-        try? await restoreArchived()
+        _ = await persist { _ = try await engine.startContainer(oldID) }
+        _ = await persist { try await restoreArchived() }
         step("waiting for the old \(name) to be healthy")
         do {
             try await interruption.run(until: .hurry) { [target] in try await target.healthCheck(oldID) }
@@ -416,7 +425,7 @@ struct Replacement: Sendable {
             step("the old \(name) is not healthy either: \(ErrorText.oneLine(error)); \(failed == nil ? "" : "the failed new container is kept as \(names.failed); ")nothing was deleted")
             return false
         }
-        try? await removeFailed()
+        _ = await persist { try await removeFailed() }
         return true
     }
 

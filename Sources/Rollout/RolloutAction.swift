@@ -95,6 +95,7 @@ public struct RolloutAction: Sendable {
         }
         defer { for connection in connections.values { connection.close() } }
 
+        let reachedAny = !connections.isEmpty
         let locks = await lockAll(connections)
         if let held = locks.held {
             await releaseAll(locks.taken, connections)
@@ -113,9 +114,11 @@ public struct RolloutAction: Sendable {
         }
 
         var report = RolloutReport(run: run, result: .succeeded, outcomes: [])
-        report.noHostReached = connections.isEmpty
+        // A host reached whose lock could not be taken failed; it was not unreachable.
+        report.noHostReached = !reachedAny
+        var pullFailures: [PullKey: String] = [:]
         if playbook.prepull == .all, case .rollout = mode {
-            await prepull(fleet.hosts.compactMap { connections[$0.name] }, batch: nil)
+            pullFailures = await prepull(fleet.hosts.compactMap { connections[$0.name] }, batch: nil)
         }
 
         var failedHosts = Set<String>()
@@ -131,9 +134,10 @@ public struct RolloutAction: Sendable {
             record.write { try $0.startBatch(run: run, index: number, hosts: names, started: Date()) }
             reporter.report(RolloutEvent(.batchStarted, run: run, batch: number, message: "batch \(number) of \(batches.count)", hosts: names))
             if playbook.prepull == .batch, case .rollout = mode {
-                await prepull(batch.compactMap { connections[$0.name] }, batch: number)
+                pullFailures.merge(await prepull(batch.compactMap { connections[$0.name] }, batch: number)) { $1 }
             }
-            let results = await runBatch(batch, number: number, connections: connections, unreachable: unreachable, record: record)
+            let results = await runBatch(batch, number: number, connections: connections, unreachable: unreachable,
+                                         pullFailures: pullFailures, record: record)
             var changedNow: [Replacement] = []
             for (replacement, rawOutcome) in results {
                 let outcome = rawOutcome.redacted(redaction)
@@ -198,7 +202,8 @@ public struct RolloutAction: Sendable {
     // MARK: Batches
 
     private func runBatch(_ batch: [InventoryHost], number: Int, connections: [String: RolloutHost],
-                          unreachable: [String: HostFailure], record: RunJournal) async -> [(Replacement?, ServiceOutcome)] {
+                          unreachable: [String: HostFailure], pullFailures: [PullKey: String],
+                          record: RunJournal) async -> [(Replacement?, ServiceOutcome)] {
         let settings = ReplacementSettings(playbook: playbook, registryAuth: registryAuth)
         let services = playbook.services
         let mode = self.mode
@@ -218,6 +223,12 @@ public struct RolloutAction: Sendable {
                 if interruption.level >= .stop {
                     results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .interrupted, to: service.image,
                                                         message: "interrupted before it started; nothing was changed")))
+                    continue
+                }
+                if let failure = pullFailures[PullKey(host: host.name, image: service.image)] {
+                    // The batch's pull failed here: the old container was never touched.
+                    results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .failed, to: service.image,
+                                                        message: "nothing was touched", error: failure)))
                     continue
                 }
                 let replacement = Replacement(host: connection, service: service, settings: settings, identity: identity,
@@ -244,24 +255,47 @@ public struct RolloutAction: Sendable {
         return slots.flatMap { $0 }
     }
 
+    /// A host and an image it pulls.
+    struct PullKey: Hashable {
+        var host: String
+        var image: String
+    }
+
     /// Pulls every service's image on these hosts before any container of the batch stops,
-    /// so a registry problem fails the hosts with their old containers untouched.
-    private func prepull(_ connections: [RolloutHost], batch: Int?) async {
+    /// so a registry problem fails the hosts with their old containers untouched. Returns why
+    /// each failed pull failed: that is the cause the host's report gives.
+    private func prepull(_ connections: [RolloutHost], batch: Int?) async -> [PullKey: String] {
         let auth = registryAuth
         let run = identity.id
         let reporter = self.reporter
         let interruption = self.interruption
         let policy = playbook.pull
-        let work = connections.flatMap { connection in playbook.services.map { (connection, $0) } }
-        _ = await concurrentMap(work, limit: fleet.settings.forks) { (connection, service) in
-            if policy == .never { return }
-            if policy == .missing, (try? await connection.engine.inspectImage(service.image)) != nil { return }
-            reporter.report(RolloutEvent(.hostStep, run: run, batch: batch, host: connection.name, service: service.container, message: "pulling \(service.image)"))
-            // A failed pull shows again, with its cause, in the host's replacement.
-            _ = try? await interruption.run(until: .stop) {
-                try await Pull.image(service.image, on: connection.engine, auth: auth(service.image)) { _ in }
+        var work: [(RolloutHost, Service)] = []
+        for connection in connections {
+            for service in playbook.services where !work.contains(where: { $0.0.name == connection.name && $0.1.image == service.image }) {
+                work.append((connection, service))
             }
         }
+        let failures = await concurrentMap(work, limit: fleet.settings.forks) { (connection, service) -> (PullKey, String)? in
+            if policy == .never { return nil }
+            if policy == .missing, (try? await connection.engine.inspectImage(service.image)) != nil { return nil }
+            // A host without the service is skipped by its replacement: it needs no image.
+            let names = ServiceNames(service.container)
+            if (try? await connection.engine.container(named: names.live)) == nil,
+               (try? await connection.engine.container(named: names.previous)) == nil { return nil }
+            reporter.report(RolloutEvent(.hostStep, run: run, batch: batch, host: connection.name, service: service.container, message: "pulling \(service.image)"))
+            do {
+                try await interruption.run(until: .stop) {
+                    try await Pull.image(service.image, on: connection.engine, auth: auth(service.image)) { _ in }
+                }
+                return nil
+            } catch is Interrupted {
+                return nil
+            } catch {
+                return (PullKey(host: connection.name, image: service.image), ErrorText.oneLine(error))
+            }
+        }
+        return Dictionary(failures.compactMap { $0 }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Puts back every service this run changed, newest batch first.
@@ -362,7 +396,9 @@ public struct RolloutAction: Sendable {
         _ = await concurrentMap(taken, limit: fleet.settings.forks) { (host, service) in
             guard let connection = connections[host] else { return }
             do {
-                try await ServiceLock.release(on: connection.engine, service: service, identity: identity)
+                try await EngineAway.retrying(Interruption()) {
+                    try await ServiceLock.release(on: connection.engine, service: service, identity: identity)
+                }
             } catch {
                 reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
                                              message: "warning: could not remove the lock \(ServiceNames(service).lock): \(ErrorText.oneLine(error)); `molt unlock` removes it"))

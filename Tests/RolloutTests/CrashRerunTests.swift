@@ -73,4 +73,26 @@ struct CrashRerunTests {
         #expect(good.kind == .updated)
         #expect(try await scene.web().labels[MoltLabel.previousImage] == Scene.v1)
     }
+
+    @Test("the engine away for a moment (dockerd restarting) at any call of a replacement: never degraded, the host ends serving healthy, nothing stray",
+          arguments: [Scene.v2, Scene.bad])
+    func engineAwayAtEveryCall(_ image: String) async throws {
+        let dry = try await Scene.make()
+        _ = await dry.replacement(Scene.service(image)).run()
+        let total = await dry.docker.calls.count
+        for call in 1...total {
+            let scene = try await Scene.make()
+            await scene.docker.inject(.init(nil, occurrence: call, effect: .fail(Scene.engineAway), times: 8))
+            let outcome = await EngineAway.$firstPause.withValue(.microseconds(10)) {
+                await scene.replacement(Scene.service(image)).run()
+            }
+            await scene.docker.clearFaults()
+            let context = "away from call \(call)/\(total): \(outcome) \(await scene.docker.names)"
+            #expect(outcome.kind != .degraded, "\(context)")
+            let web = try await scene.web()
+            #expect(web.running, "\(context)")
+            #expect(try await scene.docker.engine().inspectContainer(web.id).state.health?.status == "healthy", "\(context)")
+            #expect(await scene.strays().isEmpty, "\(context)")
+        }
+    }
 }

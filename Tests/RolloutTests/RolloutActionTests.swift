@@ -144,4 +144,29 @@ struct RolloutActionTests {
         #expect(!steps.contains { ($0.detail ?? "").contains(Scene.secret) })
         #expect(!report.outcomes.contains { ($0.logs + [$0.error ?? "", $0.message ?? ""]).contains { $0.contains(Scene.secret) } })
     }
+
+    @Test("a lock that cannot be created on the only host: that host failed (exit 1), it was reached (not exit 5)")
+    func lockCannotBeCreated() async throws {
+        let fleet = try await Fleetlet()
+        for name in fleet.names {
+            await fleet.docker(name).inject(.init(.create, target: "molt-lock.web", effect: .fail(DockerError(.serverError, status: 500, "no space left on device"))))
+        }
+        let report = try await fleet.action(Scene.v2).perform()
+        #expect(report.exitCode == 1, "\(report)")
+        #expect(!report.noHostReached)
+        #expect(report.outcomes.contains { $0.host == "h1" && $0.error?.contains("no space left on device") == true }, "\(report.outcomes)")
+    }
+
+    @Test("a pull that fails in the batch's prepull fails its host with the pull's own error, the old container untouched")
+    func prepullFailureIsTheCause() async throws {
+        let fleet = try await Fleetlet()
+        await fleet.docker("h1").inject(.init(.pull, effect: .fail(DockerError(.registry, "pulling web:2.0: the engine sent nothing for 1m"))))
+        // What fails next must not be taken for the cause.
+        await fleet.docker("h1").inject(.init(.inspect, target: "web", occurrence: 3, effect: .fail(DockerError(.timeout, "closing a channel timed out"))))
+        let report = try await fleet.action(Scene.v2).perform()
+        let canary = try #require(report.outcomes.first { $0.host == "h1" })
+        #expect(canary.kind == .failed)
+        #expect(canary.error?.contains("the engine sent nothing for 1m") == true, "\(canary)")
+        #expect(await fleet.docker("h1").container("web")?.configImage == Scene.v1)
+    }
 }

@@ -15,6 +15,8 @@ struct Scene {
     static let crashing = "registry.test/web:2.2-crashing"
     static let slow = "registry.test/web:2.3-slow"
     static let secret = "hunter2-in-the-environment"
+    /// What a call gets while dockerd restarts: its socket refuses the channel.
+    static let engineAway = DockerError(.transport, "cannot reach the Docker socket /var/run/docker.sock: connect failed")
 
     let docker = ScriptedDocker()
     let interruption = Interruption()
