@@ -2,8 +2,9 @@ import DockerEngine
 import Foundation
 import Playbook
 
-/// Waits for a container to become healthy by every check the service asks for, and to
-/// stay healthy for `stable` (SPEC §3 `health`).
+/// Waits for a container to become healthy by every check the service asks for within
+/// `timeout`, and then to stay healthy for `stable` (SPEC §3 `health`): a `stable` longer than
+/// `timeout` is allowed, the deadline is for becoming healthy.
 ///
 /// HTTP and TCP probes go to `127.0.0.1:PORT` on the host through ``HostPorts``, so nothing
 /// needs to be reachable from the coordinator. A container that exits, restarts or that
@@ -59,10 +60,11 @@ struct HealthCheck: Sendable {
             case .failed(let reason):
                 throw HealthFailure(reason: reason, probes: probes(details))
             }
-            if clock.now >= deadline {
+            // The deadline is for becoming healthy; once healthy, `stable` runs its course.
+            if healthySince == nil && clock.now >= deadline {
                 throw HealthFailure(reason: "not healthy within \(DurationText.format(spec.timeout)): \(lastReason)", probes: probes(details))
             }
-            try await Task.sleep(for: min(spec.interval, max(.milliseconds(1), deadline - clock.now)))
+            try await Task.sleep(for: healthySince == nil ? min(spec.interval, max(.milliseconds(1), deadline - clock.now)) : spec.interval)
         }
     }
 

@@ -21,7 +21,7 @@ extension LabFleetTests {
             let id = try await docker.createContainer(name: name, body: [
                 "Image": .string(RolloutFixture.web1),
                 "Env": [.string("API_TOKEN=\(Self.token)"), "PORT=18099"],
-                "Cmd": ["sh", "-c", "echo starting with token $API_TOKEN; printf '\\033]0;owned\\007\\033[2J'; exec /app/start"],
+                "Cmd": ["sh", "-c", "echo starting with token $API_TOKEN; printf '\\033]0;owned\\007\\033[2J\\n'; exec /app/start"],
                 "HostConfig": ["NetworkMode": "none"],
             ])
             _ = try await docker.startContainer(id)
@@ -32,7 +32,8 @@ extension LabFleetTests {
                 image: \(RolloutFixture.web2)
                 health:
                   docker: false
-                  exec: ["sh", "-c", "echo probe sees $API_TOKEN; exit 1"]
+                  # Fails on 2.0 only, so the rollback finds 1.0 healthy again.
+                  exec: ["sh", "-c", "if grep -q 2.0 /app/release; then echo probe sees $API_TOKEN; exit 1; fi"]
                   interval: 200ms
                   timeout: 3s
                   stable: 0s
@@ -43,7 +44,9 @@ extension LabFleetTests {
             let text = try await Shell.run(arguments + ["-v"], environment: environment)
             let json = try await Shell.run(arguments + ["--output", "json"], environment: environment)
             let history = try await Shell.run([Shell.molt, "history", "--journal", fixture.journal, "--output", "json"], environment: environment)
-            try await docker.removeContainer(name, force: true)
+            for container in try await docker.listContainers(all: true) where container.name.hasPrefix(name) {
+                try await docker.removeContainer(container.id, force: true)
+            }
 
             #expect(text.status == 1, "\(text.stdout)\(text.stderr)")
             #expect(text.stdout.contains("starting with token [secret]"), "the log line is shown, masked: \(text.stdout)")

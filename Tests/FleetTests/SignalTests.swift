@@ -77,7 +77,9 @@ extension LabFleetTests {
             defer { fixture.keep() }
             try await fixture.reset()
             let before = try await fixture.webs()
-            let playbook = try canaryPlaybook(fixture, image: RolloutFixture.web2, stable: "60s", hosts: "web")
+            // Healthy within a second, then stable for 10 s: the signal comes during that wait,
+            // and the old container is checked with the same spec once it is back.
+            let playbook = try canaryPlaybook(fixture, image: RolloutFixture.web2, stable: "10s", hosts: "web")
             let process = try StreamingProcess([Shell.molt, "rollout", playbook, "--yes", "-i", lab.inventoryPath, "--journal", fixture.journal])
             let waiting = await process.waitForLine(timeout: 60) { $0.contains("lab1 web: waiting for web.molt-next") }
             #expect(waiting, "\(process.output)")
@@ -125,6 +127,7 @@ extension LabFleetTests {
             }
             let status = await process.wait(timeout: 60)
             #expect(status == 130, "\(process.output)")
+            #expect(process.output.contains("interrupted"), "the trial was cut short: \(process.output)")
             let db = try await fixture.docker("lab3").inspectContainer("db")
             #expect(db.state.running && !db.state.paused, "\(process.output)")
             _ = try await fixture.docker("lab3").exec(in: "db", command: ["rm", "-f", "/data/big"])
