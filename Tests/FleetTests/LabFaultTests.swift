@@ -201,11 +201,23 @@ struct FaultScenario {
             #expect(causes.contains { cause.contains($0) }, "lab1's failure does not name the cause (\(causes.joined(separator: " | "))): \(cause)")
         }
 
-        // Every host healthy on its old or its new release, with its data; nothing half-made.
+        // Every host healthy on its old or its new release, with its data; nothing half-made —
+        // except on a host molt lost mid-swap: it could not undo there, and left molt's own
+        // copies (the old container as web.molt-prev, the unconfirmed new one as web.molt-next)
+        // for the rerun to repair. No container is named web there that no run saw healthy.
         let inspector = try await RolloutFixture(lab)
         defer { inspector.keep() }
-        let after = try await inspector.settledWebs()
-        for host in lab.hosts {
+        let lab1Web = try await inspector.docker("lab1").container(named: "web")
+        let midSwap = hostStaysUnreachable && lab1Web == nil
+        if midSwap {
+            let previous = try await inspector.docker("lab1").inspectContainer("web.molt-prev")
+            #expect(previous.id == before["lab1"]?.id, "lab1's old web is kept: \(output)")
+            let next = try await inspector.docker("lab1").inspectContainer("web.molt-next")
+            #expect(next.configImage == RolloutFixture.web2)
+            #expect(try await inspector.file("/data/created", in: next.id, on: "lab1") == "1.0\n", "lab1 lost its data")
+        }
+        let after = try await inspector.settledWebs(except: midSwap ? ["lab1"] : [])
+        for host in lab.hosts where !(midSwap && host.name == "lab1") {
             let web = try #require(after[host.name])
             #expect([RolloutFixture.web1, RolloutFixture.web2].contains(web.configImage), "\(host.name) runs \(web.configImage)")
             #expect(try await inspector.file("/data/created", in: "web", on: host.name) == "1.0\n", "\(host.name) lost its data")
@@ -213,12 +225,14 @@ struct FaultScenario {
                 #expect(web.id == before[host.name]?.id, "\(host.name) was touched although the canary failed")
             }
         }
-        let locked = try await inspector.expectNoLeftovers(on: lab.hosts.map(\.name), deadRunLock: hostStaysUnreachable ? ("lab1", run) : nil)
+        let locked = try await inspector.expectNoLeftovers(on: lab.hosts.map(\.name), deadRunLock: hostStaysUnreachable ? ("lab1", run) : nil,
+                                                           midSwap: midSwap ? "lab1" : nil)
 
         // The same rollout again finishes the job.
         let again = try await fixture.molt("rollout", playbook, "--yes")
         #expect(again.status == 0, "the rerun failed: \(again.stdout)\(again.stderr)")
         if locked { #expect(again.stdout.contains("took over the lock"), "\(again.stdout)") }
+        if midSwap { #expect(again.stdout.contains("removed web.molt-next"), "\(again.stdout)") }
         for (name, web) in try await inspector.settledWebs() {
             #expect(web.configImage == RolloutFixture.web2, "\(name) is not on 2.0 after the rerun")
             #expect(try await inspector.file("/data/created", in: "web", on: name) == "1.0\n", "\(name) lost its data")
@@ -269,10 +283,10 @@ extension Lab {
 extension RolloutFixture {
     /// Every host's web once none of them is still starting (a restarted engine brings its
     /// containers back a moment later); fails when one is not running and healthy in time.
-    func settledWebs(within limit: Duration = .seconds(60)) async throws -> [String: ContainerDetails] {
+    func settledWebs(within limit: Duration = .seconds(60), except skipped: Set<String> = []) async throws -> [String: ContainerDetails] {
         let deadline = ContinuousClock.now + limit
         while true {
-            let webs = try await webs()
+            let webs = try await webs(except: skipped)
             let unsettled = webs.filter { !$0.value.state.running || $0.value.state.health?.status != "healthy" }
             if unsettled.isEmpty { return webs }
             guard ContinuousClock.now < deadline else {
@@ -288,12 +302,14 @@ extension RolloutFixture {
     /// when `allowRetained`. `deadRunLock` allows one lock: the given run's, on the given
     /// host (one molt could not reach again). Returns whether that lock is there.
     @discardableResult
-    func expectNoLeftovers(on hosts: [String], allowRetained: Bool = true, deadRunLock: (host: String, run: String)? = nil) async throws -> Bool {
+    func expectNoLeftovers(on hosts: [String], allowRetained: Bool = true, deadRunLock: (host: String, run: String)? = nil,
+                           midSwap: String? = nil) async throws -> Bool {
         var deadLockFound = false
         for host in hosts {
             let containers = try await docker(host).listContainers(all: true)
             for container in containers where container.name.contains(".molt-") || container.name.hasPrefix("molt-lock.") {
                 if allowRetained && container.name == "web.molt-prev" { continue }
+                if host == midSwap && container.name == "web.molt-next" { continue }
                 if let deadRunLock, host == deadRunLock.host, container.name == "molt-lock.web" {
                     let lock = try await docker(host).inspectContainer(container.id)
                     #expect(lock.labels["molt.lock.run"] == deadRunLock.run, "\(host)'s lock is not the faulted run's: \(lock.labels)")

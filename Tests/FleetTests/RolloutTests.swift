@@ -437,9 +437,9 @@ final class RolloutFixture: @unchecked Sendable {
     }
 
     /// Every host's web container.
-    func webs() async throws -> [String: ContainerDetails] {
+    func webs(except skipped: Set<String> = []) async throws -> [String: ContainerDetails] {
         var result: [String: ContainerDetails] = [:]
-        for host in lab.hosts {
+        for host in lab.hosts where !skipped.contains(host.name) {
             result[host.name] = try await docker(host.name).inspectContainer("web")
         }
         return result

@@ -126,6 +126,12 @@ host_services() {
             fi
             continue
         fi
+        # A rollout cut short left its copies (NAME.molt-prev, NAME.molt-next): the service is
+        # molt's to repair on its next run, not the lab's to recreate beside them.
+        if [ -n "$(container_id "$i" "$service.molt-prev")$(container_id "$i" "$service.molt-next")" ]; then
+            say "$name: $service is mid-rollout (molt's copies are there): left for molt to repair"
+            continue
+        fi
         read -r -a args <<<"$(service_run_args "$service")"
         hdocker "$i" pull -q "${args[-1]}" >/dev/null
         hdocker "$i" run -d "${args[@]}" >/dev/null
