@@ -8,7 +8,7 @@ import Testing
 struct DockerClientTests {
     private func client(_ scripts: Script..., version: DockerAPIVersion = .minimum) -> (DockerClient, ScriptedConnector) {
         let connector = ScriptedConnector(scripts)
-        return (DockerClient(connector: connector, apiVersion: version, timeout: .seconds(5)), connector)
+        return (DockerClient(connector: connector, apiVersion: version, timeout: .seconds(60)), connector)
     }
 
     private func requestLine(_ request: String) -> String {

@@ -5,8 +5,12 @@ import Testing
 
 @Suite("HTTP/1.1 over a byte stream")
 struct HTTPClientTests {
+    /// The deadline of exchanges that should finish at once: only a guard against a hang,
+    /// generous so that a loaded machine never trips it.
+    static let hangGuard: Duration = .seconds(60)
+
     private func send(_ script: Script, _ request: HTTPRequest = HTTPRequest(.get, "/x"),
-                      configuration: HTTPClient.Configuration = .init(), timeout: Duration? = .seconds(5)) async throws -> HTTPResponse {
+                      configuration: HTTPClient.Configuration = .init(), timeout: Duration? = Self.hangGuard) async throws -> HTTPResponse {
         try await HTTPClient(connector: ScriptedConnector(script), configuration: configuration).send(request, timeout: timeout)
     }
 
@@ -116,7 +120,7 @@ struct HTTPClientTests {
     func requestBytes() async throws {
         let connector = ScriptedConnector(.response(crlf("HTTP/1.1 204 No Content\n\n")))
         let request = try HTTPRequest(.post, "/v1.41/containers/create", query: [.init("name", "web next")], json: ["Image": "web:2"] as JSONValue)
-        _ = try await HTTPClient(connector: connector).send(request, timeout: .seconds(5))
+        _ = try await HTTPClient(connector: connector).send(request, timeout: Self.hangGuard)
         let written = try #require(connector.requests.first)
         let (head, body) = try #require(written.split(headFrom: "\r\n\r\n"))
         let lines = head.components(separatedBy: "\r\n")
@@ -137,7 +141,7 @@ struct HTTPClientTests {
         continuation.yield(Array("abc".utf8))
         continuation.yield(Array("defgh".utf8))
         continuation.finish()
-        _ = try await HTTPClient(connector: connector).send(HTTPRequest(.put, "/archive", body: .stream(chunks)), timeout: .seconds(5))
+        _ = try await HTTPClient(connector: connector).send(HTTPRequest(.put, "/archive", body: .stream(chunks)), timeout: Self.hangGuard)
         let written = try #require(connector.requests.first)
         #expect(written.lowercased().contains("\r\ntransfer-encoding: chunked\r\n"))
         #expect(!written.lowercased().contains("content-length"))
@@ -179,12 +183,12 @@ struct HTTPClientTests {
 
     @Test("the idle limit lets a slow but steady stream finish and stops a silent one")
     func idleTimeout() async throws {
-        // Each gap (250 ms) is a twelfth of the idle limit, the whole exchange (~17 pieces, over
-        // 4 s) above it; the margins hold on a loaded 2-core machine.
-        let steady = SlowConnector(pieces: Array(crlf("HTTP/1.1 200 OK\nContent-Length: 10\n\n0123456789").utf8).chopped(3), delay: .milliseconds(250), hangs: false)
+        // Each gap (300 ms) is a twentieth of the idle limit, the whole exchange (~24 pieces,
+        // over 7 s) above it; the margins hold on a loaded 2-core machine.
+        let steady = SlowConnector(pieces: Array(crlf("HTTP/1.1 200 OK\nContent-Length: 10\n\n0123456789").utf8).chopped(2), delay: .milliseconds(300), hangs: false)
         let started = ContinuousClock.now
-        let response = try await HTTPClient(connector: steady).send(HTTPRequest(.get, "/x"), idleTimeout: .seconds(3))
-        #expect(ContinuousClock.now - started > .seconds(3))
+        let response = try await HTTPClient(connector: steady).send(HTTPRequest(.get, "/x"), idleTimeout: .seconds(6))
+        #expect(ContinuousClock.now - started > .seconds(6))
         #expect(String(decoding: response.body, as: UTF8.self) == "0123456789")
 
         let error = await #expect(throws: HTTPError.self) {
@@ -211,7 +215,7 @@ struct HTTPClientTests {
     func transportError() async throws {
         let connector = ScriptedConnector(Script(pieces: [], readError: ScriptError.custom("channel closed by peer")))
         let error = await #expect(throws: HTTPError.self) {
-            try await HTTPClient(connector: connector).send(HTTPRequest(.get, "/x"), timeout: .seconds(5))
+            try await HTTPClient(connector: connector).send(HTTPRequest(.get, "/x"), timeout: Self.hangGuard)
         }
         #expect(error?.code == .transport)
         #expect(error?.underlying is ScriptError)
