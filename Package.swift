@@ -11,7 +11,13 @@ let package = Package(
     name: "molt",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "molt", targets: ["molt"])
+        .executable(name: "molt", targets: ["molt"]),
+        // The parsers of untrusted input, for the fuzz targets in Fuzz/ (a package of its own).
+        .library(name: "DockerEngine", targets: ["DockerEngine"]),
+        .library(name: "Inventory", targets: ["Inventory"]),
+        .library(name: "Playbook", targets: ["Playbook"]),
+        .library(name: "Packages", targets: ["Packages"]),
+        .library(name: "SSH", targets: ["SSH"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
