@@ -106,6 +106,8 @@ let package = Package(
             dependencies: ["molt", "Journal", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
+        // known_hosts reading and matching, with libssh2 but without a server.
+        .testTarget(name: "SSHTests", dependencies: ["SSH"], swiftSettings: upcoming),
         // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API
         // through SSH, status, find and the `molt` executable itself.
         .testTarget(
