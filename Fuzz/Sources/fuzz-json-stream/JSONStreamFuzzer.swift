@@ -7,9 +7,10 @@ import FuzzSupport
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSONStream(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = FuzzInput(data, size)
-    var splitter = JSONStreamSplitter()
+    var splitter = JSONStreamSplitter(maxDocumentSize: 1024)
     for piece in input.pieces() {
-        for document in splitter.split(piece) {
+        guard let documents = try? splitter.split(piece) else { break }
+        for document in documents {
             if let value = try? JSONValue(json: document) {
                 _ = PullProgress(raw: value)
             }
