@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 // libFuzzer targets for molt's parsers of untrusted input. A package of its own, so that the
 // main package's `swift build` and `swift test` neither build nor know these. Build and run
-// them with `scripts/fuzz`, which passes `--sanitize fuzzer --sanitize address`.
+// them with `scripts/fuzz`, which passes `--sanitize fuzzer --sanitize address` (and
+// `-Xswiftc -sanitize=fuzzer,address`, since swiftc keeps only the last -sanitize= flag).
 import PackageDescription
 
 /// One executable per parser; each defines `LLVMFuzzerTestOneInput` and gets libFuzzer's `main`.
@@ -29,5 +30,6 @@ let package = Package(
         fuzzer("tar", [.product(name: "Packages", package: "molt")]),
         fuzzer("dpkg-status", [.product(name: "Packages", package: "molt")]),
         fuzzer("apk-installed", [.product(name: "Packages", package: "molt")]),
+        fuzzer("package-version", [.product(name: "Packages", package: "molt")]),
     ]
 )

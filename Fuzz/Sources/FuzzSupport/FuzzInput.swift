@@ -40,3 +40,20 @@ public func runBlocking(_ body: @escaping @Sendable () async -> Void) {
     }
     done.wait()
 }
+
+/// Traps unless `<` and `==` order `values` as a sort needs: irreflexive, antisymmetric,
+/// transitive, with `==` agreeing. A version order that breaks these sorts `molt find`'s
+/// results differently run to run, or puts a vulnerable version above a fixed one.
+public func checkTotalOrder<T: Comparable>(_ values: [T]) {
+    let values = Array(values.prefix(12))
+    for a in values {
+        precondition(a == a && !(a < a), "\(a) is not equal to itself")
+        for b in values {
+            precondition(!(a < b && b < a), "\(a) and \(b) are each below the other")
+            precondition((a == b) == (!(a < b) && !(b < a)), "\(a) and \(b): == disagrees with <")
+            for c in values where a < b && b < c {
+                precondition(a < c, "\(a) < \(b) < \(c) but not \(a) < \(c)")
+            }
+        }
+    }
+}

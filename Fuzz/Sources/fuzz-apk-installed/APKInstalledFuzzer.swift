@@ -9,7 +9,7 @@ public func fuzzAPKInstalled(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     let input = FuzzInput(data, size)
     let packages = (try? PackageDatabase.parseAPKInstalled(input.bytes, file: "installed")) ?? []
     let versions = packages.compactMap { try? $0.parsedVersion }
-    for (lhs, rhs) in zip(versions, versions.dropFirst()) { _ = lhs < rhs }
+    checkTotalOrder(versions)
     for package in packages { _ = try? APKVersion(package.version) }
     return 0
 }
