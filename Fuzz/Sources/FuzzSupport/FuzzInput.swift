@@ -51,9 +51,14 @@ public func checkTotalOrder<T: Comparable>(_ values: [T]) {
         for b in values {
             precondition(!(a < b && b < a), "\(a) and \(b) are each below the other")
             precondition((a == b) == (!(a < b) && !(b < a)), "\(a) and \(b): == disagrees with <")
-            for c in values where a < b && b < c {
-                precondition(a < c, "\(a) < \(b) < \(c) but not \(a) < \(c)")
-            }
+        }
+    }
+    // With the pairs consistent, a sorted list in which a later value is below an earlier
+    // one can only come from a broken transitivity.
+    let sorted = values.sorted()
+    for (i, a) in sorted.enumerated() {
+        for b in sorted[(i + 1)...] {
+            precondition(!(b < a), "sorted, \(b) comes after \(a) but is below it: < is not transitive")
         }
     }
 }
