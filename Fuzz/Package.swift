@@ -23,6 +23,7 @@ let package = Package(
         fuzzer("http-response", [.product(name: "DockerEngine", package: "molt")]),
         fuzzer("json-stream", [.product(name: "DockerEngine", package: "molt")]),
         fuzzer("log-stream", [.product(name: "DockerEngine", package: "molt")]),
+        fuzzer("engine-json", [.product(name: "DockerEngine", package: "molt")]),
         fuzzer("inventory-yaml", [.product(name: "Inventory", package: "molt")]),
         fuzzer("inventory-ini", [.product(name: "Inventory", package: "molt")]),
         fuzzer("playbook", [.product(name: "Playbook", package: "molt")]),
