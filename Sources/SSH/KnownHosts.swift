@@ -13,8 +13,8 @@ import Glibc
 /// ending the load as `libssh2_knownhost_readfile` would. libssh2 only computes the HMAC
 /// that compares a hashed name with the host's.
 struct KnownHosts {
-    /// The file, read once when the session starts: the host's entries cannot change during
-    /// a handshake that molt alone makes.
+    /// The file, read once per connection, before the handshake: the key preference and the
+    /// check of the key presented then agree on the same lines.
     let file: KnownHostsFile
 
     var path: String { file.path }
