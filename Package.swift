@@ -11,7 +11,13 @@ let package = Package(
     name: "molt",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "molt", targets: ["molt"])
+        .executable(name: "molt", targets: ["molt"]),
+        // The parsers of untrusted input, for the fuzz targets in Fuzz/ (a package of its own).
+        .library(name: "DockerEngine", targets: ["DockerEngine"]),
+        .library(name: "Inventory", targets: ["Inventory"]),
+        .library(name: "Playbook", targets: ["Playbook"]),
+        .library(name: "Packages", targets: ["Packages"]),
+        .library(name: "SSH", targets: ["SSH"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -100,6 +106,8 @@ let package = Package(
             dependencies: ["molt", "Journal", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
+        // known_hosts reading and matching, with libssh2 but without a server.
+        .testTarget(name: "SSHTests", dependencies: ["SSH"], swiftSettings: upcoming),
         // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API
         // through SSH, status, find and the `molt` executable itself.
         .testTarget(

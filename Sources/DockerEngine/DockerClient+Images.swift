@@ -49,7 +49,7 @@ extension DockerClient {
             var splitter = JSONStreamSplitter()
             var failure: DockerError?
             for try await chunk in response.body {
-                for document in splitter.split(chunk) {
+                for document in try splitter.split(chunk) {
                     guard let line = try? JSONValue(json: document) else {
                         throw DockerError(.malformedResponse, "the pull progress stream has a line that is not JSON")
                     }

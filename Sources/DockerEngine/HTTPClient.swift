@@ -21,23 +21,30 @@ public struct HTTPClient: Sendable {
         public var userAgent: String
         /// The largest body ``HTTPClient/send(_:timeout:idleTimeout:)`` collects.
         public var maxBodySize: Int
-        /// The largest response head (status line and header fields) accepted.
+        /// The largest response head (status line and header fields) accepted; also the most
+        /// bytes of framing (chunk sizes and extensions, trailers) a body may carry between
+        /// two pieces of data.
         public var maxHeadSize: Int
+        /// The most header fields a response head, or its trailers, may have.
+        public var maxHeaderCount: Int
         /// How many bytes to ask the stream for at a time.
         public var readSize: Int
 
-        /// Limits and header values, each defaulting to what suits the Docker engine.
+        /// Limits and header values, each defaulting to what suits the Docker engine (which
+        /// sends fewer than a dozen header fields).
         public init(
             host: String = "docker",
             userAgent: String = "molt",
             maxBodySize: Int = 64 << 20,
             maxHeadSize: Int = 64 << 10,
+            maxHeaderCount: Int = 100,
             readSize: Int = 64 << 10
         ) {
             self.host = host
             self.userAgent = userAgent
             self.maxBodySize = maxBodySize
             self.maxHeadSize = maxHeadSize
+            self.maxHeaderCount = maxHeaderCount
             self.readSize = readSize
         }
     }
@@ -53,14 +60,23 @@ public struct HTTPClient: Sendable {
     /// - Parameters:
     ///   - timeout: the time the whole exchange may take; `nil` waits as long as it takes.
     ///   - idleTimeout: the longest the peer may stay silent; `nil` for no such limit.
-    /// - Throws: ``HTTPError`` when the exchange fails, `CancellationError` when the task is cancelled.
+    /// - Throws: ``HTTPError`` when the exchange fails (``HTTPError/Code/bodyTooLarge`` as soon
+    ///   as the head announces a body above ``Configuration/maxBodySize``),
+    ///   `CancellationError` when the task is cancelled.
     public func send(_ request: HTTPRequest, timeout: Duration? = nil, idleTimeout: Duration? = nil) async throws -> HTTPResponse {
-        try await withStreamingResponse(to: request, timeout: timeout, idleTimeout: idleTimeout) { response in
-            HTTPResponse(
+        let limit = configuration.maxBodySize
+        return try await withStreamingResponse(to: request, timeout: timeout, idleTimeout: idleTimeout) { response in
+            // A HEAD response's length is the resource's, not that of a body it never has.
+            if request.method != .head, let announced = response.headers["Content-Length"].flatMap({ Int($0) }),
+                announced > limit
+            {
+                throw HTTPError(.bodyTooLarge, "the response announces a body of \(announced) bytes, more than the limit of \(limit)")
+            }
+            return HTTPResponse(
                 status: response.status,
                 reason: response.reason,
                 headers: response.headers,
-                body: try await response.body.collect(upTo: configuration.maxBodySize)
+                body: try await response.body.collect(upTo: limit)
             )
         }
     }
@@ -85,7 +101,8 @@ public struct HTTPClient: Sendable {
         do {
             let stream = try await connect(deadline)
             return try await deadline.guarding(stream) {
-                let codec = try await HTTPWireCodec(maxHeaderSize: configuration.maxHeadSize)
+                let codec = try await HTTPWireCodec(
+                    maxHeaderSize: configuration.maxHeadSize, maxHeaderCount: configuration.maxHeaderCount)
                 do {
                     try await write(request, to: stream, codec: codec, deadline: deadline)
                     let reader = HTTPResponseReader(
@@ -93,7 +110,8 @@ public struct HTTPClient: Sendable {
                         codec: codec,
                         deadline: deadline,
                         readSize: configuration.readSize,
-                        maxHeadSize: configuration.maxHeadSize
+                        maxHeadSize: configuration.maxHeadSize,
+                        maxHeaderCount: configuration.maxHeaderCount
                     )
                     let head = try await reader.readHead()
                     let response = HTTPStreamingResponse(

@@ -8,6 +8,7 @@ actor HTTPResponseReader {
     private let deadline: ExchangeDeadline
     private let readSize: Int
     private let maxHeadSize: Int
+    private let maxHeaderCount: Int
 
     private var parts: [HTTPClientResponsePart] = []
     private var nextPart = 0
@@ -15,14 +16,21 @@ actor HTTPResponseReader {
     private var sawEnd = false
     private var sawEndOfStream = false
     private var bytesBeforeHead = 0
+    /// Bytes read since the last response part: framing only (chunk sizes, extensions,
+    /// trailers), which a peer could otherwise send forever without a byte of body.
+    private var bytesWithoutPart = 0
     private var failure: (any Error)?
 
-    init(stream: any ByteStream, codec: HTTPWireCodec, deadline: ExchangeDeadline, readSize: Int, maxHeadSize: Int) {
+    init(
+        stream: any ByteStream, codec: HTTPWireCodec, deadline: ExchangeDeadline, readSize: Int, maxHeadSize: Int,
+        maxHeaderCount: Int
+    ) {
         self.stream = stream
         self.codec = codec
         self.deadline = deadline
         self.readSize = readSize
         self.maxHeadSize = maxHeadSize
+        self.maxHeaderCount = maxHeaderCount
     }
 
     /// Reads up to the end of the response head.
@@ -97,15 +105,22 @@ actor HTTPResponseReader {
                 if !sawHead {
                     bytesBeforeHead += bytes.count
                 }
-                parts += try await codec.decode(bytes)
+                let decoded = try await codec.decode(bytes)
+                parts += decoded
                 if !sawHead && bytesBeforeHead > maxHeadSize && !parts.contains(where: \.isHead) {
                     throw HTTPError(.malformedResponse, "the response head is larger than \(maxHeadSize) bytes")
+                }
+                bytesWithoutPart = decoded.isEmpty ? bytesWithoutPart + bytes.count : 0
+                if sawHead && bytesWithoutPart > maxHeadSize {
+                    throw HTTPError(
+                        .malformedResponse,
+                        "the response body has more than \(maxHeadSize) bytes of framing (chunk sizes, extensions or trailers) without data")
                 }
             }
         } catch let error as HTTPError {
             throw fail(error)
         } catch {
-            throw fail(HTTPError(.malformedResponse, Self.describe(parserError: error, maxHeadSize: maxHeadSize)))
+            throw fail(HTTPError(.malformedResponse, describe(parserError: error)))
         }
     }
 
@@ -117,7 +132,7 @@ actor HTTPResponseReader {
         return final
     }
 
-    private static func describe(parserError error: any Error, maxHeadSize: Int) -> String {
+    private func describe(parserError error: any Error) -> String {
         guard let error = error as? HTTPParserError else {
             return "the response could not be parsed: \(error)"
         }
@@ -125,7 +140,7 @@ actor HTTPResponseReader {
         case .invalidEOFState, .closedConnection:
             return "the connection closed before the response was complete"
         case .headerOverflow:
-            return "the response head is larger than \(maxHeadSize) bytes"
+            return "the response head or its trailers have more than \(maxHeadSize) bytes or \(maxHeaderCount) header fields"
         case .invalidStatus, .invalidVersion, .invalidConstant, .lfExpected, .strictModeAssertion:
             return "the response does not start with a valid HTTP/1.1 status line"
         case .invalidChunkSize:

@@ -21,7 +21,9 @@ final class HTTPWireCodec: Sendable {
         let sink: ResponseSink
     }
 
-    init(maxHeaderSize: Int) async throws {
+    /// A codec whose parser refuses a head or trailers above `maxHeaderSize` bytes or
+    /// `maxHeaderCount` fields.
+    init(maxHeaderSize: Int, maxHeaderCount: Int) async throws {
         let loop = NIOAsyncTestingEventLoop()
         let channel = NIOAsyncTestingChannel(loop: loop)
         self.loop = loop
@@ -30,6 +32,7 @@ final class HTTPWireCodec: Sendable {
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = maxHeaderSize
             limits.maxHeaderListSize = maxHeaderSize
+            limits.maxHeaderFieldCount = maxHeaderCount
             let decoder = HTTPResponseDecoder(
                 // Nothing here asks for an upgrade, so there are never bytes left over to forward.
                 leftOverBytesStrategy: .dropBytes,

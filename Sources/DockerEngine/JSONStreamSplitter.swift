@@ -2,7 +2,11 @@
 ///
 /// The engine ends each object with `\r\n`, but nothing guarantees a read ends on one, and a
 /// string may hold braces; so objects and arrays are delimited by bracket depth outside strings.
+/// A document that grows past a limit without ending is an error: a stream whose only limit
+/// is its idle time must not fill memory with one endless line.
 struct JSONStreamSplitter {
+    /// The largest document, in bytes; the engine's progress lines are a few hundred.
+    let maxDocumentSize: Int
     private var buffer: [UInt8] = []
     private var scanned = 0
     private var depth = 0
@@ -10,8 +14,14 @@ struct JSONStreamSplitter {
     private var escaped = false
     private var start: Int?
 
+    init(maxDocumentSize: Int = 1 << 20) {
+        self.maxDocumentSize = maxDocumentSize
+    }
+
     /// The complete top-level JSON documents that `bytes` finishes.
-    mutating func split(_ bytes: [UInt8]) -> [[UInt8]] {
+    /// - Throws: ``DockerError`` `malformedResponse` when an unfinished document is larger
+    ///   than ``maxDocumentSize``.
+    mutating func split(_ bytes: [UInt8]) throws -> [[UInt8]] {
         buffer += bytes
         var documents: [[UInt8]] = []
         var consumed = 0
@@ -53,6 +63,9 @@ struct JSONStreamSplitter {
             buffer.removeFirst(consumed)
             scanned -= consumed
             start = start.map { $0 - consumed }
+        }
+        guard buffer.count <= maxDocumentSize else {
+            throw DockerError(.malformedResponse, "the JSON stream has a document larger than \(maxDocumentSize) bytes")
         }
         return documents
     }

@@ -7,47 +7,55 @@ import Glibc
 
 /// The host keys a known_hosts file vouches for, checked the way OpenSSH checks them.
 ///
-/// Plain, hashed (`|1|salt|hash`) and `[host]:port` entries are understood; `@revoked`
-/// keys are refused; lines libssh2 cannot parse (e.g. `@cert-authority`) are skipped one by
-/// one instead of ending the load, as `libssh2_knownhost_readfile` would.
+/// The file is read by molt, byte-wise and line by line (see ``KnownHostsFile``): plain,
+/// hashed (`|1|salt|hash`), `[host]:port`, glob and negated entries are understood,
+/// `@revoked` keys are refused, and a line molt cannot read is skipped on its own instead of
+/// ending the load as `libssh2_knownhost_readfile` would. libssh2 only computes the HMAC
+/// that compares a hashed name with the host's.
 struct KnownHosts {
-    /// The result of checking a presented key.
-    enum Verdict: Equatable {
-        case match
-        case mismatch
-        case notFound
-        case revoked
-    }
+    /// The file, read once per connection, before the handshake: the key preference and the
+    /// check of the key presented then agree on the same lines.
+    let file: KnownHostsFile
 
-    let path: String
+    var path: String { file.path }
+
+    /// Reads the file at `path`; one that does not exist has no entries.
+    /// - Throws: ``KnownHostsError`` when it cannot be read at all (a directory, no permission).
+    init(path: String) throws(KnownHostsError) {
+        file = try KnownHostsFile.read(path: path)
+    }
 
     /// The name OpenSSH files a host under: the address, or `[address]:port` off port 22.
     static func entryName(address: String, port: Int) -> String {
         port == 22 ? address : "[\(address)]:\(port)"
     }
 
+    /// The lines of the file at `path` that molt skips, each with the reason.
+    /// - Throws: ``KnownHostsError`` when the file cannot be read at all.
+    static func notes(path: String) throws(KnownHostsError) -> [KnownHostsNote] {
+        try KnownHostsFile.read(path: path).notes
+    }
+
     /// Puts the algorithms of keys already known for the host first, so the server presents
     /// the key we can verify rather than another type we have never seen (as OpenSSH does).
     func preferKnownAlgorithms(_ session: OpaquePointer, name: String) {
-        guard let collection = load(session) else { return }
-        defer { libssh2_knownhost_free(collection.hosts) }
-        let dummy: [CChar] = Array("molt-probe".utf8CString)
-        let known = HostKeyType.allCases.filter { type in
-            let rc = libssh2_knownhost_checkp(
-                collection.hosts, name, -1, dummy, dummy.count - 1,
-                LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | type.knownHostBits, nil)
-            return rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH
-        }
+        let hashed = HashedNames(session: session)
+        let known = file.entries(naming: name) { hashed.entry($0, names: name) }
+            .filter { $0.marker == nil }
+            .compactMap { entry in HostKeyType.allCases.first { Array($0.keyName.utf8) == entry.keyType } }
         guard !known.isEmpty else { return }
         let supported = Self.supportedHostKeyAlgorithms(session)
-        let first = known.flatMap(\.algorithms).filter(supported.contains)
+        var first: [String] = []
+        for algorithm in known.flatMap(\.algorithms) where supported.contains(algorithm) && !first.contains(algorithm) {
+            first.append(algorithm)
+        }
         guard !first.isEmpty else { return }
         let preference = first + supported.filter { !first.contains($0) }
         _ = libssh2_session_method_pref(session, LIBSSH2_METHOD_HOSTKEY, preference.joined(separator: ","))
     }
 
     /// Checks the key the server presented during the handshake.
-    func verify(_ session: OpaquePointer, name: String) -> (Verdict, PresentedKey?) {
+    func verify(_ session: OpaquePointer, name: String) -> (KnownHostsFile.Verdict, PresentedKey?) {
         var length = 0
         var rawType: Int32 = 0
         guard let keyPointer = libssh2_session_hostkey(session, &length, &rawType),
@@ -60,65 +68,44 @@ struct KnownHosts {
         let key = PresentedKey(
             type: type, bytes: Array(UnsafeRawBufferPointer(start: keyPointer, count: length)),
             sha256: fingerprint)
-        guard let collection = load(session) else { return (.notFound, key) }
-        defer { libssh2_knownhost_free(collection.hosts) }
-        if collection.revoked.contains(key.base64) { return (.revoked, key) }
-        let rc = libssh2_knownhost_checkp(
-            collection.hosts, name, -1, keyPointer, length,
-            LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | type.knownHostBits, nil)
-        switch rc {
-        case LIBSSH2_KNOWNHOST_CHECK_MATCH: return (.match, key)
-        case LIBSSH2_KNOWNHOST_CHECK_MISMATCH: return (.mismatch, key)
-        default: return (.notFound, key)
+        return (check(key, name: name, session: session), key)
+    }
+
+    /// What the file says about `key`, presented by the host named `name`; `session` is any
+    /// libssh2 session, for the HMAC of hashed names.
+    func check(_ key: PresentedKey, name: String, session: OpaquePointer) -> KnownHostsFile.Verdict {
+        let hashed = HashedNames(session: session)
+        return file.verdict(keyType: key.type.keyName, key: Array(key.base64.utf8), name: name) {
+            hashed.entry($0, names: name)
         }
     }
 
     /// Appends an entry for a host seen for the first time (`--accept-new-host-keys`).
     ///
     /// One `write` of one line to a file opened with `O_APPEND`, so hosts accepted at the
-    /// same time by concurrent sessions never interleave their lines.
+    /// same time by concurrent sessions never interleave their lines; a newline goes first
+    /// when the file does not end with one, so the last entry is not run into.
     func record(_ key: PresentedKey, name: String) throws(SSHError) {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
             try? FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        let line = "\(name) \(key.type.keyName) \(key.base64)\n"
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw SSHError(.other, host: name, "cannot write \(path): \(errnoText())")
         }
         defer { close(fd) }
-        let written = line.utf8CString.withUnsafeBufferPointer { buffer in
-            write(fd, buffer.baseAddress, buffer.count - 1)
+        var line = Array("\(name) \(key.type.keyName) \(key.base64)\n".utf8)
+        var last: UInt8 = 0
+        let size = lseek(fd, 0, SEEK_END)
+        if size > 0 && pread(fd, &last, 1, size - 1) == 1 && last != UInt8(ascii: "\n") {
+            line.insert(UInt8(ascii: "\n"), at: 0)
         }
-        guard written == line.utf8.count else {
+        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == line.count else {
             throw SSHError(.other, host: name, "cannot write \(path): \(errnoText())")
         }
-    }
-
-    private struct Collection {
-        let hosts: OpaquePointer
-        let revoked: Set<String>
-    }
-
-    private func load(_ session: OpaquePointer) -> Collection? {
-        guard let hosts = libssh2_knownhost_init(session) else { return nil }
-        var revoked: Set<String> = []
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            return Collection(hosts: hosts, revoked: revoked)
-        }
-        for rawLine in text.split(whereSeparator: \.isNewline) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("@") {
-                let fields = line.split(whereSeparator: \.isWhitespace)
-                if fields.first == "@revoked", fields.count >= 4 { revoked.insert(String(fields[3])) }
-                continue
-            }
-            _ = libssh2_knownhost_readline(hosts, line, line.utf8.count, LIBSSH2_KNOWNHOST_FILE_OPENSSH)
-        }
-        return Collection(hosts: hosts, revoked: revoked)
     }
 
     private static func supportedHostKeyAlgorithms(_ session: OpaquePointer) -> [String] {
@@ -127,6 +114,55 @@ struct KnownHosts {
         guard count > 0, let list else { return [] }
         defer { libssh2_free(session, list) }
         return (0..<Int(count)).compactMap { list[$0].map { String(cString: $0) } }
+    }
+}
+
+/// Hashed host names (`|1|salt|hash`, HMAC-SHA1 of the name keyed with the salt) compared
+/// with a name by libssh2, which has the HMAC: the entry's host field goes into a collection
+/// of its own with a stand-in key, and the name is looked up with another key, which finds
+/// the entry (as a mismatch) exactly when the name hashes to it.
+struct HashedNames {
+    let session: OpaquePointer
+
+    /// Whether the entry's hashed name is the hash of `name`.
+    func entry(_ entry: KnownHostsFile.Entry, names name: String) -> Bool {
+        withEntry(entry) { hosts in
+            let probe = Array("molt".utf8)
+            let rc = probe.withUnsafeBytes { key in
+                libssh2_knownhost_checkp(
+                    hosts, name, -1, key.baseAddress?.assumingMemoryBound(to: CChar.self), key.count,
+                    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW, nil)
+            }
+            return rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH || rc == LIBSSH2_KNOWNHOST_CHECK_MATCH
+        }
+    }
+
+    /// Runs `body` on a collection holding only the entry's host field, or returns false
+    /// when libssh2 cannot read it.
+    private func withEntry(_ entry: KnownHostsFile.Entry, _ body: (OpaquePointer) -> Bool) -> Bool {
+        guard entry.hasReadableHashedName, let hosts = libssh2_knownhost_init(session) else { return false }
+        defer { libssh2_knownhost_free(hosts) }
+        // NUL-terminated: libssh2 copies one byte past the length it is given.
+        let line = entry.hosts + Array(" ssh-ed25519 bW9sdC1oYXNoZWQtbmFtZS1wcm9iZQ==".utf8) + [0]
+        let rc = line.withUnsafeBytes { bytes in
+            libssh2_knownhost_readline(
+                hosts, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count - 1,
+                LIBSSH2_KNOWNHOST_FILE_OPENSSH)
+        }
+        return rc == 0 && body(hosts)
+    }
+}
+
+/// A libssh2 session that never connects, for known_hosts checks made without a host (tests
+/// and the fuzz target), since libssh2 ties a collection of known hosts to a session.
+enum ScratchSession {
+    static func run<T>(_ body: (OpaquePointer) -> T) -> T {
+        LibSSH2.initializeOnce()
+        guard let session = libssh2_session_init_ex(nil, nil, nil, nil) else {
+            preconditionFailure("libssh2 cannot allocate a session")
+        }
+        defer { libssh2_session_free(session) }
+        return body(session)
     }
 }
 
@@ -154,18 +190,6 @@ enum HostKeyType: Int32, CaseIterable {
     case ecdsa384 = 4
     case ecdsa521 = 5
     case ed25519 = 6
-
-    /// `LIBSSH2_KNOWNHOST_KEY_*`: the C macros are shifted expressions that do not import.
-    var knownHostBits: Int32 {
-        switch self {
-        case .rsa: 2 << 18
-        case .dss: 3 << 18
-        case .ecdsa256: 4 << 18
-        case .ecdsa384: 5 << 18
-        case .ecdsa521: 6 << 18
-        case .ed25519: 7 << 18
-        }
-    }
 
     var keyName: String {
         switch self {

@@ -20,6 +20,12 @@ public struct SSHError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let hostKeyChanged = Code("changed host key")
         /// The host's key is listed as revoked in known_hosts.
         public static let hostKeyRevoked = Code("revoked host key")
+        /// known_hosts names the host, but with no key of the presented key's type that molt
+        /// can compare (another type, a line molt cannot read): possibly a changed key, so it
+        /// is refused and never recorded.
+        public static let hostKeyUnverifiable = Code("unverifiable host key")
+        /// The known_hosts file cannot be read (a directory, no permission).
+        public static let knownHostsUnreadable = Code("unreadable known_hosts")
         /// The identity file is missing, unreadable or not a usable private key.
         public static let identityFile = Code("identity file")
         /// The server refused every key offered.

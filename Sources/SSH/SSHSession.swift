@@ -25,13 +25,21 @@ public final class SSHSession: Sendable {
     ///
     /// Nothing is sent to the host before its key has been verified: an unknown or changed
     /// key ends the attempt with `hostKeyUnknown` / `hostKeyChanged`, unless
-    /// `acceptNewHostKeys` allows recording an unknown one.
+    /// `acceptNewHostKeys` allows recording an unknown one. A key known_hosts cannot vouch
+    /// for although it names the host (`hostKeyUnverifiable`) is never recorded, and neither
+    /// is anything when the file cannot be read (`knownHostsUnreadable`).
     /// - Throws: `SSHError` naming the host and the cause.
     public static func connect(to endpoint: SSHEndpoint, options: SSHOptions = SSHOptions()) async throws -> SSHSession {
         let deadline = ContinuousClock.now + options.connectTimeout
+        let knownHosts: KnownHosts
+        do {
+            // An unreadable file fails the host before anything is sent to it.
+            knownHosts = try KnownHosts(path: endpoint.knownHostsFile)
+        } catch {
+            throw SSHError(.knownHostsUnreadable, host: endpoint.label, "\(error); nothing was done")
+        }
         let loop = try await SessionLoop.start(endpoint: endpoint, deadline: deadline, keepalive: options.keepaliveInterval)
         let session = SSHSession(endpoint: endpoint, loop: loop)
-        let knownHosts = KnownHosts(path: endpoint.knownHostsFile)
         let name = KnownHosts.entryName(address: endpoint.address, port: endpoint.port)
         let label = endpoint.label
 
@@ -53,19 +61,27 @@ public final class SSHSession: Sendable {
         try await loop.perform(deadline: deadline, what: "checking the host key") { raw -> Step<Void> in
             let (verdict, key) = knownHosts.verify(raw, name: name)
             let presented = key?.summary ?? "key"
+            let file = knownHosts.path
+            func lines(_ numbers: [Int]) -> String {
+                let shown = numbers.prefix(5).map { "\(file):\($0)" }.joined(separator: ", ")
+                return numbers.count > 5 ? shown + " and \(numbers.count - 5) more" : shown
+            }
             switch verdict {
             case .match:
                 return .done(())
-            case .revoked:
+            case .revoked(let line):
                 return .failed(SSHError(.hostKeyRevoked, host: label,
-                    "host key \(presented) is marked @revoked in \(knownHosts.path); nothing was done"))
-            case .mismatch:
+                    "host key \(presented) is marked @revoked in \(file):\(line); nothing was done"))
+            case .mismatch(let numbers):
                 return .failed(SSHError(.hostKeyChanged, host: label,
-                    "host key for \(name) has CHANGED (now \(presented)); it does not match \(knownHosts.path); nothing was done — if the change is expected, remove the old entry (ssh-keygen -R \(name) -f \(knownHosts.path))"))
+                    "host key for \(name) has CHANGED (now \(presented)); it does not match \(lines(numbers)); nothing was done — if the change is expected, remove the old entry (ssh-keygen -R \(name) -f \(file))"))
+            case .otherEntries(let numbers):
+                return .failed(SSHError(.hostKeyUnverifiable, host: label,
+                    "host key for \(name) (\(presented)) cannot be verified: \(lines(numbers)) name this host with a key of another type or one molt cannot read, so the key may have changed; nothing was done and nothing was recorded — verify the key, then fix or remove those lines (ssh-keygen -R \(name) -f \(file))"))
             case .notFound:
                 guard options.acceptNewHostKeys, let key else {
                     return .failed(SSHError(.hostKeyUnknown, host: label,
-                        "host key for \(name) (\(presented)) is not in \(knownHosts.path); nothing was done — verify it and add it, or rerun with --accept-new-host-keys"))
+                        "host key for \(name) (\(presented)) is not in \(file); nothing was done — verify it and add it, or rerun with --accept-new-host-keys"))
                 }
                 do throws(SSHError) {
                     try knownHosts.record(key, name: name)

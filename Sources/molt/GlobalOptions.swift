@@ -89,7 +89,17 @@ struct GlobalOptions: ParsableArguments {
         settings.identityFile = identity
         settings.acceptNewHostKeys = acceptNewHostKeys
         settings.forks = forks
-        return Fleet(hosts: hosts, settings: settings)
+        let fleet = Fleet(hosts: hosts, settings: settings)
+        // Before any host is reached: a --known-hosts that cannot be read is bad input, and
+        // each known_hosts line molt skips is named once, not once per host.
+        do {
+            for note in try fleet.knownHostsNotes() {
+                Console.error("warning: \(note)")
+            }
+        } catch {
+            throw BadInput("--known-hosts: \(error)")
+        }
+        return fleet
     }
 }
 

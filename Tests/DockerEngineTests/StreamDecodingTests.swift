@@ -40,7 +40,7 @@ struct StreamDecodingTests {
         var splitter = JSONStreamSplitter()
         var documents: [String] = []
         for piece in Array(text.utf8).chopped(pieceSize) {
-            documents += splitter.split(piece).map { String(decoding: $0, as: UTF8.self) }
+            documents += try splitter.split(piece).map { String(decoding: $0, as: UTF8.self) }
         }
         #expect(documents == [#"{"status":"a {weird} \"quoted\" }"}"#, #"{"b":[1,{"c":2}]}"#, #"{"d":3}"#])
         #expect(!splitter.hasPartialDocument)

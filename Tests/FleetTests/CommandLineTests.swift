@@ -36,6 +36,27 @@ struct CommandLineTests {
         #expect(result.stderr.contains("-i"))
     }
 
+    @Test("a directory given as --known-hosts exits 2 naming it, before any host is contacted")
+    func knownHostsDirectory() async throws {
+        let scratch = try TemporaryDirectory()
+        // Port 1 on the loopback refuses at once: had molt tried the host, it would say so.
+        let inventory = try scratch.write("hosts.ini", "[web]\nweb1 ansible_host=127.0.0.1 ansible_port=1\n")
+        let result = try await Shell.molt("status", "-i", inventory, "--known-hosts", scratch.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("cannot read known_hosts \(scratch.path): is a directory"), "\(result.stderr)")
+        #expect(!result.stderr.contains("refused"), "\(result.stderr)")
+    }
+
+    @Test("known_hosts lines molt skips are named once each, file and line, as warnings")
+    func knownHostsNotes() async throws {
+        let scratch = try TemporaryDirectory()
+        let inventory = try scratch.write("hosts.ini", "[web]\nweb1 ansible_host=127.0.0.1 ansible_port=1\nweb2 ansible_host=127.0.0.1 ansible_port=1\n")
+        let knownHosts = try scratch.write("known_hosts", "# fleet\nweb1 ssh-ed25519\n")
+        let result = try await Shell.molt("status", "-i", inventory, "--known-hosts", knownHosts)
+        let warning = "molt: warning: \(knownHosts):2: skipped: expected HOSTS KEYTYPE KEY"
+        #expect(result.stderr.components(separatedBy: warning).count == 2, "\(result.stderr)")
+    }
+
     @Test("find refuses a --below that is no version, and --below without --package")
     func findValidation() async throws {
         let scratch = try TemporaryDirectory()

@@ -70,6 +70,48 @@ extension LabFleetTests {
             #expect(try String(contentsOfFile: file, encoding: .utf8) == forged)
         }
 
+        @Test("a byte that is not UTF-8 in known_hosts keeps the other lines: a changed key is still refused, even with accept-new")
+        func changedKeyBehindBadByte() async throws {
+            let lab = try Lab.current()
+            let scratch = try TemporaryDirectory()
+            let lines = try String(contentsOfFile: lab.knownHosts, encoding: .utf8).split(separator: "\n")
+            let lab1 = try lab.host("lab1").address
+            let lab2 = try lab.host("lab2").address
+            var forged = Data("# made on a Latin-1 terminal: ".utf8) + Data([0xE9, 0x0A])
+            for line in lines where line.hasPrefix(lab2 + " ") {
+                forged += Data((lab1 + line.dropFirst(lab2.count) + " caf").utf8) + Data([0xE9, 0x0A])
+            }
+            let file = scratch.path + "/known_hosts"
+            try forged.write(to: URL(fileURLWithPath: file))
+            let accepting = SSHOptions(connectTimeout: .seconds(5), acceptNewHostKeys: true)
+            let error = try await connectError(try lab.endpoint("lab1", knownHosts: file), options: accepting)
+            #expect(error.code == .hostKeyChanged, "\(error)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == forged)
+        }
+
+        @Test("accept-new records nothing for a host known_hosts names with a key of a type molt cannot check")
+        func otherKeyTypeNotRecorded() async throws {
+            let lab = try Lab.current()
+            let scratch = try TemporaryDirectory()
+            let lab1 = try lab.host("lab1").address
+            let text = "\(lab1) sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t\n"
+            let file = try scratch.write("known_hosts", text)
+            let accepting = SSHOptions(connectTimeout: .seconds(5), acceptNewHostKeys: true)
+            let error = try await connectError(try lab.endpoint("lab1", knownHosts: file), options: accepting)
+            #expect(error.code == .hostKeyUnverifiable, "\(error)")
+            #expect(error.message.contains("\(file):1"))
+            #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
+        }
+
+        @Test("a directory as a host's known_hosts fails that host before anything is sent, naming the path")
+        func knownHostsDirectory() async throws {
+            let lab = try Lab.current()
+            let scratch = try TemporaryDirectory()
+            let error = try await connectError(try lab.endpoint("lab1", knownHosts: scratch.path))
+            #expect(error.code == .knownHostsUnreadable)
+            #expect(error.message.contains("cannot read known_hosts \(scratch.path): is a directory"))
+        }
+
         @Test("accept-new records an unknown key, which then verifies the host")
         func acceptNewRecordsKey() async throws {
             let lab = try Lab.current()

@@ -1,0 +1,12 @@
+import FuzzSupport
+import Inventory
+
+/// An Ansible YAML inventory, resolved, and host patterns applied to it.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzInventoryYAML(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let input = FuzzInput(data, size)
+    if let inventory = try? Inventory.parse(text: input.text, source: "fuzz.yml") {
+        _ = try? inventory.hosts(matching: "all:!web*:&db")
+    }
+    return 0
+}
