@@ -103,7 +103,7 @@ let package = Package(
         // under a second and within 1 GiB of address space. Needs no lab.
         .testTarget(
             name: "HostileInputTests",
-            dependencies: ["molt", "Journal", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["molt", "Journal", "MoltTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
         // known_hosts reading and matching, with libssh2 but without a server.
@@ -112,7 +112,7 @@ let package = Package(
         // through SSH, status, find and the `molt` executable itself.
         .testTarget(
             name: "FleetTests",
-            dependencies: ["Fleet", "SSH", "DockerEngine", "Inventory", "Packages", "Rollout", "molt"],
+            dependencies: ["Fleet", "SSH", "DockerEngine", "Inventory", "Packages", "Rollout", "MoltTestSupport", "molt"],
             swiftSettings: upcoming
         ),
     ]

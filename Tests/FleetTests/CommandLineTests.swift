@@ -1,4 +1,5 @@
 import Foundation
+import MoltTestSupport
 import Testing
 
 /// The `molt` executable's handling of bad input: a clear message, exit 2, nothing contacted.

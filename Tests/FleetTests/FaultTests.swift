@@ -1,5 +1,6 @@
 import Fleet
 import Foundation
+import MoltTestSupport
 import Inventory
 import Testing
 

@@ -1,6 +1,7 @@
 import Fleet
 import Foundation
 import Inventory
+import MoltTestSupport
 import SSH
 
 /// The running lab fleet (`scripts/lab up`), as the integration tests see it.
@@ -67,75 +68,18 @@ struct LabMissing: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// A scratch directory removed when the test ends.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "molt-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = "\(path)/\(name)"
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        return file
-    }
-}
-
 /// Runs programs to completion, collecting their output.
 enum Shell {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ChildProcess.Result
 
     /// Runs a program on a thread of its own: waiting for it must not hold one of the few
     /// threads every test's async work shares (that starves timing-sensitive tests).
     static func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Swift.Result { try runBlocking(arguments, environment: environment) })
-            }
-        }
-    }
-
-    private static func runBlocking(_ arguments: [String], environment: [String: String]?) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        try await ChildProcess.run(arguments, environment: environment)
     }
 
     /// The `molt` executable built beside the test bundle.
-    static var molt: String {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let beside = bundleDirectory.appendingPathComponent("molt").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return Lab.repository + "/.build/debug/molt"
-    }
+    static var molt: String { ChildProcess.builtMolt(repository: Lab.repository) }
 
     /// The environment `molt` runs in from tests: no MOLT_INVENTORY, no agent.
     static var cleanEnvironment: [String: String] {

@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import MoltTestSupport
 import Inventory
 import Testing
 

@@ -1,6 +1,7 @@
 import DockerEngine
 import Fleet
 import Foundation
+import MoltTestSupport
 import Inventory
 import SSH
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import MoltTestSupport
 import GRDB
 import Journal
 import Testing
