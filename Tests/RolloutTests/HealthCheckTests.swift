@@ -36,6 +36,6 @@ struct HealthCheckTests {
         let scene = try await Scene.make()
         await scene.docker.inject(.init(.inspect, occurrence: 2, effect: .fail(Scene.engineAway), times: 5))
         try await check(scene, HealthSpec(http: HTTPProbe(port: 8080, path: "/", status: 200), interval: .milliseconds(1),
-                                          timeout: .seconds(2), stable: .zero))
+                                          timeout: .seconds(30), stable: .zero))
     }
 }

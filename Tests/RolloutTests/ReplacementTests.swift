@@ -135,7 +135,9 @@ struct ReplacementTests {
         let old = try await scene.web()
         try await scene.docker.engine().removeContainer(old.id, force: true, volumes: false)
         try await scene.docker.run("web", image: "registry.test/web:plain", binds: ["web-data:/data"])
-        let outcome = await scene.replacement(Scene.service("registry.test/web:plain")).run()
+        let probes = HealthSpec(http: HTTPProbe(port: 8080, path: "/health", status: 200), interval: .milliseconds(1),
+                                timeout: .milliseconds(200), stable: .zero)
+        let outcome = await scene.replacement(Scene.service("registry.test/web:plain", health: probes)).run()
         #expect(outcome.kind == .failed, "\(outcome)")
         #expect(outcome.error?.contains("fails its checks") == true)
         #expect(await scene.docker.names == ["web"])
