@@ -103,6 +103,8 @@ struct Replacement: Sendable {
             } catch {
                 let logs = await target.lastLogs(live.id, failure: error)
                 var restored = await swapBack(current: live, previous: previous)
+                // As for any rollback: back on `from`, having meant to reach `to`.
+                restored.from = previous.configImage
                 restored.to = image
                 restored.message = (notes + ["\(name) from run \(run) was never seen healthy and failed its checks: \(ErrorText.oneLine(error)); put \(names.previous) back"] + [restored.message].compactMap { $0 }).joined(separator: "; ")
                 restored.logs = logs + restored.logs

@@ -63,7 +63,7 @@ public struct RolloutAction: Sendable {
         let run = identity.id
         let hostNames = fleet.hosts.map(\.name)
         let batches = BatchPlanner.batches(fleet.hosts, sizes: playbook.batches)
-        let record = RunJournal(journal: journal, redaction: redaction, reporter: reporter, run: run)
+        let record = RunJournal(journal: journal, reporter: reporter, run: run)
         record.write { try $0.startRun(RunStart(
             id: run, command: command, playbookName: playbook.name, playbookPath: playbook.source,
             user: identity.user, coordinator: identity.coordinator, pid: identity.pid, started: identity.started,

@@ -11,7 +11,7 @@ final class RunJournal: Sendable {
     private let run: String
     private let firstFailure = Mutex<String?>(nil)
 
-    init(journal: Journal?, redaction: Redaction, reporter: any RolloutReporter, run: String) {
+    init(journal: Journal?, reporter: any RolloutReporter, run: String) {
         self.journal = journal
         self.reporter = reporter
         self.run = run
