@@ -100,9 +100,9 @@ extension LabFleetTests {
             try await fixture.reset()
         }
 
-        @Test("SIGINT during a trial's volume clone, once or twice: the live db is never left paused, no clone or trial container remains",
-              arguments: [1, 2])
-        func signalDuringClone(_ signals: Int) async throws {
+        @Test("SIGINT or SIGTERM during a trial's volume clone, once or twice: the live db is never left paused, no clone or trial container remains",
+              arguments: [(SIGINT, 1), (SIGINT, 2), (SIGTERM, 1)])
+        func signalDuringClone(_ signal: Int32, _ signals: Int) async throws {
             let lab = try Lab.current()
             let fixture = try await RolloutFixture(lab)
             defer { fixture.keep() }
@@ -123,11 +123,11 @@ extension LabFleetTests {
             let cloning = await process.waitForLine(timeout: 60, poll: .milliseconds(5)) { $0.contains("cloning") }
             #expect(cloning, "\(process.output)")
             for _ in 0..<signals {
-                process.signal(SIGINT)
+                process.signal(signal)
                 try await Task.sleep(for: .milliseconds(20))
             }
             let status = await process.wait(timeout: 60)
-            #expect(status == 130, "\(process.output)")
+            #expect(status == 128 + signal, "\(process.output)")
             #expect(process.output.contains("interrupted"), "the trial was cut short: \(process.output)")
             let db = try await fixture.docker("lab3").inspectContainer("db")
             #expect(db.state.running && !db.state.paused, "\(process.output)")

@@ -145,6 +145,67 @@ extension LabFleetTests {
             try await fixture.reset()
         }
 
+        @Test("a trial that clones only some volumes mounts the live data it does not clone read-only: the migrating release cannot touch it, and the trial fails naming it")
+        func partialTrialVolumesAreReadOnly() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            let docker = try fixture.docker("lab3")
+            let name = "rodb-\(UInt32.random(in: 0..<UInt32.max))"
+            let data = "\(name)-data"
+            let extra = "\(name)-extra"
+            let id = try await docker.createContainer(name: name, body: [
+                "Image": .string(RolloutFixture.db1), "Env": ["PORT=15999"],
+                "HostConfig": ["NetworkMode": "host", "Binds": [.string("\(data):/data"), .string("\(extra):/extra")]],
+            ])
+            _ = try await docker.startContainer(id)
+            func cleanUp() async {
+                for container in (try? await docker.listContainers(all: true)) ?? [] where container.name.hasPrefix(name) {
+                    try? await docker.removeContainer(container.id, force: true)
+                }
+                try? await docker.removeVolume(data, force: true)
+                try? await docker.removeVolume(extra, force: true)
+            }
+            func playbook(_ volumes: String) throws -> String {
+                try fixture.scratch.write("\(name)-\(UUID().uuidString.prefix(6)).yml", """
+                    name: \(name)
+                    hosts: lab3
+                    container: \(name)
+                    image: \(RolloutFixture.db2)
+                    health: {interval: 500ms, timeout: 20s, stable: 1s}
+                    trial:
+                      volumes: \(volumes)
+                      env: {PORT: "16000"}
+                    """)
+            }
+            do {
+                var created = ""
+                for _ in 0..<100 where !created.hasPrefix("format=1") {
+                    try await Task.sleep(for: .milliseconds(100))
+                    created = (try? await fixture.file("/data/db", in: name, on: "lab3")) ?? ""
+                }
+                #expect(created.hasPrefix("format=1\n"))
+
+                let partial = try await fixture.molt("trial", try playbook("[\(extra)]"))
+                #expect(partial.status == 1, "\(partial.stdout)\(partial.stderr)")
+                #expect(partial.stdout.contains("volume \(data) at /data"), "the trial names what it mounted read-only: \(partial.stdout)")
+                #expect(partial.stdout.lowercased().contains("read-only"), "\(partial.stdout)")
+                let after = try await fixture.file("/data/db", in: name, on: "lab3")
+                #expect(after == created, "the live data is unchanged")
+                let backup = try await docker.exec(in: name, command: ["test", "-e", "/data/db.format1.bak"])
+                #expect(!backup.succeeded, "the migration never wrote to the live volume")
+
+                let whole = try await fixture.molt("trial", try playbook("all"))
+                #expect(whole.status == 0, "\(whole.stdout)\(whole.stderr)")
+                #expect(try await fixture.file("/data/db", in: name, on: "lab3") == created, "only the clone was migrated")
+                try await expectNoTrialLeftovers(fixture)
+            } catch {
+                await cleanUp()
+                throw error
+            }
+            await cleanUp()
+        }
+
         @Test("the emergency: find the affected containers, roll out the patched images with a canary first, find none")
         func emergencyWalkthrough() async throws {
             let lab = try Lab.current()
