@@ -39,11 +39,6 @@ public struct ServiceNames: Sendable, Hashable {
     public static let reservedSuffixes = [".molt-prev", ".molt-next", ".molt-failed", ".molt-undone", ".molt-trial"]
     /// Every lock container's name starts with this.
     public static let lockPrefix = "molt-lock."
-
-    /// Whether a container name is one of molt's copies or locks rather than a service.
-    public static func isMoltCopy(_ name: String) -> Bool {
-        name.hasPrefix(lockPrefix) || name.contains(".molt-")
-    }
 }
 
 /// The labels molt reads and writes on containers.

@@ -33,14 +33,15 @@ enum EngineAway {
     }
 
     /// Runs `body`, again and again while the engine is away, for up to ``patience`` (or until
-    /// the operator hurries). Any other failure is thrown at once.
-    static func retrying<Value>(_ interruption: Interruption, _ body: () async throws -> Value) async throws -> Value {
+    /// the operator hurries, when there is an interruption to heed). Any other failure is
+    /// thrown at once.
+    static func retrying<Value>(_ interruption: Interruption? = nil, _ body: () async throws -> Value) async throws -> Value {
         let deadline = ContinuousClock.now + patience
         var delay = firstPause
         while true {
             do {
                 return try await body()
-            } catch where matches(error) && !Task.isCancelled && ContinuousClock.now + delay < deadline && interruption.level < .hurry {
+            } catch where matches(error) && !Task.isCancelled && ContinuousClock.now + delay < deadline && (interruption?.level ?? .none) < .hurry {
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(2))
             }

@@ -396,7 +396,7 @@ public struct RolloutAction: Sendable {
         _ = await concurrentMap(taken, limit: fleet.settings.forks) { (host, service) in
             guard let connection = connections[host] else { return }
             do {
-                try await EngineAway.retrying(Interruption()) {
+                try await EngineAway.retrying {
                     try await ServiceLock.release(on: connection.engine, service: service, identity: identity)
                 }
             } catch {

@@ -48,7 +48,7 @@ struct ServiceOnHost: Sendable {
 
     /// Waits until the container passes the service's checks (or `spec`) and stays passing.
     func healthCheck(_ container: String, spec: HealthSpec? = nil) async throws {
-        let details = try await EngineAway.retrying(Interruption()) { try await engine.inspectContainer(container) }
+        let details = try await EngineAway.retrying { try await engine.inspectContainer(container) }
         try await HealthCheck(spec: spec ?? service.health, host: host, imageHasHealthcheck: Self.hasHealthcheck(details))
             .waitUntilHealthy(container)
     }

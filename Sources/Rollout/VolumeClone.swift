@@ -35,8 +35,6 @@ struct VolumeClone: Sendable {
     let interruption: Interruption
     let step: @Sendable (String) -> Void
 
-    var docker: any ContainerEngine { engine }
-
     /// The label every clone and copy helper carries, so a later run finds and removes leftovers.
     static let cloneLabel = MoltLabel.trialCloneOf
 
@@ -52,7 +50,7 @@ struct VolumeClone: Sendable {
                 let source = mount.name ?? ""
                 let clone = "\(source).molt-trial-\(suffix)"
                 step("creating volume \(clone)")
-                _ = try await docker.createVolume(name: clone, labels: [Self.cloneLabel: service, MoltLabel.run: run, MoltLabel.trialSource: source])
+                _ = try await engine.createVolume(name: clone, labels: [Self.cloneLabel: service, MoltLabel.run: run, MoltLabel.trialSource: source])
                 made.append((mount, clone))
             }
             if let copier = try await copyingImage(live: live, helperImage: helperImage, pullHelper: pullHelper) {
@@ -61,31 +59,31 @@ struct VolumeClone: Sendable {
             step("no image on the host can copy files: streaming \(made.map { $0.0.name ?? "" }.joined(separator: ", ")) through the SSH tunnel")
             return try await copyThroughTunnel(live: live, pairs: made)
         } catch {
-            for (_, clone) in made { try? await docker.removeVolume(clone, force: true) }
+            for (_, clone) in made { try? await engine.removeVolume(clone, force: true) }
             throw error
         }
     }
 
     /// Removes clones and copy helpers that this service's trials left behind.
-    static func removeLeftovers(on docker: any ContainerEngine, service: String) async throws {
-        for helper in try await docker.listContainers(all: true, filters: ["label": ["\(cloneLabel)=\(service)"]]) {
-            try await docker.removeContainer(helper.id, force: true, volumes: helper.name.hasPrefix(ServiceNames(service).cloneHelperPrefix))
+    static func removeLeftovers(on engine: any ContainerEngine, service: String) async throws {
+        for helper in try await engine.listContainers(all: true, filters: ["label": ["\(cloneLabel)=\(service)"]]) {
+            try await engine.removeContainer(helper.id, force: true, volumes: helper.name.hasPrefix(ServiceNames(service).cloneHelperPrefix))
         }
-        for volume in try await docker.listVolumes(filters: ["label": ["\(cloneLabel)=\(service)"]]) {
-            try await docker.removeVolume(volume.name, force: true)
+        for volume in try await engine.listVolumes(filters: ["label": ["\(cloneLabel)=\(service)"]]) {
+            try await engine.removeVolume(volume.name, force: true)
         }
     }
 
     /// Whether a copy helper of this service is still on the host: a clone was cut short by a
     /// killed molt, which may have left the live container paused.
-    static func hasLeftovers(on docker: any ContainerEngine, service: String) async throws -> Bool {
-        try await docker.listContainers(all: true, filters: ["label": ["\(cloneLabel)=\(service)"]])
+    static func hasLeftovers(on engine: any ContainerEngine, service: String) async throws -> Bool {
+        try await engine.listContainers(all: true, filters: ["label": ["\(cloneLabel)=\(service)"]])
             .contains { $0.name.hasPrefix(ServiceNames(service).cloneHelperPrefix) }
     }
 
     /// Removes these clones.
-    static func remove(_ records: [Record], on docker: any ContainerEngine) async {
-        for record in records { try? await docker.removeVolume(record.clone, force: true) }
+    static func remove(_ records: [Record], on engine: any ContainerEngine) async {
+        for record in records { try? await engine.removeVolume(record.clone, force: true) }
     }
 
     // MARK: Copying
@@ -107,7 +105,7 @@ struct VolumeClone: Sendable {
     }
 
     private func hasFile(_ container: String, _ paths: [String]) async throws -> Bool {
-        for path in paths where try await docker.archiveInfo(of: container, path: path) != nil { return true }
+        for path in paths where try await engine.archiveInfo(of: container, path: path) != nil { return true }
         return false
     }
 
@@ -129,7 +127,7 @@ struct VolumeClone: Sendable {
         }
         // volumes: true removes only the anonymous volumes the helper's image declared for
         // itself; named volumes (the source and the clone) are never removed that way.
-        for helper in helpers { try? await docker.removeContainer(helper.id, force: true, volumes: true) }
+        for helper in helpers { try? await engine.removeContainer(helper.id, force: true, volumes: true) }
         return try result.get()
     }
 
@@ -137,7 +135,7 @@ struct VolumeClone: Sendable {
         let command: JSONValue = hasShell
             ? ["/bin/sh", "-c", "cp -a /molt-src/. /molt-dst/ && du -sk /molt-dst"]
             : ["cp", "-a", "/molt-src/.", "/molt-dst/"]
-        return try await docker.createContainer(name: helperName(), body: [
+        return try await engine.createContainer(name: helperName(), body: [
             "Image": .string(image),
             "Entrypoint": command,
             "Cmd": [],
@@ -156,23 +154,23 @@ struct VolumeClone: Sendable {
         let pausing = live.state.running && !live.state.paused
         step("cloning \(volume) into \(helper.clone) with \(label)\(pausing ? ", \(service) paused" : "")")
         let started = ContinuousClock.now
-        if pausing { try await docker.pauseContainer(live.id) }
+        if pausing { try await engine.pauseContainer(live.id) }
         let copied: Result<Int, any Error>
         do {
-            let docker = self.docker
+            let engine = self.engine
             copied = .success(try await interruption.run(until: .stop) {
-                _ = try await docker.startContainer(helper.id)
-                return try await docker.waitContainer(helper.id, timeout: .seconds(3600))
+                _ = try await engine.startContainer(helper.id)
+                return try await engine.waitContainer(helper.id, timeout: .seconds(3600))
             })
         } catch {
             // Cut short: the copy must not go on writing once the live container runs again.
-            try? await docker.removeContainer(helper.id, force: true, volumes: true)
+            try? await engine.removeContainer(helper.id, force: true, volumes: true)
             copied = .failure(error)
         }
         if pausing { try await unpause(live.id) }
         let paused = pausing ? (ContinuousClock.now - started).seconds : 0
         let exit = try copied.get()
-        let logs = try? await docker.logs(helper.id, tail: 20)
+        let logs = try? await engine.logs(helper.id, tail: 20)
         guard exit == 0 else {
             throw ReplacementError("copying volume \(volume) failed (exit \(exit)): \((logs?.lines.map(\.text) ?? []).joined(separator: " | "))")
         }
@@ -186,18 +184,18 @@ struct VolumeClone: Sendable {
     private func copyThroughTunnel(live: ContainerDetails, pairs: [(ContainerDetails.Mount, String)]) async throws -> [Record] {
         var records: [Record] = []
         for (mount, clone) in pairs {
-            let receiver = try await docker.createContainer(name: helperName(), body: [
+            let receiver = try await engine.createContainer(name: helperName(), body: [
                 "Image": .string(live.image),
                 "Labels": .object([Self.cloneLabel: .string(service), MoltLabel.run: .string(run)]),
                 "HostConfig": ["Binds": [.string("\(clone):/molt-dst")], "NetworkMode": "none"],
             ])
             let pausing = live.state.running && !live.state.paused
             let started = ContinuousClock.now
-            if pausing { try await docker.pauseContainer(live.id) }
+            if pausing { try await engine.pauseContainer(live.id) }
             let tar: Result<[UInt8], any Error>
             do {
-                let docker = self.docker
-                tar = .success(try await interruption.run(until: .stop) { try await docker.archive(of: live.id, path: mount.destination + "/.") })
+                let engine = self.engine
+                tar = .success(try await interruption.run(until: .stop) { try await engine.archive(of: live.id, path: mount.destination + "/.") })
             } catch {
                 tar = .failure(error)
             }
@@ -205,12 +203,12 @@ struct VolumeClone: Sendable {
             let paused = pausing ? (ContinuousClock.now - started).seconds : 0
             do {
                 let bytes = try tar.get()
-                try await docker.putArchive(into: receiver, path: "/molt-dst", tar: bytes)
-                try await docker.removeContainer(receiver, force: true, volumes: true)
+                try await engine.putArchive(into: receiver, path: "/molt-dst", tar: bytes)
+                try await engine.removeContainer(receiver, force: true, volumes: true)
                 records.append(Record(volume: mount.name ?? "", clone: clone, destination: mount.destination, bytes: Int64(bytes.count),
                                       seconds: (ContinuousClock.now - started).seconds, pauseSeconds: paused, method: "archive (through the SSH tunnel)"))
             } catch {
-                try? await docker.removeContainer(receiver, force: true, volumes: true)
+                try? await engine.removeContainer(receiver, force: true, volumes: true)
                 throw error
             }
         }
@@ -224,12 +222,12 @@ struct VolumeClone: Sendable {
         for attempt in 0..<5 {
             if attempt > 0 { try? await Task.sleep(for: .milliseconds(200 * attempt)) }
             do {
-                try await docker.unpauseContainer(id)
+                try await engine.unpauseContainer(id)
                 return
             } catch {
                 lastError = error
                 // Already running (unpaused by someone else): done.
-                if let details = try? await docker.inspectContainer(id), !details.state.paused { return }
+                if let details = try? await engine.inspectContainer(id), !details.state.paused { return }
             }
         }
         throw ReplacementError("\(service) could not be unpaused after a volume copy: \(ErrorText.oneLine(lastError ?? ReplacementError("unknown")))")
