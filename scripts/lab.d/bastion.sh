@@ -13,8 +13,10 @@ LAB_INVENTORY_PROXYJUMP=$LAB_DATA/inventory-proxyjump.yml  # ansible_ssh_common_
 LAB_INVENTORY_SSH_CONFIG=$LAB_DATA/inventory-ssh-config.yml # hosts named by ssh_config aliases
 LAB_BASTION_COMMENT=molt-lab-bastion
 
+# New connections only (--syn): sessions opened before bastion mode was turned on live on,
+# as they would when a firewall rule changes under them.
 bastion_rule() {
-    printf '%s\n' -s "$LAB_GATEWAY" -p tcp -m multiport --dports "${LAB_SSH_PORTS// /,}" \
+    printf '%s\n' -s "$LAB_GATEWAY" -p tcp --syn -m multiport --dports "${LAB_SSH_PORTS// /,}" \
         -m comment --comment "$LAB_BASTION_COMMENT" -j REJECT --reject-with tcp-reset
 }
 
