@@ -56,10 +56,15 @@ bastion_set() {
 bastion_ssh_config() {
     local count=$1 i
     printf '# The molt lab behind a bastion (scripts/lab bastion on): lab1 is reached directly,\n'
-    printf '# the other hosts through it. ssh -F %s lab2\n' "$LAB_BASTION_CONFIG"
+    printf '# the other hosts through it (lab3 through lab2). ssh -F %s lab2\n' "$LAB_BASTION_CONFIG"
     for ((i = 1; i <= count; i++)); do
         printf 'Host %s\n  HostName %s\n' "$(host_name "$i")" "$(host_addr "$i")"
-        [ "$i" -eq 1 ] || printf '  ProxyJump %s\n' "$(host_name 1)"
+        # lab3 goes through lab2, itself reached through lab1: a chain made of aliases.
+        if [ "$i" -eq 3 ]; then
+            printf '  ProxyJump %s\n' "$(host_name 2)"
+        elif [ "$i" -ne 1 ]; then
+            printf '  ProxyJump %s\n' "$(host_name 1)"
+        fi
     done
     cat <<EOF
 Host *
