@@ -216,6 +216,21 @@ public actor ScriptedDocker {
         return id
     }
 
+    /// Answers commands before every answer given so far (a compose file changed since).
+    public func answerCommandsFirst(_ answer: @escaping @Sendable (isolated ScriptedDocker, String) -> HostCommandResult?) {
+        commandAnswers.insert(answer, at: 0)
+    }
+
+    /// Sets a container's label, or removes it given an empty value: what a container made with
+    /// other labels would carry.
+    public func replaceLabel(_ key: String, with value: String, on id: String) {
+        guard var container = containers[id] else { return }
+        var labels = container.config["Labels"]?.objectValue ?? [:]
+        labels[key] = value.isEmpty ? nil : .string(value)
+        container.config["Labels"] = .object(labels)
+        containers[id] = container
+    }
+
     /// Writes a file into a volume.
     public func write(volume: String, file: String, _ text: String) {
         volumes[volume, default: [:]][file] = text

@@ -96,13 +96,17 @@ struct ComposeService: Sendable {
     }
 
     /// The Compose labels the replacement carries, on `targetImage`; the reference (the
-    /// service's tag) is left naming `targetImage`.
+    /// service's tag) is left naming `targetImage`, from which the replacement is made.
     ///
     /// v1: molt points the tag at the live container's image and checks that Compose gives the
     /// live container's hash, then points it at the target and takes the hash Compose gives.
     func replacementLabels(live: ContainerDetails, targetImage: ImageDetails, on target: ServiceOnHost) async throws -> [String: String] {
         switch generation {
         case .v2:
+            // The container is made from the tag, which names the target (a rollback's too).
+            if try await target.engine.inspectImage(reference)?.id != targetImage.id {
+                try await target.engine.tagImage(targetImage.id, as: reference)
+            }
             return labels[ComposeLabel.image] == nil ? [:] : [ComposeLabel.image: targetImage.id]
         case .v1:
             let engine = target.engine
