@@ -55,21 +55,21 @@ extension LabFleetTests {
                     name: \(Self.volume)
                 """.write(toFile: file, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
-            let compose = ["docker-compose", "--project-name", Self.project, "--project-directory", directory, "--file", file]
+            let compose = ["/usr/bin/docker-compose", "--project-name", Self.project, "--project-directory", directory, "--file", file]
 
             // The tag names web 1.0 in the registry and on the host when Compose makes the service.
-            _ = try await run(["docker", "pull", RolloutFixture.web1])
-            _ = try await run(["docker", "pull", RolloutFixture.web2])
+            _ = try await run(["/usr/bin/docker", "pull", RolloutFixture.web1])
+            _ = try await run(["/usr/bin/docker", "pull", RolloutFixture.web2])
             let web1 = try #require(try await docker.inspectImage(RolloutFixture.web1)).id
             let web2 = try #require(try await docker.inspectImage(RolloutFixture.web2)).id
-            _ = try await run(["docker", "tag", RolloutFixture.web1, Self.tag])
-            _ = try await run(["docker", "push", Self.tag])
+            _ = try await run(["/usr/bin/docker", "tag", RolloutFixture.web1, Self.tag])
+            _ = try await run(["/usr/bin/docker", "push", Self.tag])
             func cleanUp() async {
                 for container in (try? await docker.listContainers(all: true)) ?? [] where container.name.hasPrefix(Self.container + ".molt-") {
                     try? await docker.removeContainer(container.id, force: true)
                 }
                 _ = try? await Shell.run(compose + ["down", "--volumes"], environment: environment)
-                _ = try? await Shell.run(["docker", "rmi", Self.tag], environment: environment)
+                _ = try? await Shell.run(["/usr/bin/docker", "rmi", Self.tag], environment: environment)
             }
             await cleanUp()
             do {
@@ -79,9 +79,9 @@ extension LabFleetTests {
                 #expect(made.labels["com.docker.compose.version"] == "1.29.2")
 
                 // A new build is pushed under the same tag; the host still has the old one.
-                _ = try await run(["docker", "tag", RolloutFixture.web2, Self.tag])
-                _ = try await run(["docker", "push", Self.tag])
-                _ = try await run(["docker", "tag", RolloutFixture.web1, Self.tag])
+                _ = try await run(["/usr/bin/docker", "tag", RolloutFixture.web2, Self.tag])
+                _ = try await run(["/usr/bin/docker", "push", Self.tag])
+                _ = try await run(["/usr/bin/docker", "tag", RolloutFixture.web1, Self.tag])
 
                 let playbook = try fixture.scratch.write("compose.yml", """
                     name: compose-app
