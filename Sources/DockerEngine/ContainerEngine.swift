@@ -30,6 +30,8 @@ public protocol ContainerEngine: Sendable {
     /// `nil` when the engine does not have the image.
     func inspectImage(_ reference: String) async throws -> ImageDetails?
     func pullImage(_ reference: String, auth: RegistryAuth?, progress: @Sendable (PullProgress) -> Void) async throws
+    /// Points the tag `reference` at `image` (an ID or reference).
+    func tagImage(_ image: String, as reference: String) async throws
 
     /// `nil` when the path does not exist in the container.
     func archiveInfo(of container: String, path: String) async throws -> PathStat?

@@ -17,6 +17,21 @@ extension DockerClient {
         return try await send(request, accepting: [404]).status != 404
     }
 
+    /// Points a tag at an image: `POST /images/{image}/tag?repo=&tag=`. The tag leaves the
+    /// image it named before, as a pull of that tag would move it.
+    /// - Parameters:
+    ///   - image: the image to tag, by ID or reference.
+    ///   - reference: the tag to point at it, `registry:5000/web:latest`; without a tag, `latest`.
+    public func tagImage(_ image: String, as reference: String) async throws {
+        let target = try ImageReference(reference)
+        guard target.digest == nil else {
+            throw DockerError(.badRequest, "\(reference) names a digest; only a tag can be pointed at an image")
+        }
+        let request = HTTPRequest(.post, versioned("images", image, "tag", keepingSlashes: true),
+                                  query: [.init("repo", target.name), .init("tag", target.tag ?? "latest")])
+        _ = try await send(request)
+    }
+
     /// Pulls an image: `POST /images/create?fromImage=&tag=`, reporting progress as it comes.
     ///
     /// A reference without tag or digest pulls `latest`, never every tag. The engine answers

@@ -1,4 +1,5 @@
 public import DockerEngine
+public import Rollout
 import Foundation
 
 /// A Docker host modelled in memory, for tests of everything that replaces, tries out or locks
@@ -65,8 +66,11 @@ public actor ScriptedDocker {
         public var config: JSONValue
         public var behaviour: Behaviour
 
-        public init(reference: String, env: [String] = [], volumes: [String] = [], labels: [String: String] = [:], behaviour: Behaviour = Behaviour()) {
-            self.id = "sha256:" + ScriptedDocker.hexID(reference)
+        /// `build` tells apart two images pushed under one tag (`web:latest` rebuilt): the ID
+        /// comes from the reference and the build.
+        public init(reference: String, build: String? = nil, env: [String] = [], volumes: [String] = [], labels: [String: String] = [:],
+                    behaviour: Behaviour = Behaviour()) {
+            self.id = "sha256:" + ScriptedDocker.hexID(reference + (build.map { "#" + $0 } ?? ""))
             self.reference = reference
             var config: [String: JSONValue] = [
                 "Image": .string(reference),
@@ -84,7 +88,9 @@ public actor ScriptedDocker {
     /// One call of the engine API, for faults and the call log.
     public enum Operation: String, Sendable, CaseIterable {
         case inspect, list, create, start, stop, rename, remove, pause, unpause, wait, logs, exec, connect
-        case inspectImage, pull, archiveInfo, archive, putArchive, listVolumes, createVolume, removeVolume
+        case inspectImage, pull, tag, archiveInfo, archive, putArchive, listVolumes, createVolume, removeVolume
+        /// A command run on the host itself (``ScriptedShell``).
+        case command
     }
 
     /// Something that happens at a call: before it, an action (a signal, say); then the call
@@ -150,6 +156,9 @@ public actor ScriptedDocker {
     }
 
     public private(set) var images: [String: Image] = [:]
+    /// Images no tag names any more (a pull or a tag moved it away), by ID.
+    public private(set) var untagged: [String: Image] = [:]
+    private var commandAnswers: [@Sendable (isolated ScriptedDocker, String) -> HostCommandResult?] = []
     public private(set) var registry: [String: Image] = [:]
     public private(set) var containers: [String: Container] = [:]
     /// Volume name → files in it.
@@ -177,7 +186,18 @@ public actor ScriptedDocker {
 
     /// Puts an image on the host (pulled earlier).
     public func add(_ image: Image) {
-        images[image.reference] = image
+        setTag(image.reference, to: image)
+    }
+
+    /// The ID of the image a tag names on the host, or nil.
+    public func imageID(of reference: String) -> String? {
+        images[reference]?.id
+    }
+
+    /// Answers commands run on the host (``ScriptedShell``): the first answer that is not nil
+    /// wins; a command nobody answers is "command not found" (127).
+    public func answerCommands(_ answer: @escaping @Sendable (isolated ScriptedDocker, String) -> HostCommandResult?) {
+        commandAnswers.append(answer)
     }
 
     /// Puts an image in the registry, for pulls.
@@ -194,6 +214,21 @@ public actor ScriptedDocker {
         let id = try doCreate(name: name, body: .object(body))
         _ = try doStart(id)
         return id
+    }
+
+    /// Answers commands before every answer given so far (a compose file changed since).
+    public func answerCommandsFirst(_ answer: @escaping @Sendable (isolated ScriptedDocker, String) -> HostCommandResult?) {
+        commandAnswers.insert(answer, at: 0)
+    }
+
+    /// Sets a container's label, or removes it given an empty value: what a container made with
+    /// other labels would carry.
+    public func replaceLabel(_ key: String, with value: String, on id: String) {
+        guard var container = containers[id] else { return }
+        var labels = container.config["Labels"]?.objectValue ?? [:]
+        labels[key] = value.isEmpty ? nil : .string(value)
+        container.config["Labels"] = .object(labels)
+        containers[id] = container
     }
 
     /// Writes a file into a volume.
@@ -302,7 +337,7 @@ public actor ScriptedDocker {
             throw DockerError(.conflict, status: 409, "Conflict. The container name \"/\(name)\" is already in use")
         }
         let reference = body["Image"]?.stringValue ?? ""
-        guard let image = images[reference] ?? images.values.first(where: { $0.id == reference }) else {
+        guard let image = image(reference) else {
             throw DockerError(.notFound, status: 404, "No such image: \(reference)")
         }
         var config = body.objectValue ?? [:]
@@ -465,15 +500,46 @@ public actor ScriptedDocker {
     }
 
     func doInspectImage(_ reference: String) throws -> ImageDetails? {
-        guard let image = images[reference] ?? images.values.first(where: { $0.id == reference }) else { return nil }
-        return try ImageDetails(raw: ["Id": .string(image.id), "RepoTags": [.string(image.reference)], "Config": image.config])
+        guard let image = image(reference) else { return nil }
+        let tags = images.filter { $0.value.id == image.id }.keys.sorted()
+        return try ImageDetails(raw: ["Id": .string(image.id), "RepoTags": .array(tags.map(JSONValue.string)), "Config": image.config])
     }
 
     func doPull(_ reference: String) throws {
         guard let image = registry[reference] else {
             throw DockerError(.registry, "pulling \(reference): manifest for \(reference) not found: manifest unknown")
         }
-        images[reference] = image
+        setTag(reference, to: image)
+    }
+
+    func doTag(_ source: String, as reference: String) throws {
+        guard let image = image(source) else { throw DockerError(.notFound, status: 404, "No such image: \(source)") }
+        setTag(reference, to: image)
+    }
+
+    func doCommand(_ command: String) -> HostCommandResult {
+        for answer in commandAnswers {
+            if let result = answer(self, command) { return result }
+        }
+        return HostCommandResult(status: 127, stderr: "sh: 1: \(command.split(separator: " ").first ?? ""): not found")
+    }
+
+    /// An image by tag or ID, tagged or not.
+    private func image(_ referenceOrID: String) -> Image? {
+        images[referenceOrID] ?? images.values.first(where: { $0.id == referenceOrID }) ?? untagged[referenceOrID]
+    }
+
+    /// Points a tag at an image; the image it named before stays on the host, untagged if no
+    /// other tag names it, as with Docker.
+    private func setTag(_ reference: String, to image: Image) {
+        if let displaced = images[reference], displaced.id != image.id {
+            images[reference] = nil
+            if !images.values.contains(where: { $0.id == displaced.id }) { untagged[displaced.id] = displaced }
+        }
+        untagged[image.id] = nil
+        var tagged = image
+        tagged.reference = reference
+        images[reference] = tagged
     }
 
     func doArchiveInfo(_ nameOrID: String, path: String) throws -> PathStat? {
@@ -526,7 +592,7 @@ public actor ScriptedDocker {
     }
 
     private func behaviour(of container: Container) -> Behaviour {
-        images.values.first { $0.id == container.imageID }?.behaviour ?? Behaviour()
+        (images.values.first { $0.id == container.imageID } ?? untagged[container.imageID])?.behaviour ?? Behaviour()
     }
 
     /// Moves a running container along its image's script: health, exits.

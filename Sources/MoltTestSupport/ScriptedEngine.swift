@@ -18,7 +18,8 @@ public struct ScriptedEngine: ContainerEngine {
 
     /// The host as a rollout sees it, ports included.
     public func host(_ name: String) -> RolloutHost {
-        RolloutHost(name: name, engine: self, ports: ScriptedPorts(docker: docker, session: session))
+        RolloutHost(name: name, engine: self, ports: ScriptedPorts(docker: docker, session: session),
+                    shell: ScriptedShell(engine: self))
     }
 
     final class Session: Sendable {
@@ -103,6 +104,15 @@ public struct ScriptedEngine: ContainerEngine {
         progress(PullProgress(status: "Status: Downloaded newer image for \(reference)"))
     }
 
+    public func tagImage(_ image: String, as reference: String) async throws {
+        try await call(.tag, image) { try $0.doTag(image, as: reference) }
+    }
+
+    /// Runs a command on the host, as ``ScriptedDocker/answerCommands(_:)`` scripts it.
+    public func runCommand(_ command: String) async throws -> HostCommandResult {
+        try await call(.command, command) { $0.doCommand(command) }
+    }
+
     public func archiveInfo(of container: String, path: String) async throws -> PathStat? {
         try await call(.archiveInfo, container) { try $0.doArchiveInfo(container, path: path) }
     }
@@ -171,6 +181,15 @@ struct ScriptedPorts: HostPorts {
             }
         }
         func close() async {}
+    }
+}
+
+/// Commands on a scripted host: answered by its ``ScriptedDocker``, faults and crashes included.
+public struct ScriptedShell: HostShell {
+    public let engine: ScriptedEngine
+
+    public func run(_ command: String, timeout: Duration) async throws -> HostCommandResult {
+        try await engine.runCommand(command)
     }
 }
 

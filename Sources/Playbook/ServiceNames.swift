@@ -49,6 +49,18 @@ public enum MoltLabel {
     public static let previousImage = "molt.previous-image"
     /// The ID of the container it replaced.
     public static let previousContainer = "molt.previous-container"
+    /// The image ID of the container it replaced: what a rollback puts back when the tag in
+    /// `molt.previous-image` has moved on (a Compose service's `latest`).
+    public static let previousImageID = "molt.previous-image-id"
+    /// On molt's copy of a Compose container (a retained `NAME.molt-prev`, a trial container):
+    /// each of its `com.docker.compose.*` labels under this prefix, so that Compose does not
+    /// take the copy for one of its own and the original labels can still be read.
+    public static let composePrefix = "molt.compose."
+    /// On molt's copy of a Compose container: the ID of the container it copies.
+    public static let copyOf = "molt.copy-of"
+    /// On molt's copy of a Compose container: the image reference the original was created
+    /// with; the copy names its image by ID, since the tag may have moved on.
+    public static let imageReference = "molt.image-reference"
     /// Set on containers that molt names `NAME` only once they have passed their checks: such a
     /// container under `NAME` was confirmed. Without it, a `NAME` made by a molt run is checked
     /// before it is trusted (SPEC §4.8).
@@ -59,4 +71,28 @@ public enum MoltLabel {
     public static let trialCloneOf = "molt.trial-clone-of"
     /// On clone volumes: the volume cloned.
     public static let trialSource = "molt.trial-source"
+}
+
+/// The labels Docker Compose puts on the containers it manages, as molt reads them.
+public enum ComposeLabel {
+    /// Every Compose label starts with this.
+    public static let prefix = "com.docker.compose."
+    /// The project: Compose lists a project's containers by this label.
+    public static let project = "com.docker.compose.project"
+    /// The service within the project.
+    public static let service = "com.docker.compose.service"
+    /// `True` on `docker-compose run` containers.
+    public static let oneOff = "com.docker.compose.oneoff"
+    /// The Compose version that created the container: 1.x is the Python Compose, 2.x the Go one.
+    public static let version = "com.docker.compose.version"
+    /// Compose's hash of the service's configuration (v1: and of the image ID its tag names).
+    public static let configHash = "com.docker.compose.config-hash"
+    /// Compose v2: the ID of the image the service's tag named when the container was made.
+    public static let image = "com.docker.compose.image"
+    /// The project's directory, as Compose resolved it.
+    public static let workingDir = "com.docker.compose.project.working_dir"
+    /// The project's compose files, comma-separated.
+    public static let configFiles = "com.docker.compose.project.config_files"
+    /// The `--env-file` given, if any.
+    public static let environmentFile = "com.docker.compose.project.environment_file"
 }

@@ -70,8 +70,32 @@ public struct PlanAction: Sendable {
             }
             return entry(.upToDate, from: current.configImage, note: leftover ? "a rollout removes the leftover \(names.next)" : nil)
         }
-        let notes = [targetImage == nil ? "pulls \(service.image)" : nil, leftover ? "removes the leftover \(names.next) first" : nil].compactMap { $0 }
+        var notes = [targetImage == nil ? "pulls \(service.image)" : nil, leftover ? "removes the leftover \(names.next) first" : nil].compactMap { $0 }
+        do {
+            if let compose = try ComposeService.managing(current, host: target.hostName) {
+                try await composeCheck(compose, current: current, target: target)
+                notes.append("Compose \(compose.version) service \(compose.service) of project \(compose.project): "
+                    + (compose.generation == .v1 ? "docker-compose gives the new \(ComposeLabel.configHash)" : "\(ComposeLabel.image) follows the new image")
+                    + "; \(names.previous) is kept without Compose's labels")
+            }
+        } catch let refusal as ComposeRefusal {
+            return entry(.refuse, from: current.configImage, note: refusal.description)
+        }
         return entry(.update, from: current.configImage, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
+    }
+
+    /// What a rollout would refuse about a Compose service, found without changing anything:
+    /// the labels, and for v1 whether docker-compose gives the container's own hash (asked only
+    /// while its tag still names the image the container runs; else the rollout asks).
+    static func composeCheck(_ compose: ComposeService, current: ContainerDetails, target: ServiceOnHost) async throws {
+        try compose.checkStatically(image: target.service.image, live: current, host: target.hostName, hasShell: target.host.shell != nil)
+        guard compose.generation == .v1, try await target.engine.inspectImage(compose.reference)?.id == current.image else { return }
+        let hash = try await compose.hash(on: target)
+        guard hash == compose.labels[ComposeLabel.configHash] else {
+            throw ComposeRefusal(host: target.hostName, container: current.name, label: ComposeLabel.configHash,
+                                 reason: "it is \(compose.labels[ComposeLabel.configHash] ?? ""), and docker-compose computes \(hash): "
+                                     + "Compose would already recreate this container; run `docker-compose up -d` first")
+        }
     }
 }
 
@@ -89,6 +113,8 @@ public struct PlanEntry: Sendable, Encodable, Hashable {
         case repair
         /// An unconfirmed container: a rollout checks it before anything else.
         case check
+        /// A Compose-managed container that a rollout would refuse to replace (the note says why).
+        case refuse = "refused"
         case unreachable
     }
 

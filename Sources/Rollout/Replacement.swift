@@ -66,12 +66,18 @@ struct Replacement: Sendable {
     /// Brings the service to `image` (defaults to the playbook's target).
     func run(image: String? = nil, alreadyPulled: Bool = false) async -> ServiceOutcome {
         let started = ContinuousClock.now
-        var outcome = await forward(to: image ?? target.service.image, alreadyPulled: alreadyPulled)
+        let image = image ?? target.service.image
+        var outcome = await forward(to: image, alreadyPulled: alreadyPulled)
+        if outcome.from != nil {
+            outcome.append(note: await keepComposeTag(reference: image))
+        }
         outcome.seconds = (ContinuousClock.now - started).seconds
         return outcome
     }
 
-    private func forward(to image: String, alreadyPulled: Bool) async -> ServiceOutcome {
+    /// `pinned`: the image ID to bring the service to, whatever `image` (a tag) names now; a
+    /// Compose service's rollback goes back to the image its tag named before.
+    private func forward(to image: String, pinned: String? = nil, alreadyPulled: Bool) async -> ServiceOutcome {
         var notes: [String] = []
         if interruption.level >= .stop { return interrupted(to: image, notes: notes, changed: false) }
 
@@ -117,12 +123,29 @@ struct Replacement: Sendable {
         }
         let from = live.configImage
 
+        // Compose must be able to keep the new container as its own, or the service is refused
+        // before anything changes; retained containers it would take for its own are copied.
+        let compose: ComposeService?
+        do {
+            compose = try ComposeService.managing(live, host: host)
+            try compose?.checkStatically(image: image, live: live, host: host, hasShell: target.host.shell != nil)
+            notes += try await detachRetained()
+        } catch {
+            return failed(error, from: from, to: image, notes: notes)
+        }
+
         // 3. The target image, on the host.
         let targetImage: ImageDetails
         do {
             let settings = self.settings
-            targetImage = try await interruption.run(until: .stop) { [target] in
-                try await target.resolve(image, policy: settings.pull, alreadyPulled: alreadyPulled, auth: settings.registryAuth(image))
+            targetImage = try await interruption.run(until: .stop) { [target, engine, host] in
+                if let pinned {
+                    guard let present = try await engine.inspectImage(pinned) else {
+                        throw ReplacementError("the image \(pinned) to go back to is no longer on \(host)")
+                    }
+                    return present
+                }
+                return try await target.resolve(image, policy: settings.pull, alreadyPulled: alreadyPulled, auth: settings.registryAuth(image))
             }
         } catch is Interrupted {
             return interrupted(from: from, to: image, notes: notes, changed: false)
@@ -149,6 +172,21 @@ struct Replacement: Sendable {
             return outcome(.upToDate, from: from, to: image, message: (["up to date"] + notes).joined(separator: "; "))
         }
 
+        // The labels by which Compose will know the new container as its own.
+        var composeLabels: [String: String] = [:]
+        if let compose {
+            do {
+                step("asking Compose how it will see \(name) on \(targetImage.id.prefix(19))")
+                composeLabels = try await interruption.run(until: .stop) { [target, live] in
+                    try await compose.replacementLabels(live: live, targetImage: targetImage, on: target)
+                }
+            } catch is Interrupted {
+                return interrupted(from: from, to: image, notes: notes, changed: false)
+            } catch {
+                return failed(error, from: from, to: image, notes: notes)
+            }
+        }
+
         // 5. Rehearse against clones of the live data first, when the playbook asks for it.
         if let trial = target.service.trial {
             let rehearsal = await TrialRun(target: target, trial: trial, identity: identity, settings: settings, interruption: interruption)
@@ -171,13 +209,15 @@ struct Replacement: Sendable {
         do {
             let oldImage = try await engine.inspectImage(live.image)
             recreation = try ContainerRecreation(
-                container: live, oldImage: oldImage, image: image,
+                // Compose's container keeps the reference as Compose wrote it.
+                container: live, oldImage: oldImage, image: compose?.reference ?? image,
                 labels: [
                     MoltLabel.run: identity.id,
                     MoltLabel.previousImage: from,
+                    MoltLabel.previousImageID: live.image,
                     MoltLabel.previousContainer: live.id,
                     MoltLabel.confirmedOnRename: "true",
-                ],
+                ].merging(composeLabels) { _, compose in compose },
                 apiVersion: engine.apiVersion,
                 containerNames: try await target.sharedNamespaceNames(live))
             for warning in recreation.warnings { step("warning: \(warning)") }
@@ -217,6 +257,12 @@ struct Replacement: Sendable {
         }
         var live = try await target.inspect(name)
         if live == nil, let previous = try await target.inspect(names.previous) {
+            if ComposeService.isCopy(previous.labels) {
+                throw ReplacementError(
+                    "\(name) is gone and \(names.previous) is molt's copy of a Compose container, without Compose's labels; "
+                        + "run `docker-compose up -d` in \(previous.labels[MoltLabel.composePrefix + ComposeLabel.workingDir] ?? "its project") "
+                        + "to make \(name) again: molt does not make Compose's containers")
+            }
             step("restoring \(names.previous)")
             try await engine.renameContainer(previous.id, to: name)
             _ = try await engine.startContainer(previous.id)
@@ -375,13 +421,86 @@ struct Replacement: Sendable {
             if settings.retain == 0 {
                 try await engine.removeContainer(replaced, force: true, volumes: false)
             }
+            let notes = try await detachRetained()
             for stale in try await archived().dropFirst(max(0, settings.retain - 1)) {
                 try await engine.removeContainer(stale.id, force: true, volumes: false)
             }
             try await removeFailed()
-            return []
+            return notes
         } catch {
             return ["warning: could not prune the retained containers: \(ErrorText.oneLine(error))"]
+        }
+    }
+
+    // MARK: Compose
+
+    /// Compose must not take molt's retained containers for its own (v1 and v2 list a
+    /// service's containers by label, stopped ones too, and would recreate or remove them as
+    /// extra replicas), and labels cannot change after create. So a retained container that
+    /// carries Compose's labels is replaced by molt's copy without them: created stopped from
+    /// its configuration, its image pinned by ID, its labels kept under `molt.compose.`. The
+    /// copy is made before the original goes, so a crash in between leaves both, and the next
+    /// run removes the original once it finds the copy.
+    private func detachRetained() async throws -> [String] {
+        var retained: [ContainerDetails] = []
+        if let previous = try await target.inspect(names.previous) { retained.append(previous) }
+        for summary in try await archived() { retained.append(try await engine.inspectContainer(summary.id)) }
+        let compose = retained.filter { ComposeService.isComposeContainer($0.labels) }
+        guard !compose.isEmpty else { return [] }
+        let copied = Set(try await engine.listContainers(all: true, filters: ["label": [MoltLabel.copyOf]]).compactMap { $0.labels[MoltLabel.copyOf] })
+        var notes: [String] = []
+        for original in compose {
+            if copied.contains(original.id) {
+                // A copy was made, and a crash kept the original from going.
+            } else if original.name == names.previous {
+                step("keeping \(names.previous) as a copy without Compose's labels")
+                try await engine.renameContainer(original.id, to: names.archived(id: original.id))
+                try await copy(original, as: names.previous)
+                notes.append("\(names.previous) is kept without Compose's labels (under \(MoltLabel.composePrefix)*), so that Compose does not take it for its own")
+            } else if try await target.inspect(names.previous) == nil {
+                try await copy(original, as: names.previous)
+            } else {
+                notes.append("removed \(original.name), an older retained container that Compose would take for its own")
+            }
+            try await engine.removeContainer(original.id, force: true, volumes: false)
+        }
+        return notes
+    }
+
+    /// Creates molt's copy of a Compose container, never started: it keeps the container's
+    /// configuration and image for a rollback, and is not Compose's.
+    private func copy(_ original: ContainerDetails, as copyName: String) async throws {
+        let recreation = try ContainerRecreation(
+            container: original, oldImage: try await engine.inspectImage(original.image), image: original.image,
+            apiVersion: engine.apiVersion, containerNames: try await target.sharedNamespaceNames(original))
+        var body = recreation.createBody
+        ComposeService.moveComposeLabelsAside(in: &body, copyOf: original)
+        // Never started by molt, and never by the engine either.
+        var hostConfig = body["HostConfig"] ?? [:]
+        hostConfig["RestartPolicy"] = ["Name": "no"]
+        body["HostConfig"] = hostConfig
+        let id = try await engine.createContainer(name: copyName, body: body)
+        for network in recreation.laterNetworks {
+            try await engine.connectNetwork(network.name, container: id, endpointConfig: network.endpointConfig)
+        }
+    }
+
+    /// After work on a Compose service whose tag is `reference`: the tag names the image the
+    /// live container runs, as it did when Compose made it. Otherwise Compose would take the
+    /// container for outdated (v1's hash, v2's image label) and recreate it, after a rollback
+    /// or a failed release, with the image that was just put aside.
+    private func keepComposeTag(reference: String) async -> String? {
+        guard interruption.level < .hurry,
+              let live = try? await target.inspect(name), ComposeService.isComposeContainer(live.labels),
+              ComposeService.sameReference(live.configImage, reference), !live.configImage.contains("@"),
+              let named = try? await engine.inspectImage(live.configImage), named.id != live.image
+        else { return nil }
+        do {
+            try await engine.tagImage(live.image, as: live.configImage)
+            return "\(live.configImage) names \(live.image.prefix(19)) again on \(host), the image \(name) runs, so that Compose keeps \(name)"
+        } catch {
+            return "warning: could not point \(live.configImage) back at \(live.image.prefix(19)), the image \(name) runs: "
+                + "\(ErrorText.oneLine(error)); `docker-compose up` would recreate \(name) from \(named.id.prefix(19))"
         }
     }
 
@@ -449,6 +568,9 @@ struct Replacement: Sendable {
     func rollBack(onlyRun: String? = nil) async -> ServiceOutcome {
         let started = ContinuousClock.now
         var outcome = await backward(onlyRun: onlyRun)
+        if outcome.kind != .skipped, let reference = outcome.to {
+            outcome.append(note: await keepComposeTag(reference: reference))
+        }
         outcome.seconds = (ContinuousClock.now - started).seconds
         return outcome
     }
@@ -474,6 +596,16 @@ struct Replacement: Sendable {
             return outcome(.skipped, from: current.configImage,
                            message: "\(name) was not created by run \(onlyRun)\(current.labels[MoltLabel.run].map { " (it was by \($0))" } ?? "")")
         }
+        if ComposeService.isComposeContainer(current.labels) {
+            // A Compose container is put back by making it again, as Compose would, from the
+            // image it ran before: its tag has moved on since, and a copy is not Compose's.
+            let pinned = previous.flatMap { ComposeService.isCopy($0.labels) ? $0.image : nil } ?? current.labels[MoltLabel.previousImageID]
+            if let pinned, previous.map({ ComposeService.isCopy($0.labels) }) ?? true {
+                var outcome = await forward(to: current.configImage, pinned: pinned, alreadyPulled: true)
+                if outcome.kind == .upToDate { outcome.message = "\(name) already runs \(pinned.prefix(19))" }
+                return outcome
+            }
+        }
         guard let previous else {
             guard let image = current.labels[MoltLabel.previousImage] else {
                 return outcome(.skipped, from: current.configImage,
@@ -488,7 +620,12 @@ struct Replacement: Sendable {
     /// one does not come up healthy, `current` returns.
     private func swapBack(current: ContainerDetails, previous: ContainerDetails) async -> ServiceOutcome {
         let from = current.configImage
-        let to = previous.configImage
+        let to = previous.labels[MoltLabel.imageReference] ?? previous.configImage
+        if ComposeService.isCopy(previous.labels) {
+            return ServiceOutcome(host: host, service: name, kind: .failed, from: from, to: to,
+                                  error: "\(names.previous) is molt's copy of a Compose container, without Compose's labels: it cannot take \(name) back; "
+                                      + "`molt rollback` makes \(name) again from its image")
+        }
         do {
             if let stale = try await target.inspect(names.undone) {
                 try await engine.removeContainer(stale.id, force: true, volumes: false)

@@ -12,18 +12,23 @@ public struct RolloutHost: Sendable {
     public let engine: any ContainerEngine
     /// Byte streams to `127.0.0.1:PORT` on the host.
     public let ports: any HostPorts
+    /// Commands on the host itself (`docker-compose`); `nil` where there is no way to run them.
+    public let shell: (any HostShell)?
     private let closer: @Sendable () -> Void
 
-    public init(name: String, engine: any ContainerEngine, ports: any HostPorts, close: @escaping @Sendable () -> Void = {}) {
+    public init(name: String, engine: any ContainerEngine, ports: any HostPorts, shell: (any HostShell)? = nil,
+                close: @escaping @Sendable () -> Void = {}) {
         self.name = name
         self.engine = engine
         self.ports = ports
+        self.shell = shell
         self.closer = close
     }
 
     /// A host reached over SSH.
     public init(_ connection: HostConnection) {
         self.init(name: connection.host.name, engine: connection.docker, ports: SSHPorts(session: connection.session),
+                  shell: SSHShell(session: connection.session, dockerSocket: connection.host.dockerSocket),
                   close: { connection.close() })
     }
 

@@ -45,6 +45,12 @@ public struct ServiceOutcome: Sendable, Hashable {
         self.logs = logs
     }
 
+    /// Adds a note to the message, if there is one.
+    mutating func append(note: String?) {
+        guard let note else { return }
+        message = [message, note].compactMap { $0 }.joined(separator: "; ")
+    }
+
     /// Counts against `max_failures`.
     public var isFailure: Bool { kind == .failed || kind == .rolledBack || kind == .degraded }
 }

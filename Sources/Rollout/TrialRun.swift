@@ -146,7 +146,10 @@ struct TrialRun: Sendable {
         var trialID: String?
         do {
             target.step("starting \(names.trial) from \(image)")
-            let id = try await engine.createContainer(name: names.trial, body: recreation.createBody)
+            // Compose must not count the rehearsal among its service's containers.
+            var body = recreation.createBody
+            ComposeService.moveComposeLabelsAside(in: &body, copyOf: nil)
+            let id = try await engine.createContainer(name: names.trial, body: body)
             trialID = id
             _ = try await engine.startContainer(id)
             target.step("waiting for \(names.trial) to be healthy")
