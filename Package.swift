@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Playbook", targets: ["Playbook"]),
         .library(name: "Packages", targets: ["Packages"]),
         .library(name: "SSH", targets: ["SSH"]),
+        .library(name: "SSHConfig", targets: ["SSHConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +36,9 @@ let package = Package(
         ),
         // Sessions, channels, known_hosts, authentication: the only code that touches libssh2.
         .target(name: "SSH", dependencies: ["CLibSSH2"], swiftSettings: upcoming),
+        // The OpenSSH client configuration and Ansible's ssh arguments, resolved to plain values
+        // as `ssh -G` would: pure, reads files only, knows nothing of libssh2.
+        .target(name: "SSHConfig", swiftSettings: upcoming),
         // HTTP/1.1 over a byte stream and the Docker Engine API: knows nothing of SSH.
         .target(
             name: "DockerEngine",
@@ -108,6 +112,8 @@ let package = Package(
         ),
         // known_hosts reading and matching, with libssh2 but without a server.
         .testTarget(name: "SSHTests", dependencies: ["SSH"], swiftSettings: upcoming),
+        // ssh_config resolution compared with the `ssh -G` of OpenSSH on this machine.
+        .testTarget(name: "SSHConfigTests", dependencies: ["SSHConfig"], swiftSettings: upcoming),
         // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API
         // through SSH, status, find and the `molt` executable itself.
         .testTarget(
