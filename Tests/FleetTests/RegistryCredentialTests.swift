@@ -94,14 +94,14 @@ extension LabFleetTests {
             _ = try? await docker.removeImage(image, force: true)
             // The registry really wants the login: anonymously, the engine is refused.
             await #expect(throws: DockerError.self) { try await docker.pullImage(image) }
-            let logged = try lab.authRegistryUserRequests()
+            let logged = try lab.authRegistryAuthorizedRequests()
 
             try login.config(#"{"credHelpers": {"\#(lab.authRegistry)": "molttest"}, "auths": {"\#(lab.registry)": {}}}"#)
             let result = try await Self.rollout(fixture, try Self.playbook(fixture, image: image), environment: login.environment())
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(try await docker.inspectContainer("web").configImage == image)
             #expect(login.asked == [lab.authRegistry], "one helper run, for the registry with a login only")
-            #expect(try lab.authRegistryUserRequests() > logged, "the registry saw requests as \(lab.authRegistryUser)")
+            #expect(try lab.authRegistryAuthorizedRequests() > logged, "the registry answered requests made with the login")
             #expect(!(result.stdout + result.stderr).contains(login.password))
             try await fixture.reset()
         }
@@ -229,7 +229,9 @@ final class RecordingRegistry: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [script, host, log, portFile]
+        // Not the test's own output: a stand-in left running must not hold the test runner's pipes.
         process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
         pid = process.processIdentifier
         for _ in 0..<100 {
@@ -239,11 +241,12 @@ final class RecordingRegistry: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        kill(pid, SIGTERM)
+        kill(pid, SIGKILL)
         throw LabMissing(message: "the recording registry did not start on \(host)")
     }
 
-    func stop() { kill(pid, SIGTERM) }
+    /// SIGKILL: the test runner may ignore SIGTERM, and its children inherit that.
+    func stop() { kill(pid, SIGKILL) }
 
     func requests() throws -> [Request] {
         guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }

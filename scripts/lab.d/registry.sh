@@ -2,8 +2,8 @@
 # The lab's image registries: Debian's docker-registry (distribution 2.8) in its own network
 # namespace at 10.247.213.2:5000, plain HTTP, no authentication, deletes enabled; and beside
 # it at 10.247.213.2:5001 the same images behind a login (htpasswd, bcrypt), for tests of
-# registry credentials. Its log records the user of every authenticated request
-# (auth.user.name=…).
+# registry credentials. Its log has a line for every request it answers
+# (one line per request).
 # Its own namespace because the docker-registry package runs a system registry on :5000
 # of every address, which a registry in the root namespace would clash with.
 
