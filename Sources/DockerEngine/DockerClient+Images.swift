@@ -41,7 +41,7 @@ extension DockerClient {
     ///
     /// - Parameters:
     ///   - reference: `web:2.0`, `127.0.0.1:5000/team/web:2.0`, `web@sha256:...`.
-    ///   - auth: registry credentials (see ``RegistryAuth/lookup(forImage:environment:homeDirectory:)``).
+    ///   - auth: registry credentials (see ``RegistryCredentials``).
     ///   - progress: called for each progress line, in order.
     /// - Throws: ``DockerError`` `registry` with the engine's message when the stream reports
     ///   an error (unknown tag, access denied); `notFound` or `serverError` when the engine

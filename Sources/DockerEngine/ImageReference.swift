@@ -35,19 +35,32 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The registry host given in the reference (`127.0.0.1:5000`, `localhost`,
-    /// `ghcr.io`), or `nil` for Docker Hub.
+    /// `ghcr.io`), or `nil` when the reference names none (Docker Hub).
     ///
-    /// As in Docker, the first path component is a registry when it has a `.` or a `:`, or is
-    /// `localhost`.
+    /// As in Docker (`splitDockerDomain`), the first path component is a registry when it has
+    /// a `.` or a `:`, is `localhost`, or has an upper-case letter (repository names have none):
+    /// `user/web` and `library/web` are on Docker Hub, `localhost:5000/web` is not.
     public var registryHost: String? {
         guard let slash = name.firstIndex(of: "/") else { return nil }
         let first = name[..<slash]
-        guard first.contains(".") || first.contains(":") || first == "localhost" else { return nil }
+        guard first.contains(".") || first.contains(":") || first == "localhost" || first.lowercased() != first else {
+            return nil
+        }
         return String(first)
     }
 
-    /// The registry the image comes from: ``registryHost``, or `docker.io`.
-    public var registry: String { registryHost ?? "docker.io" }
+    /// The registry the image comes from, as credentials are matched: ``registryHost``
+    /// lower-cased, and `docker.io` for Docker Hub under any of its names (`index.docker.io`,
+    /// `registry-1.docker.io`, or none).
+    public var registry: String { RegistryAddress.canonical(registryHost ?? RegistryAddress.dockerHub) }
+
+    /// Whether the image comes from Docker Hub.
+    public var isDockerHub: Bool { registry == RegistryAddress.dockerHub }
+
+    /// The server address the Docker CLI files this image's credentials under, and asks a
+    /// credential helper for: `https://index.docker.io/v1/` for Docker Hub, else the registry
+    /// host as written (`10.0.0.2:5000`).
+    public var credentialKey: String { isDockerHub ? RegistryAddress.dockerHubKey : registryHost ?? RegistryAddress.dockerHubKey }
 
     /// The `tag` query parameter of a pull: the digest when there is one (it wins over a
     /// tag), else the tag, else `latest` — never nothing, which would pull every tag.

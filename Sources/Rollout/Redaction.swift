@@ -51,12 +51,12 @@ public final class Redaction: Sendable {
 
     /// Learns what a playbook holds (`trial.env`), and wraps the registry-credential lookup a
     /// run uses so that the credentials it sends are learnt too.
-    func guarding(_ playbook: Playbook, registryAuth: @escaping @Sendable (String) -> RegistryAuth?) -> @Sendable (String) -> RegistryAuth? {
+    func guarding(_ playbook: Playbook, registryAuth: @escaping @Sendable (String) async throws -> RegistryAuth?) -> @Sendable (String) async throws -> RegistryAuth? {
         for service in playbook.services {
             learn(environment: service.trial?.env ?? [:])
         }
         return { [self] image in
-            let auth = registryAuth(image)
+            let auth = try await registryAuth(image)
             if let auth { learn(auth) }
             return auth
         }

@@ -8,11 +8,12 @@ public struct ReplacementSettings: Sendable {
     public var order: UpdateOrder
     public var stopTimeout: Duration
     public var retain: Int
-    /// Registry credentials per image reference (from `MOLT_REGISTRY_AUTH` or ~/.docker/config.json).
-    public var registryAuth: @Sendable (String) -> RegistryAuth?
+    /// Registry credentials per image reference (``RegistryCredentials/auth(forImage:)`` in molt):
+    /// a failure fails the pull, never makes it anonymous.
+    public var registryAuth: @Sendable (String) async throws -> RegistryAuth?
 
     public init(pull: PullPolicy, order: UpdateOrder, stopTimeout: Duration, retain: Int,
-                registryAuth: @escaping @Sendable (String) -> RegistryAuth? = { _ in nil }) {
+                registryAuth: @escaping @Sendable (String) async throws -> RegistryAuth? = { _ in nil }) {
         self.pull = pull
         self.order = order
         self.stopTimeout = stopTimeout
@@ -20,7 +21,7 @@ public struct ReplacementSettings: Sendable {
         self.registryAuth = registryAuth
     }
 
-    public init(playbook: Playbook, registryAuth: @escaping @Sendable (String) -> RegistryAuth? = { _ in nil }) {
+    public init(playbook: Playbook, registryAuth: @escaping @Sendable (String) async throws -> RegistryAuth? = { _ in nil }) {
         self.init(pull: playbook.pull, order: playbook.order, stopTimeout: playbook.stopTimeout,
                   retain: playbook.retain, registryAuth: registryAuth)
     }
@@ -145,7 +146,7 @@ struct Replacement: Sendable {
                     }
                     return present
                 }
-                return try await target.resolve(image, policy: settings.pull, alreadyPulled: alreadyPulled, auth: settings.registryAuth(image))
+                return try await target.resolve(image, policy: settings.pull, alreadyPulled: alreadyPulled, auth: { try await settings.registryAuth(image) })
             }
         } catch is Interrupted {
             return interrupted(from: from, to: image, notes: notes, changed: false)

@@ -31,7 +31,7 @@ public struct RolloutAction: Sendable {
     public var mode: Mode
     public var reporter: any RolloutReporter
     public var journal: Journal?
-    public var registryAuth: @Sendable (String) -> RegistryAuth?
+    public var registryAuth: @Sendable (String) async throws -> RegistryAuth?
     /// How hosts are reached: over SSH, or a scripted engine in tests.
     public var connector: any HostConnector
     public var interruption: Interruption
@@ -39,7 +39,7 @@ public struct RolloutAction: Sendable {
 
     public init(playbook: Playbook, fleet: Fleet, identity: RunIdentity, mode: Mode = .rollout,
                 reporter: any RolloutReporter, journal: Journal? = nil,
-                registryAuth: @escaping @Sendable (String) -> RegistryAuth? = { _ in nil },
+                registryAuth: @escaping @Sendable (String) async throws -> RegistryAuth? = { _ in nil },
                 connector: (any HostConnector)? = nil, interruption: Interruption = Interruption(),
                 redaction: Redaction = Redaction()) {
         self.playbook = playbook
@@ -286,7 +286,7 @@ public struct RolloutAction: Sendable {
             reporter.report(RolloutEvent(.hostStep, run: run, batch: batch, host: connection.name, service: service.container, message: "pulling \(service.image)"))
             do {
                 try await interruption.run(until: .stop) {
-                    try await Pull.image(service.image, on: connection.engine, auth: auth(service.image)) { _ in }
+                    try await Pull.image(service.image, on: connection.engine, auth: try await auth(service.image)) { _ in }
                 }
                 return nil
             } catch is Interrupted {

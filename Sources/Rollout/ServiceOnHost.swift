@@ -26,8 +26,9 @@ struct ServiceOnHost: Sendable {
         try await engine.container(named: name)
     }
 
-    /// The target image on the host, pulled as `policy` says.
-    func resolve(_ target: String, policy: PullPolicy, alreadyPulled: Bool, auth: RegistryAuth?) async throws -> ImageDetails {
+    /// The target image on the host, pulled as `policy` says. The registry credentials are
+    /// looked up only when a pull is needed.
+    func resolve(_ target: String, policy: PullPolicy, alreadyPulled: Bool, auth: () async throws -> RegistryAuth?) async throws -> ImageDetails {
         let present = try await engine.inspectImage(target)
         switch policy {
         case .never:
@@ -39,7 +40,7 @@ struct ServiceOnHost: Sendable {
             if alreadyPulled, let present { return present }
         }
         step("pulling \(target)")
-        try await Pull.image(target, on: engine, auth: auth, step: step)
+        try await Pull.image(target, on: engine, auth: try await auth(), step: step)
         guard let pulled = try await engine.inspectImage(target) else {
             throw ReplacementError("image \(target) is still missing on \(hostName) after pulling it")
         }

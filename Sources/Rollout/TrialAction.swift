@@ -10,12 +10,12 @@ public struct TrialAction: Sendable {
     public var fleet: Fleet
     public var identity: RunIdentity
     public var reporter: any RolloutReporter
-    public var registryAuth: @Sendable (String) -> RegistryAuth?
+    public var registryAuth: @Sendable (String) async throws -> RegistryAuth?
     public var interruption: Interruption
     public var redaction: Redaction
 
     public init(playbook: Playbook, fleet: Fleet, identity: RunIdentity, reporter: any RolloutReporter,
-                registryAuth: @escaping @Sendable (String) -> RegistryAuth? = { _ in nil },
+                registryAuth: @escaping @Sendable (String) async throws -> RegistryAuth? = { _ in nil },
                 interruption: Interruption = Interruption(), redaction: Redaction = Redaction()) {
         self.playbook = playbook
         self.fleet = fleet

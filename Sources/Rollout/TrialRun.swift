@@ -104,14 +104,14 @@ struct TrialRun: Sendable {
             live = found
             let settings = self.settings
             _ = try await interruption.run(until: .stop) { [target] in
-                try await target.resolve(image, policy: settings.pull, alreadyPulled: alreadyPulled, auth: settings.registryAuth(image))
+                try await target.resolve(image, policy: settings.pull, alreadyPulled: alreadyPulled, auth: { try await settings.registryAuth(image) })
             }
             let volumes = try selectVolumes(live)
             readOnly = Self.uncloned(live, cloned: volumes)
             let cloner = VolumeClone(engine: engine, service: service, run: identity.id, interruption: interruption, step: target.step)
             clones = try await cloner.make(of: live, volumes: volumes, helperImage: trial.helperImage) { helper in
                 _ = try await interruption.run(until: .stop) { [target] in
-                    try await target.resolve(helper, policy: .missing, alreadyPulled: false, auth: settings.registryAuth(helper))
+                    try await target.resolve(helper, policy: .missing, alreadyPulled: false, auth: { try await settings.registryAuth(helper) })
                 }
             }
             for clone in clones {

@@ -77,16 +77,18 @@ struct RunExecution {
     var global: GlobalOptions
 
     func perform(playbook: Playbook, fleet: Fleet, mode: RolloutAction.Mode) async throws -> RolloutReport {
-        let journal = try global.openJournal()
         let settings = fleet.settings
+        // A rollback's images are known only on the hosts: its credentials are found as it pulls.
+        var images: [String] = []
+        if case .rollout = mode { images = RegistryLogin.images(playbook) }
+        let credentials = try await RegistryLogin.checked(images: images, homeDirectory: settings.homeDirectory)
+        let journal = try global.openJournal()
         let identity = RunIdentity(id: Journal.newRunID(now: Date()), user: settings.defaultUser)
         let reporter = Self.reporter(global)
-        let environment = ProcessInfo.processInfo.environment
-        let home = settings.homeDirectory
         let interruption = SignalTrap.install()
         let action = RolloutAction(
             playbook: playbook, fleet: fleet, identity: identity, mode: mode, reporter: reporter, journal: journal,
-            registryAuth: { image in try? RegistryAuth.lookup(forImage: image, environment: environment, homeDirectory: home) },
+            registryAuth: { image in try await credentials.auth(forImage: image) },
             interruption: interruption)
         let report = await action.perform()
         if global.output == .text {

@@ -30,14 +30,13 @@ struct TrialCommand: AsyncParsableCommand {
             fleet.hosts = BatchPlanner.batches(fleet.hosts, sizes: playbook.batches).first ?? []
         }
         let settings = fleet.settings
-        let environment = ProcessInfo.processInfo.environment
-        let home = settings.homeDirectory
+        let credentials = try await RegistryLogin.checked(images: RegistryLogin.images(playbook, trial: true), homeDirectory: settings.homeDirectory)
         let interruption = SignalTrap.install()
         let action = TrialAction(
             playbook: playbook, fleet: fleet,
             identity: RunIdentity(id: Journal.newRunID(now: Date()), user: settings.defaultUser),
             reporter: global.output == .json ? SilentReporter() : RunExecution.reporter(global),
-            registryAuth: { image in try? RegistryAuth.lookup(forImage: image, environment: environment, homeDirectory: home) },
+            registryAuth: { image in try await credentials.auth(forImage: image) },
             interruption: interruption)
         let report = await action.perform()
         switch global.output {

@@ -14,6 +14,16 @@ struct Lab {
     let key: String
     let knownHosts: String
     let inventory: Inventory
+    /// The registry without a login, `10.247.213.2:5000`.
+    var registry = "10.247.213.2:5000"
+    /// The registry with a login (htpasswd), holding the same images: `10.247.213.2:5001`.
+    var authRegistry = "10.247.213.2:5001"
+    var authRegistryUser = "molt-lab"
+    var authRegistryPasswordFile = "/var/lib/molt-lab/registry-auth/password"
+    /// The registry with a login's log: a line per request answered.
+    var authRegistryLog = "/var/lib/molt-lab/registry-auth/registry.log"
+    /// This machine's address on the lab network.
+    var gateway = "10.247.213.1"
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
@@ -25,13 +35,36 @@ struct Lab {
         guard FileManager.default.fileExists(atPath: inventoryPath) else {
             throw LabMissing(message: "the lab fleet is not up (no \(inventoryPath)): run `sudo scripts/lab up 4` first")
         }
-        return Lab(
+        var lab = Lab(
             directory: directory,
             inventoryPath: inventoryPath,
             key: environment["MOLT_LAB_KEY"] ?? "\(directory)/client/id_ed25519",
             knownHosts: environment["MOLT_LAB_KNOWN_HOSTS"] ?? "\(directory)/client/known_hosts",
             inventory: try Inventory.load(path: inventoryPath)
         )
+        lab.registry = environment["MOLT_LAB_REGISTRY"] ?? lab.registry
+        lab.authRegistry = environment["MOLT_LAB_AUTH_REGISTRY"] ?? lab.authRegistry
+        lab.authRegistryUser = environment["MOLT_LAB_AUTH_REGISTRY_USER"] ?? lab.authRegistryUser
+        lab.authRegistryPasswordFile = environment["MOLT_LAB_AUTH_REGISTRY_PASSWORD_FILE"] ?? "\(directory)/registry-auth/password"
+        lab.authRegistryLog = environment["MOLT_LAB_AUTH_REGISTRY_LOG"] ?? "\(directory)/registry-auth/registry.log"
+        lab.gateway = environment["MOLT_LAB_GATEWAY"] ?? lab.gateway
+        return lab
+    }
+
+    /// The password of the registry with a login.
+    func authRegistryPassword() throws -> String {
+        guard let text = try? String(contentsOfFile: authRegistryPasswordFile, encoding: .utf8),
+              !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw LabMissing(message: "no password in \(authRegistryPasswordFile): bring the lab up with this checkout's scripts/lab")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// How many requests the registry with a login has answered with 200: every one of them
+    /// authenticated, as its only user (it refuses anything else with 401).
+    func authRegistryAuthorizedRequests() throws -> Int {
+        let text = try String(contentsOfFile: authRegistryLog, encoding: .utf8)
+        return text.split(separator: "\n").filter { $0.contains("http.response.status=200") }.count
     }
 
     var hosts: [InventoryHost] { inventory.hosts }

@@ -12,6 +12,10 @@ LAB_GATEWAY=$LAB_NET.1              # this machine's address on the lab network
 LAB_REGISTRY_ADDR=$LAB_NET.2
 LAB_REGISTRY=$LAB_REGISTRY_ADDR:5000
 LAB_IMAGE_PREFIX=$LAB_REGISTRY/molt-lab
+# A second registry on the same address that wants a login (htpasswd, bcrypt), holding the
+# same example images: for registry credentials (credential helpers, MOLT_REGISTRY_AUTH).
+LAB_AUTH_REGISTRY=$LAB_REGISTRY_ADDR:5001
+LAB_AUTH_REGISTRY_USER=molt-lab
 LAB_ROOT_LINK=moltlab0              # this machine's end of the lab network (root namespace)
 LAB_SWITCH_NS=moltlab-switch        # namespace holding the lab's bridge
 LAB_BRIDGE=moltlab-br

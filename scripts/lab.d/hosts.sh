@@ -163,7 +163,7 @@ host_dockerd_start() {
         --pidfile "$run/docker.pid" \
         --group "$LAB_USER" \
         --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
-        --insecure-registry "$LAB_REGISTRY" \
+        --insecure-registry "$LAB_NET.0/24" \
         --exec-opt native.cgroupdriver=cgroupfs \
         --cgroup-parent "/$ns" \
         --shutdown-timeout 10

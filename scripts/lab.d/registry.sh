@@ -1,6 +1,9 @@
 # shellcheck shell=bash
-# The lab's image registry: Debian's docker-registry (distribution 2.8) in its own network
-# namespace at 10.247.213.2:5000, plain HTTP, no authentication, deletes enabled.
+# The lab's image registries: Debian's docker-registry (distribution 2.8) in its own network
+# namespace at 10.247.213.2:5000, plain HTTP, no authentication, deletes enabled; and beside
+# it at 10.247.213.2:5001 the same images behind a login (htpasswd, bcrypt), for tests of
+# registry credentials. Its log has a line for every request it answers
+# (one line per request).
 # Its own namespace because the docker-registry package runs a system registry on :5000
 # of every address, which a registry in the root namespace would clash with.
 
@@ -52,4 +55,74 @@ registry_wait() {
 
 registry_stop() {
     stop_pid "$(read_pid "$LAB_REGISTRY_PID")" "$LAB_REGISTRY_DIR/config.yml" "the registry" 10
+}
+
+# The registry that wants a login. Its password is made at the first `up` and kept in a file
+# (root only): tests read it from there (MOLT_LAB_AUTH_REGISTRY_PASSWORD_FILE).
+LAB_AUTH_REGISTRY_DIR=$LAB_DATA/registry-auth
+LAB_AUTH_REGISTRY_PID=$LAB_RUN/registry-auth.pid
+LAB_AUTH_REGISTRY_PASSWORD_FILE=$LAB_AUTH_REGISTRY_DIR/password
+
+# Seeds the registry with the anonymous one's images (a copy of its storage: the same
+# repositories, tags and digests), writes its htpasswd and config, and starts it.
+auth_registry_start() {
+    mkdir -p "$LAB_AUTH_REGISTRY_DIR/storage"
+    chmod 700 "$LAB_AUTH_REGISTRY_DIR"
+    if [ ! -s "$LAB_AUTH_REGISTRY_PASSWORD_FILE" ]; then
+        (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' >"$LAB_AUTH_REGISTRY_PASSWORD_FILE")
+    fi
+    htpasswd -iBc "$LAB_AUTH_REGISTRY_DIR/htpasswd" "$LAB_AUTH_REGISTRY_USER" \
+        <"$LAB_AUTH_REGISTRY_PASSWORD_FILE" 2>/dev/null
+    if [ -d "$LAB_REGISTRY_DIR/storage/docker" ] && [ ! -d "$LAB_AUTH_REGISTRY_DIR/storage/docker" ]; then
+        cp -a "$LAB_REGISTRY_DIR/storage/docker" "$LAB_AUTH_REGISTRY_DIR/storage/"
+    fi
+    cat >"$LAB_AUTH_REGISTRY_DIR/config.yml" <<EOF
+# The molt lab's registry with a login (scripts/lab): the example images, for user
+# $LAB_AUTH_REGISTRY_USER only. Plain HTTP: reachable only from this machine and the lab hosts.
+version: 0.1
+log:
+  level: info
+  fields:
+    service: molt-lab-registry-auth
+storage:
+  filesystem:
+    rootdirectory: $LAB_AUTH_REGISTRY_DIR/storage
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+auth:
+  htpasswd:
+    realm: molt-lab
+    path: $LAB_AUTH_REGISTRY_DIR/htpasswd
+http:
+  addr: $LAB_AUTH_REGISTRY
+  secret: molt-lab-registry-auth
+  headers:
+    X-Content-Type-Options: [nosniff]
+EOF
+    spawn "$LAB_AUTH_REGISTRY_DIR/registry.log" "$LAB_AUTH_REGISTRY_PID" \
+        nsenter --net="/var/run/netns/$LAB_REGISTRY_NS" \
+        docker-registry serve "$LAB_AUTH_REGISTRY_DIR/config.yml"
+}
+
+# Answers with the login, and only with it.
+auth_registry_ready() {
+    local password
+    password=$(cat "$LAB_AUTH_REGISTRY_PASSWORD_FILE")
+    http_get "http://$LAB_AUTH_REGISTRY_USER:$password@$LAB_AUTH_REGISTRY/v2/" >/dev/null &&
+        ! http_get "http://$LAB_AUTH_REGISTRY/v2/" >/dev/null 2>&1
+}
+
+auth_registry_wait() {
+    if ! wait_for 20 "the registry at $LAB_AUTH_REGISTRY" auth_registry_ready; then
+        show_log "$LAB_AUTH_REGISTRY_DIR/registry.log"
+        exit 1
+    fi
+}
+
+auth_registry_alive() { pid_alive "$(read_pid "$LAB_AUTH_REGISTRY_PID")" "$LAB_AUTH_REGISTRY_DIR/config.yml"; }
+
+auth_registry_stop() {
+    stop_pid "$(read_pid "$LAB_AUTH_REGISTRY_PID")" "$LAB_AUTH_REGISTRY_DIR/config.yml" "the registry with a login" 10
 }
