@@ -7,7 +7,8 @@
 public struct Inventory: Sendable {
     /// The path the inventory was loaded from (or the name given to `parse`).
     public private(set) var source: String
-    /// Every host, in the order it first appears in the inventory, with variables resolved.
+    /// Every host, in the order it first appears in the inventory (Ansible's order for globs and
+    /// regular expressions over host names), with variables resolved.
     public private(set) var hosts: [InventoryHost]
     /// Every group, `all` and `ungrouped` first, then in the order they were declared.
     public private(set) var groupNames: [String] {
@@ -20,8 +21,10 @@ public struct Inventory: Sendable {
     private var hostIndex: [String: Int]
     /// The names in `groupNames`, for patterns that name a group.
     private var groupLookup: Set<String>
-    /// Indexes in `hosts` of the members of each group, directly or through child groups, ascending.
-    private var groupMembers: [String: [Int]]
+    /// Indexes in `hosts` of the hosts each group lists itself, in the order they were added.
+    private var groupHosts: [String: [Int]]
+    /// The child groups of each group, in the order the group lists them.
+    private var groupChildren: [String: [String]]
 
     /// Loads a YAML or INI file, or a directory of them.
     ///
@@ -60,17 +63,18 @@ public struct Inventory: Sendable {
 
     /// An inventory of hosts that are already resolved, e.g. for tests of code that uses one.
     ///
-    /// The groups are those the hosts name, after `all` and `ungrouped`.
+    /// The groups are those the hosts name, after `all` and `ungrouped`; each holds its hosts in
+    /// the order given, with no child groups.
     public init(source: String, hosts: [InventoryHost], warnings: [InventoryWarning] = []) {
         var groupNames = ["all", "ungrouped"]
         var named: Set<String> = ["all", "ungrouped"]
-        var groupMembers: [String: [Int]] = [:]
+        var groupHosts: [String: [Int]] = [:]
         var hostIndex: [String: Int] = [:]
         for (index, host) in hosts.enumerated() {
             if hostIndex[host.name] == nil { hostIndex[host.name] = index }
-            for group in host.groups + ["all"] where groupMembers[group]?.last != index {
+            for group in host.groups + ["all"] where groupHosts[group]?.last != index {
                 if named.insert(group).inserted { groupNames.append(group) }
-                groupMembers[group, default: []].append(index)
+                groupHosts[group, default: []].append(index)
             }
         }
         self.source = source
@@ -79,7 +83,8 @@ public struct Inventory: Sendable {
         self.groupLookup = named
         self.warnings = warnings
         self.hostIndex = hostIndex
-        self.groupMembers = groupMembers
+        self.groupHosts = groupHosts
+        self.groupChildren = [:]
     }
 
     /// The host with inventory name `name`.
@@ -87,13 +92,20 @@ public struct Inventory: Sendable {
         hostIndex[name].map { hosts[$0] }
     }
 
-    /// The hosts of `group`, including those of its child groups, in inventory order; empty
-    /// for a group the inventory does not have.
+    /// The hosts of `group`, including those of its child groups, in Ansible's order; empty for a
+    /// group the inventory does not have.
+    ///
+    /// Ansible's order (`Group.get_hosts`): the group's own hosts in the order they were added,
+    /// then the hosts of its children in the order it lists them, then of their children, a level
+    /// of descendants at a time; a host already listed is not listed again. (Within a level below
+    /// the children, Ansible goes through the groups in the order of a Python set, which can change
+    /// from one run to the next; molt takes them in the order the level above listed them, which
+    /// is one of the orders Ansible produces.)
     public func hosts(inGroup group: String) -> [InventoryHost] {
         memberIndexes(ofGroup: group).map { hosts[$0] }
     }
 
-    /// The hosts an Ansible host pattern selects, in inventory order.
+    /// The hosts an Ansible host pattern selects, in Ansible's order (see `HostPattern`).
     ///
     /// A pattern that matches nothing, or names a host or group the inventory does not have,
     /// selects nothing; a pattern that cannot be parsed throws `.invalidPattern`.
@@ -101,7 +113,7 @@ public struct Inventory: Sendable {
         hosts(matching: try HostPattern(pattern))
     }
 
-    /// The hosts a parsed host pattern selects, in inventory order.
+    /// The hosts a parsed host pattern selects, in Ansible's order (see `HostPattern`).
     public func hosts(matching pattern: HostPattern) -> [InventoryHost] {
         pattern.select(in: self).map { hosts[$0] }
     }
@@ -118,9 +130,30 @@ public struct Inventory: Sendable {
         return best?.name
     }
 
-    /// Indexes in `hosts` of the members of `group`, ascending.
+    /// Indexes in `hosts` of the members of `group`, in Ansible's order (see `hosts(inGroup:)`).
     func memberIndexes(ofGroup group: String) -> [Int] {
-        groupMembers[group] ?? []
+        guard groupLookup.contains(group) else { return [] }
+        var groups = [group]
+        var reached: Set<String> = [group]
+        var level = [group]
+        while !level.isEmpty {
+            var next: [String] = []
+            for parent in level {
+                for child in groupChildren[parent] ?? [] where reached.insert(child).inserted {
+                    next.append(child)
+                }
+            }
+            groups += next
+            level = next
+        }
+        var members: [Int] = []
+        var listed: Set<Int> = []
+        for name in groups {
+            for index in groupHosts[name] ?? [] where listed.insert(index).inserted {
+                members.append(index)
+            }
+        }
+        return members
     }
 
     /// Whether the inventory has a group named `name`, even an empty one.
@@ -268,6 +301,15 @@ extension Inventory {
 
         var inventory = Inventory(source: source, hosts: hosts, warnings: warnings)
         inventory.groupNames = builder.groupOrder
+        var groupHosts: [String: [Int]] = [:]
+        var groupChildren: [String: [String]] = [:]
+        for name in builder.groupOrder {
+            guard let group = builder.groups[name] else { continue }
+            groupHosts[name] = group.hosts.compactMap { inventory.hostIndex[$0] }
+            groupChildren[name] = group.children
+        }
+        inventory.groupHosts = groupHosts
+        inventory.groupChildren = groupChildren
         return inventory
     }
 
