@@ -264,7 +264,7 @@ extension Inventory {
     private static func resolve(_ built: InventoryBuilder, source: String, variableFilesIn base: String?) throws(InventoryError) -> Inventory {
         var builder = built
         builder.reconcile()
-        var warnings = builder.warnings
+        var warnings = builder.warnings + builder.closingWarnings()
         var groupFiles: [String: Variables] = [:]
         var hostFiles: [String: Variables] = [:]
         if let base {
