@@ -36,7 +36,7 @@ struct HostPatternTests {
     static let everyone = ["bastion", "lab1", "lab2", "lab3", "web01", "web02", "web03", "web04", "db-a.example.com", "db-b.example.com"]
 
     @Test(
-        "each pattern form selects the expected hosts, in inventory order",
+        "each pattern form selects Ansible's hosts, in Ansible's order",
         arguments: [
             ("all", everyone),
             ("*", everyone),
