@@ -21,10 +21,9 @@ public struct Inventory: Sendable {
     private var hostIndex: [String: Int]
     /// The names in `groupNames`, for patterns that name a group.
     private var groupLookup: Set<String>
-    /// Indexes in `hosts` of the hosts each group lists itself, in the order they were added.
-    private var groupHosts: [String: [Int]]
-    /// The child groups of each group, in the order the group lists them.
-    private var groupChildren: [String: [String]]
+    /// Indexes in `hosts` of the members of each group, directly or through child groups, in
+    /// Ansible's order (see `hosts(inGroup:)`).
+    private var groupMembers: [String: [Int]]
 
     /// Loads a YAML or INI file, or a directory of them.
     ///
@@ -68,13 +67,13 @@ public struct Inventory: Sendable {
     public init(source: String, hosts: [InventoryHost], warnings: [InventoryWarning] = []) {
         var groupNames = ["all", "ungrouped"]
         var named: Set<String> = ["all", "ungrouped"]
-        var groupHosts: [String: [Int]] = [:]
+        var groupMembers: [String: [Int]] = [:]
         var hostIndex: [String: Int] = [:]
         for (index, host) in hosts.enumerated() {
             if hostIndex[host.name] == nil { hostIndex[host.name] = index }
-            for group in host.groups + ["all"] where groupHosts[group]?.last != index {
+            for group in host.groups + ["all"] where groupMembers[group]?.last != index {
                 if named.insert(group).inserted { groupNames.append(group) }
-                groupHosts[group, default: []].append(index)
+                groupMembers[group, default: []].append(index)
             }
         }
         self.source = source
@@ -83,8 +82,7 @@ public struct Inventory: Sendable {
         self.groupLookup = named
         self.warnings = warnings
         self.hostIndex = hostIndex
-        self.groupHosts = groupHosts
-        self.groupChildren = [:]
+        self.groupMembers = groupMembers
     }
 
     /// The host with inventory name `name`.
@@ -132,28 +130,7 @@ public struct Inventory: Sendable {
 
     /// Indexes in `hosts` of the members of `group`, in Ansible's order (see `hosts(inGroup:)`).
     func memberIndexes(ofGroup group: String) -> [Int] {
-        guard groupLookup.contains(group) else { return [] }
-        var groups = [group]
-        var reached: Set<String> = [group]
-        var level = [group]
-        while !level.isEmpty {
-            var next: [String] = []
-            for parent in level {
-                for child in groupChildren[parent] ?? [] where reached.insert(child).inserted {
-                    next.append(child)
-                }
-            }
-            groups += next
-            level = next
-        }
-        var members: [Int] = []
-        var listed: Set<Int> = []
-        for name in groups {
-            for index in groupHosts[name] ?? [] where listed.insert(index).inserted {
-                members.append(index)
-            }
-        }
-        return members
+        groupMembers[group] ?? []
     }
 
     /// Whether the inventory has a group named `name`, even an empty one.
@@ -301,15 +278,7 @@ extension Inventory {
 
         var inventory = Inventory(source: source, hosts: hosts, warnings: warnings)
         inventory.groupNames = builder.groupOrder
-        var groupHosts: [String: [Int]] = [:]
-        var groupChildren: [String: [String]] = [:]
-        for name in builder.groupOrder {
-            guard let group = builder.groups[name] else { continue }
-            groupHosts[name] = group.hosts.compactMap { inventory.hostIndex[$0] }
-            groupChildren[name] = group.children
-        }
-        inventory.groupHosts = groupHosts
-        inventory.groupChildren = groupChildren
+        inventory.groupMembers = builder.members().mapValues { names in names.compactMap { inventory.hostIndex[$0] } }
         return inventory
     }
 

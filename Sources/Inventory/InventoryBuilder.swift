@@ -205,6 +205,41 @@ struct InventoryBuilder {
         return name.allSatisfy(\.isWordCharacter)
     }
 
+    /// Each group's hosts, directly or through child groups, in Ansible's order (`Group.get_hosts`):
+    /// its own hosts, then its children's in the order it lists them, then a level of
+    /// descendants at a time, each host where it is first reached.
+    ///
+    /// Worked out once for every group, children before parents, rather than by a walk down from
+    /// each group, which would cost the square of the depth on a long chain of groups: a group's
+    /// list is its own hosts at level 0 and each child's list one level down, ordered by level
+    /// (children in order within a level), keeping each host's first place. Each host sits at the
+    /// least depth it is reached at, and within a level the groups come in the order a walk level
+    /// by level would reach them, so the result is the walk's.
+    func members() -> [String: [String]] {
+        var placed: [String: [(level: Int, host: String)]] = [:]
+        for root in groupOrder where placed[root] == nil {
+            // Children first, with a stack of its own: chains of groups can be thousands long.
+            var stack: [(group: String, next: Int)] = [(root, 0)]
+            while let top = stack.last {
+                let children = groups[top.group]?.children ?? []
+                if top.next < children.count {
+                    stack[stack.count - 1].next += 1
+                    if placed[children[top.next]] == nil { stack.append((children[top.next], 0)) }
+                    continue
+                }
+                stack.removeLast()
+                var entries = (groups[top.group]?.hosts ?? []).map { (level: 0, host: $0) }
+                for child in children {
+                    entries += (placed[child] ?? []).map { (level: $0.level + 1, host: $0.host) }
+                }
+                let ordered = entries.enumerated().sorted { ($0.element.level, $0.offset) < ($1.element.level, $1.offset) }
+                var seen: Set<String> = []
+                placed[top.group] = ordered.map(\.element).filter { seen.insert($0.host).inserted }
+            }
+        }
+        return placed.mapValues { $0.map(\.host) }
+    }
+
     /// Every group `name` is in through its parents, and `name` itself.
     func lineage(of name: String) -> Set<String> {
         var seen: Set<String> = [name]

@@ -108,6 +108,12 @@ struct HostileInventoryTests {
         let forward = try load("hosts.ini", downwards)
         #expect(forward.host(named: "leaf")?.groups.count == count + 1)
         #expect(try forward.hosts(matching: "g1").map(\.name) == ["leaf"])
+        // Every group's hosts in Ansible's order are worked out once, not by a walk down from
+        // each group: with that walk, a glob matching every group of a 10,000-group chain took 48 s.
+        let clock = ContinuousClock()
+        let started = clock.now
+        #expect(try forward.hosts(matching: "g*:*").map(\.name) == ["leaf"])
+        #expect(clock.now - started < .seconds(2))
 
         let upwards = "[g\(count)]\nleaf\n" + (1..<count).reversed().map { "[g\($0):children]\ng\($0 + 1)\n" }.joined()
         #expect(try load("hosts.ini", upwards).host(named: "leaf")?.groups.count == count + 1)
