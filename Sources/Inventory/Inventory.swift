@@ -62,8 +62,8 @@ public struct Inventory: Sendable {
 
     /// An inventory of hosts that are already resolved, e.g. for tests of code that uses one.
     ///
-    /// The groups are those the hosts name, after `all` and `ungrouped`; each holds its hosts in
-    /// the order given, with no child groups.
+    /// The groups are those the hosts name, after `all` and `ungrouped`; each lists the hosts that
+    /// name it, in the order given.
     public init(source: String, hosts: [InventoryHost], warnings: [InventoryWarning] = []) {
         var groupNames = ["all", "ungrouped"]
         var named: Set<String> = ["all", "ungrouped"]
