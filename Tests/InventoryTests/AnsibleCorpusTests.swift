@@ -43,8 +43,13 @@ struct AnsibleCorpusTests {
     func patterns(inventory: String) throws {
         let (molt, answers) = try Self.load(inventory)
         for (pattern, answer) in answers.patterns.sorted(by: { $0.key < $1.key }) {
-            guard let expected = answer.hosts else { continue }  // Ansible refused it (a subscript past the end).
             let hosts = try molt.hosts(matching: pattern).map(\.name)
+            guard let expected = answer.hosts else {
+                // Ansible's inventory refuses a subscript past the end; `ansible --list-hosts`
+                // then prints no host, and molt selects none.
+                #expect(hosts.isEmpty, "\(inventory): pattern '\(pattern)' that Ansible refuses")
+                continue
+            }
             #expect(hosts == expected, "\(inventory): pattern '\(pattern)'")
             #expect(answer.ansibleOrders?.contains(hosts) ?? true, "\(inventory): pattern '\(pattern)' in an order Ansible never gives")
             let batches = BatchPlanner.batches(hosts, sizes: Self.serial)
