@@ -145,7 +145,8 @@ public struct HostPattern: Sendable, Hashable, CustomStringConvertible {
             matcher = Glob.hasWildcards(base) ? .glob(String(base)) : .name(String(base))
         }
 
-        /// `name[2]`, `name[-1]`, `name[1:3]`, `name[1:]`, `name[:3]`; anything else in brackets is a glob.
+        /// `name[2]`, `name[-1]`, `name[1:3]` (or Ansible's old `name[1-3]`), `name[1:]`, `name[:3]`;
+        /// anything else in brackets is a glob.
         private static func splitSlice(_ body: Substring, in pattern: String) throws(InventoryError) -> (Substring, Slice?) {
             guard body.hasSuffix("]"), let open = body.lastIndex(of: "["), open > body.startIndex else { return (body, nil) }
             let base = body[..<open]
@@ -154,7 +155,13 @@ public struct HostPattern: Sendable, Hashable, CustomStringConvertible {
             if !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let index = Int(inside) {
                 return (base, .index(index))
             }
-            let bounds = inside.split(separator: ":", omittingEmptySubsequences: false)
+            var bounds = inside.split(separator: ":", omittingEmptySubsequences: false)
+            if bounds.count == 1 {
+                // Ansible still reads `[1-3]` as the subscript `[1:3]` (with a warning that the
+                // form was removed), not as a glob, so `web0[1-2]` picks from `web0`.
+                bounds = inside.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+                guard bounds.count == 2, !bounds[0].isEmpty else { return (body, nil) }
+            }
             guard bounds.count == 2, bounds.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }) else { return (body, nil) }
             guard !(bounds[0].isEmpty && bounds[1].isEmpty) else {
                 throw HostPattern.error(pattern, .invalidPattern, "the subscript in '\(body)' needs a start, an end or both")
@@ -188,52 +195,73 @@ public struct HostPattern: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension HostPattern {
-    /// Indexes into `inventory.hosts` of the matching hosts, in inventory order.
+    /// Indexes into `inventory.hosts` of the matching hosts, in Ansible's order
+    /// (`InventoryManager._evaluate_patterns`): each plain term adds the hosts it matches that are
+    /// not listed yet, in its own order; `&` and `!` terms then keep or drop hosts, keeping the order.
     func select(in inventory: Inventory) -> [Int] {
-        var selected: Set<Int> = []
+        var selected: [Int] = []
+        var listed: Set<Int> = []
         for term in orderedTerms {
             let matched = match(term, in: inventory)
             switch term.operation {
-            case .union: selected.formUnion(matched)
-            case .intersection: selected.formIntersection(matched)
-            case .exclusion: selected.subtract(matched)
+            case .union:
+                for index in matched where listed.insert(index).inserted { selected.append(index) }
+            case .intersection:
+                let kept = Set(matched)
+                selected.removeAll { !kept.contains($0) }
+                listed = Set(selected)
+            case .exclusion:
+                let dropped = Set(matched)
+                selected.removeAll { dropped.contains($0) }
+                listed.subtract(dropped)
             }
         }
-        return selected.sorted()
+        return selected
     }
 
-    /// The hosts one term stands for, in inventory order, with its slice applied.
+    /// The hosts one term stands for, in Ansible's order, with its slice applied.
+    ///
+    /// As in Ansible (`_enumerate_matches`): a plain term that is a host's name is that host alone;
+    /// otherwise every group whose name matches, in the order the groups were declared, adds its
+    /// hosts (`hosts(inGroup:)`), and host names are matched too, in inventory order, when no group
+    /// matched or the term is a glob, a regular expression or has a dot. A host matched twice is
+    /// listed twice, and a subscript counts it twice, as Ansible's does.
     private func match(_ term: Term, in inventory: Inventory) -> [Int] {
-        var found: Set<Int> = []
+        var found: [Int] = []
         if case let .name(name) = term.matcher {
             // A plain name is looked up, not compared with every name: patterns can list
-            // thousands of hosts. Like Ansible, host names are tried when no group has the
-            // name, or when it is dotted.
+            // thousands of hosts.
+            if term.operation == .union, term.slice == nil, let index = inventory.index(ofHost: name) {
+                return [index]
+            }
             let isGroup = inventory.hasGroup(name)
-            found.formUnion(inventory.memberIndexes(ofGroup: name))
+            found += inventory.memberIndexes(ofGroup: name)
             if !isGroup || name.contains("."), let index = inventory.index(ofHost: name) {
-                found.insert(index)
+                found.append(index)
             }
         } else {
             let matches = term.nameMatcher()
             for group in inventory.groupNames where matches(group) {
-                found.formUnion(inventory.memberIndexes(ofGroup: group))
+                found += inventory.memberIndexes(ofGroup: group)
             }
             for (index, host) in inventory.hosts.enumerated() where matches(host.name) {
-                found.insert(index)
+                found.append(index)
             }
         }
-        let ordered = found.sorted()
-        guard let slice = term.slice, !ordered.isEmpty else { return ordered }
+        guard let slice = term.slice, !found.isEmpty else { return found }
         switch slice {
         case let .index(index):
-            let position = index < 0 ? ordered.count + index : index
-            return ordered.indices.contains(position) ? [ordered[position]] : []
+            let position = index < 0 ? found.count + index : index
+            return found.indices.contains(position) ? [found[position]] : []
+        case .range(let start, 0?):
+            // Ansible reads an end of 0 as no end at all, and takes the host at the start alone.
+            let first = start ?? 0
+            return found.indices.contains(first) ? [found[first]] : []
         case let .range(start, end):
             let first = start ?? 0
-            let last = min(end ?? ordered.count - 1, ordered.count - 1)
+            let last = min(end ?? found.count - 1, found.count - 1)
             guard first <= last else { return [] }
-            return Array(ordered[first...last])
+            return Array(found[first...last])
         }
     }
 }

@@ -7,7 +7,8 @@
 public struct Inventory: Sendable {
     /// The path the inventory was loaded from (or the name given to `parse`).
     public private(set) var source: String
-    /// Every host, in the order it first appears in the inventory, with variables resolved.
+    /// Every host, in the order it first appears in the inventory (Ansible's order for globs and
+    /// regular expressions over host names), with variables resolved.
     public private(set) var hosts: [InventoryHost]
     /// Every group, `all` and `ungrouped` first, then in the order they were declared.
     public private(set) var groupNames: [String] {
@@ -20,7 +21,8 @@ public struct Inventory: Sendable {
     private var hostIndex: [String: Int]
     /// The names in `groupNames`, for patterns that name a group.
     private var groupLookup: Set<String>
-    /// Indexes in `hosts` of the members of each group, directly or through child groups, ascending.
+    /// Indexes in `hosts` of the members of each group, directly or through child groups, in
+    /// Ansible's order (see `hosts(inGroup:)`).
     private var groupMembers: [String: [Int]]
 
     /// Loads a YAML or INI file, or a directory of them.
@@ -60,7 +62,8 @@ public struct Inventory: Sendable {
 
     /// An inventory of hosts that are already resolved, e.g. for tests of code that uses one.
     ///
-    /// The groups are those the hosts name, after `all` and `ungrouped`.
+    /// The groups are those the hosts name, after `all` and `ungrouped`; each lists the hosts that
+    /// name it, in the order given.
     public init(source: String, hosts: [InventoryHost], warnings: [InventoryWarning] = []) {
         var groupNames = ["all", "ungrouped"]
         var named: Set<String> = ["all", "ungrouped"]
@@ -87,13 +90,20 @@ public struct Inventory: Sendable {
         hostIndex[name].map { hosts[$0] }
     }
 
-    /// The hosts of `group`, including those of its child groups, in inventory order; empty
-    /// for a group the inventory does not have.
+    /// The hosts of `group`, including those of its child groups, in Ansible's order; empty for a
+    /// group the inventory does not have.
+    ///
+    /// Ansible's order (`Group.get_hosts`): the group's own hosts in the order they were added,
+    /// then the hosts of its children in the order it lists them, then of their children, a level
+    /// of descendants at a time; a host already listed is not listed again. (Within a level below
+    /// the children, Ansible goes through the groups in the order of a Python set, which can change
+    /// from one run to the next; molt takes them in the order the level above listed them, which
+    /// is one of the orders Ansible produces.)
     public func hosts(inGroup group: String) -> [InventoryHost] {
         memberIndexes(ofGroup: group).map { hosts[$0] }
     }
 
-    /// The hosts an Ansible host pattern selects, in inventory order.
+    /// The hosts an Ansible host pattern selects, in Ansible's order (see `HostPattern`).
     ///
     /// A pattern that matches nothing, or names a host or group the inventory does not have,
     /// selects nothing; a pattern that cannot be parsed throws `.invalidPattern`.
@@ -101,7 +111,7 @@ public struct Inventory: Sendable {
         hosts(matching: try HostPattern(pattern))
     }
 
-    /// The hosts a parsed host pattern selects, in inventory order.
+    /// The hosts a parsed host pattern selects, in Ansible's order (see `HostPattern`).
     public func hosts(matching pattern: HostPattern) -> [InventoryHost] {
         pattern.select(in: self).map { hosts[$0] }
     }
@@ -118,7 +128,7 @@ public struct Inventory: Sendable {
         return best?.name
     }
 
-    /// Indexes in `hosts` of the members of `group`, ascending.
+    /// Indexes in `hosts` of the members of `group`, in Ansible's order (see `hosts(inGroup:)`).
     func memberIndexes(ofGroup group: String) -> [Int] {
         groupMembers[group] ?? []
     }
@@ -231,7 +241,7 @@ extension Inventory {
     private static func resolve(_ built: InventoryBuilder, source: String, variableFilesIn base: String?) throws(InventoryError) -> Inventory {
         var builder = built
         builder.reconcile()
-        var warnings = builder.warnings
+        var warnings = builder.warnings + builder.closingWarnings()
         var groupFiles: [String: Variables] = [:]
         var hostFiles: [String: Variables] = [:]
         if let base {
@@ -268,6 +278,7 @@ extension Inventory {
 
         var inventory = Inventory(source: source, hosts: hosts, warnings: warnings)
         inventory.groupNames = builder.groupOrder
+        inventory.groupMembers = builder.members().mapValues { names in names.compactMap { inventory.hostIndex[$0] } }
         return inventory
     }
 

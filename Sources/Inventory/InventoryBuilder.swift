@@ -22,6 +22,8 @@ struct InventoryBuilder {
 
     struct Group {
         var name: String
+        /// Where the group was first declared; nil for `all` and `ungrouped`.
+        var origin: SourceLocation?
         var vars: Variables = [:]
         /// `ansible_group_priority`: orders groups at the same depth (higher wins).
         var priority = 1
@@ -35,6 +37,8 @@ struct InventoryBuilder {
 
     struct Host {
         var name: String
+        /// Where the host was first declared.
+        var origin: SourceLocation
         var vars: Variables = [:]
         /// Groups that list this host directly.
         var groups: [String] = []
@@ -45,6 +49,11 @@ struct InventoryBuilder {
     private(set) var hosts: [String: Host] = [:]
     private(set) var hostOrder: [String] = []
     var warnings: [InventoryWarning] = []
+    /// The first host named like the local machine, which Ansible takes for it.
+    private var firstLocalhost: String?
+
+    /// The names Ansible takes for the local machine (`C.LOCALHOST`).
+    static let localhostNames: Set<String> = ["localhost", "127.0.0.1", "::1"]
 
     init() {
         for name in ["all", "ungrouped"] {
@@ -67,7 +76,7 @@ struct InventoryBuilder {
                     at: origin, code: .tooLarge,
                     message: "group '\(name)' is one more than the \(Self.maxGroups) groups molt reads from one inventory; merge some groups")
             }
-            groups[name] = Group(name: name)
+            groups[name] = Group(name: name, origin: origin)
             groupOrder.append(name)
         }
     }
@@ -85,7 +94,15 @@ struct InventoryBuilder {
                     message: "host '\(name)' is one more than the \(Self.maxHosts) hosts molt reads from one inventory; "
                         + "split the fleet into several inventories, or check host ranges for a typo")
             }
-            hosts[name] = Host(name: name)
+            if Self.localhostNames.contains(name) {
+                if let first = firstLocalhost {
+                    warnings.append(InventoryWarning(
+                        location: origin, message: "A duplicate localhost-like entry was found (\(name)). First found localhost was \(first)"))
+                } else {
+                    firstLocalhost = name
+                }
+            }
+            hosts[name] = Host(name: name, origin: origin)
             hostOrder.append(name)
             if let port {
                 hosts[name]!.vars["ansible_port"] = Assignment(value: .int(port), origin: origin)
@@ -160,6 +177,67 @@ struct InventoryBuilder {
             groups["ungrouped"]!.hosts.removeAll { leaving.contains($0) }
             groups["ungrouped"]!.members.subtract(leaving)
         }
+    }
+
+    /// The warnings Ansible gives once the inventory is read: a name that is both a group and a
+    /// host, and group names with characters Ansible would not accept in a variable name (it
+    /// keeps them, and says so once).
+    func closingWarnings() -> [InventoryWarning] {
+        var found: [InventoryWarning] = []
+        let invalid = groupOrder.filter { !Self.isValidGroupName($0) }
+        if let first = invalid.first, let origin = groups[first]?.origin {
+            let others = invalid.count > 1 ? " (and \(invalid.count - 1) more)" : ""
+            found.append(InventoryWarning(
+                location: origin,
+                message: "Invalid characters were found in group names but not replaced: '\(first)'\(others); "
+                    + "Ansible accepts them, but they cannot be used as variable names"))
+        }
+        for name in hostOrder where groups[name] != nil {
+            found.append(InventoryWarning(location: hosts[name]!.origin, message: "Found both group and host with same name: \(name)"))
+        }
+        return found
+    }
+
+    /// Whether `name` passes Ansible's check for group names (`INVALID_VARIABLE_NAMES`): word
+    /// characters only, not starting with a digit.
+    static func isValidGroupName(_ name: String) -> Bool {
+        guard let first = name.first, !first.isNumber else { return false }
+        return name.allSatisfy(\.isWordCharacter)
+    }
+
+    /// Each group's hosts, directly or through child groups, in Ansible's order (`Group.get_hosts`):
+    /// its own hosts, then its children's in the order it lists them, then a level of
+    /// descendants at a time, each host where it is first reached.
+    ///
+    /// Worked out once for every group, children before parents, rather than by a walk down from
+    /// each group, which would cost the square of the depth on a long chain of groups: a group's
+    /// list is its own hosts at level 0 and each child's list one level down, ordered by level
+    /// (children in order within a level), keeping each host's first place. Each host sits at the
+    /// least depth it is reached at, and within a level the groups come in the order a walk level
+    /// by level would reach them, so the result is the walk's.
+    func members() -> [String: [String]] {
+        var placed: [String: [(level: Int, host: String)]] = [:]
+        for root in groupOrder where placed[root] == nil {
+            // Children first, with a stack of its own: chains of groups can be thousands long.
+            var stack: [(group: String, next: Int)] = [(root, 0)]
+            while let top = stack.last {
+                let children = groups[top.group]?.children ?? []
+                if top.next < children.count {
+                    stack[stack.count - 1].next += 1
+                    if placed[children[top.next]] == nil { stack.append((children[top.next], 0)) }
+                    continue
+                }
+                stack.removeLast()
+                var entries = (groups[top.group]?.hosts ?? []).map { (level: 0, host: $0) }
+                for child in children {
+                    entries += (placed[child] ?? []).map { (level: $0.level + 1, host: $0.host) }
+                }
+                let ordered = entries.enumerated().sorted { ($0.element.level, $0.offset) < ($1.element.level, $1.offset) }
+                var seen: Set<String> = []
+                placed[top.group] = ordered.map(\.element).filter { seen.insert($0.host).inserted }
+            }
+        }
+        return placed.mapValues { $0.map(\.host) }
     }
 
     /// Every group `name` is in through its parents, and `name` itself.

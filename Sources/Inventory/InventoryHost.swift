@@ -13,11 +13,15 @@ public struct InventoryHost: Sendable, Hashable {
     /// Where each variable in `vars` got its value.
     public var variableOrigins: [String: SourceLocation]
 
-    /// The address to connect to: `ansible_host` (or `ansible_ssh_host`), else the name.
+    /// The address to connect to: `ansible_ssh_host`, else `ansible_host`, else the name.
+    ///
+    /// Ansible's `ssh` connection reads the last of its option's variables that is set, and lists
+    /// the `ansible_ssh_*` form last: so `ansible_ssh_host` wins over `ansible_host` wherever each
+    /// was set (checked with ansible-core 2.19), and likewise for the port and the user.
     public var address: String
-    /// The SSH port: `ansible_port` (or `ansible_ssh_port`), else 22.
+    /// The SSH port: `ansible_ssh_port`, else `ansible_port`, else 22.
     public var port: Int
-    /// The SSH user: `ansible_user` (or `ansible_ssh_user`); nil means the current user.
+    /// The SSH user: `ansible_ssh_user`, else `ansible_user`; nil means the current user.
     public var user: String?
     /// The identity file: `ansible_ssh_private_key_file` (or `ansible_private_key_file`), `~` expanded.
     public var identityFile: String?
@@ -42,9 +46,9 @@ public struct InventoryHost: Sendable, Hashable {
         self.vars = vars
         self.variableOrigins = variableOrigins
         let reader = ConnectionVariables(host: name, vars: vars, origins: variableOrigins)
-        address = try reader.text(["ansible_host", "ansible_ssh_host"]) ?? name
-        port = try reader.port(["ansible_port", "ansible_ssh_port"]) ?? 22
-        user = try reader.text(["ansible_user", "ansible_ssh_user"])
+        address = try reader.text(["ansible_ssh_host", "ansible_host"]) ?? name
+        port = try reader.port(["ansible_ssh_port", "ansible_port"]) ?? 22
+        user = try reader.text(["ansible_ssh_user", "ansible_user"])
         identityFile = try reader.path(["ansible_ssh_private_key_file", "ansible_private_key_file"])
         dockerSocket = try reader.socket(["docker_socket"]) ?? Self.defaultDockerSocket
         knownHostsFile = try reader.path(["known_hosts"])

@@ -43,6 +43,13 @@ struct YAMLInventoryParser {
                 message: "this is the configuration of the inventory plugin '\(YAMLDocument.text(of: plugin.value))', not an inventory; molt reads only static YAML and INI inventories")
         }
         for (key, value) in pairs {
+            if !YAMLDocument.isNull(value), !Self.isMapping(value) {
+                // Ansible skips a top-level entry that is not a group with a warning.
+                builder.warnings.append(InventoryWarning(
+                    location: document.location(of: key),
+                    message: "Skipping '\(YAMLDocument.text(of: key))' as this is not a valid group definition"))
+                continue
+            }
             _ = try parseGroup(named: key, definition: value)
         }
     }
@@ -62,14 +69,21 @@ struct YAMLInventoryParser {
             let section = YAMLDocument.text(of: sectionKey)
             let sections = ["hosts", "children", "vars"]
             guard sections.contains(section) else {
-                // Ansible skips the key with a warning too; what it holds (often a whole group,
-                // under a misspelt `children:`) is lost, so the warning names the likely key.
+                // Ansible skips the key with one of these warnings, in its words; what the key
+                // holds (often a whole group, under a misspelt `children:`) is lost, so molt adds
+                // the likely key.
                 let guess = sections.first { Inventory.editDistance(section.lowercased(), $0, atMost: 2) <= 2 }
                 let shown = section.count > 80 ? section.prefix(80) + "…" : section
-                builder.warnings.append(InventoryWarning(
-                    location: document.location(of: sectionKey),
-                    message: "skipping unexpected key '\(shown)' in group '\(name)'\(guess.map { " (did you mean '\($0)'?)" } ?? ""); "
-                        + "only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored"))
+                let hint = guess.map { " (did you mean '\($0)'?)" } ?? ""
+                let message: String
+                if YAMLDocument.isNull(content) {
+                    message = "Skipping empty key (\(shown)) in group (\(name))\(hint)"
+                } else if Self.isMapping(content) {
+                    message = "Skipping unexpected key (\(shown)) in group (\(name)), only \"vars\", \"children\" and \"hosts\" are valid\(hint)"
+                } else {
+                    message = "Skipping key (\(shown)) in group (\(name)) as it is not a mapping, it is \(YAMLDocument.kind(of: content))\(hint)"
+                }
+                builder.warnings.append(InventoryWarning(location: document.location(of: sectionKey), message: message))
                 continue
             }
             if YAMLDocument.isNull(content) { continue }
@@ -91,6 +105,10 @@ struct YAMLInventoryParser {
             }
         }
         return name
+    }
+
+    private static func isMapping(_ node: Node) -> Bool {
+        if case .mapping = node { true } else { false }
     }
 
     /// The entries of a `hosts`, `children` or `vars` section: a mapping, or a single name.

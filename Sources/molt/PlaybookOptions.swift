@@ -25,16 +25,25 @@ struct PlaybookOptions: ParsableArguments {
         }
     }
 
-    /// The playbook's hosts, narrowed by `--limit`, in inventory order.
+    /// The playbook's hosts, in the pattern's order, narrowed by `--limit` as Ansible narrows them:
+    /// the limit is a pattern of its own, and only hosts it also selects stay, in the same order
+    /// (so `--limit web:db` means web or db, not the playbook's hosts plus db).
     func fleet(_ playbook: Playbook, global: GlobalOptions) throws -> Fleet {
         let inventory = try global.loadInventory()
-        var pattern = playbook.hosts
-        if let limit { pattern = "\(pattern):&\(limit)" }
-        let hosts: [InventoryHost]
+        var hosts: [InventoryHost]
         do {
-            hosts = try inventory.hosts(matching: pattern)
+            hosts = try inventory.hosts(matching: playbook.hosts)
         } catch {
             throw BadInput("\(playbook.source)\(playbook.hostsLine.map { ":\($0)" } ?? ""): \(error.description)")
+        }
+        if let limit {
+            let kept: Set<String>
+            do {
+                kept = Set(try inventory.hosts(matching: limit).map(\.name))
+            } catch {
+                throw BadInput("--limit: \(error.description)")
+            }
+            hosts.removeAll { !kept.contains($0.name) }
         }
         guard !hosts.isEmpty else {
             let place = "\(playbook.source)\(playbook.hostsLine.map { ":\($0)" } ?? "")"

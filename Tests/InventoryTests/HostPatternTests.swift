@@ -3,7 +3,8 @@ import Testing
 
 @Suite("Host patterns")
 struct HostPatternTests {
-    /// Hosts in an order that differs from every group's, so selections prove inventory order.
+    /// Hosts in an order that differs from some groups', so selections prove Ansible's order (each
+    /// expectation below is what ansible-core 2.19's `--list-hosts` printed for this inventory).
     static let inventory: Inventory = {
         let text = """
             all:
@@ -35,7 +36,7 @@ struct HostPatternTests {
     static let everyone = ["bastion", "lab1", "lab2", "lab3", "web01", "web02", "web03", "web04", "db-a.example.com", "db-b.example.com"]
 
     @Test(
-        "each pattern form selects the expected hosts, in inventory order",
+        "each pattern form selects Ansible's hosts, in Ansible's order",
         arguments: [
             ("all", everyone),
             ("*", everyone),
@@ -46,7 +47,7 @@ struct HostPatternTests {
             ("web*", ["web01", "web02", "web03", "web04"]),
             ("*.example.com", ["db-a.example.com", "db-b.example.com"]),
             ("lab[!2]", ["lab1", "lab3"]),
-            ("web0[1-2]", ["web01", "web02"]),
+            ("web0[1-2]", []),  // Ansible reads [1-2] as a subscript of 'web0', which matches nothing.
             ("lab[12]", []),
             ("web0?", ["web01", "web02", "web03", "web04"]),
             ("~lab[13]", ["lab1", "lab3"]),
@@ -54,9 +55,9 @@ struct HostPatternTests {
             ("web*:&canary", ["web03"]),
             ("all:!lab3", ["bastion", "lab1", "lab2", "web01", "web02", "web03", "web04", "db-a.example.com", "db-b.example.com"]),
             ("web:!canary", ["web01", "web02", "web04"]),
-            ("db,web02", ["web02", "db-a.example.com", "db-b.example.com", "lab3"].sortedLike(everyone)),
-            ("db:web02", ["lab3", "web02", "db-a.example.com", "db-b.example.com"].sortedLike(everyone)),
-            ("web02 lab1", ["lab1", "web02"]),
+            ("db,web02", ["db-a.example.com", "db-b.example.com", "lab3", "web02"]),
+            ("db:web02", ["db-a.example.com", "db-b.example.com", "lab3", "web02"]),
+            ("web02 lab1", ["web02", "lab1"]),
             ("lab:&db", ["lab3"]),
             ("!web:lab", ["lab1", "lab2", "lab3"]),
             ("&canary", ["web03"]),
@@ -90,19 +91,12 @@ struct HostPatternTests {
         #expect(error.description.contains("host pattern '\(pattern)'"))
     }
 
-    @Test("groups and hosts(inGroup:) follow inventory order, with child groups' hosts included")
+    @Test("hosts(inGroup:) lists a group's own hosts first, then its child groups', as Ansible does")
     func groupMembership() {
         #expect(Self.inventory.groupNames == ["all", "ungrouped", "lab", "web", "canary", "db"])
-        #expect(Self.inventory.hosts(inGroup: "db").map(\.name) == ["lab3", "db-a.example.com", "db-b.example.com"])
+        #expect(Self.inventory.hosts(inGroup: "db").map(\.name) == ["db-a.example.com", "db-b.example.com", "lab3"])
         #expect(Self.inventory.hosts(inGroup: "ungrouped").map(\.name) == ["bastion"])
         #expect(Self.inventory.hosts(inGroup: "nosuchgroup").isEmpty)
         #expect(Self.inventory.host(named: "lab3")?.groups == ["all", "db", "lab"])
-    }
-}
-
-extension [String] {
-    /// These names, in the order they have in `order`.
-    func sortedLike(_ order: [String]) -> [String] {
-        order.filter(contains)
     }
 }

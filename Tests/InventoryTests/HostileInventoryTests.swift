@@ -108,6 +108,12 @@ struct HostileInventoryTests {
         let forward = try load("hosts.ini", downwards)
         #expect(forward.host(named: "leaf")?.groups.count == count + 1)
         #expect(try forward.hosts(matching: "g1").map(\.name) == ["leaf"])
+        // Every group's hosts in Ansible's order are worked out once, not by a walk down from
+        // each group: with that walk, a glob matching every group of a 10,000-group chain took 48 s.
+        let clock = ContinuousClock()
+        let started = clock.now
+        #expect(try forward.hosts(matching: "g*:*").map(\.name) == ["leaf"])
+        #expect(clock.now - started < .seconds(2))
 
         let upwards = "[g\(count)]\nleaf\n" + (1..<count).reversed().map { "[g\($0):children]\ng\($0 + 1)\n" }.joined()
         #expect(try load("hosts.ini", upwards).host(named: "leaf")?.groups.count == count + 1)
@@ -196,7 +202,7 @@ struct HostileInventoryTests {
         let inventory = try load("hosts.yml", "all:\n  hosts:\n    web1:\n  ? \(key)\n  : 1\n")
         // Compared letter by letter this took 14 s; the bound leaves room for a loaded machine.
         #expect(clock.now - started < .seconds(7))
-        #expect(inventory.warnings.first?.message.hasSuffix("only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored") == true)
+        #expect(inventory.warnings.first?.message.hasSuffix("…) in group (all) as it is not a mapping, it is an integer") == true)
     }
 
     @Test("connection templates nested to multiply their text are refused, and each variable is expanded once")

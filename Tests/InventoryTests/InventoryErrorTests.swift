@@ -75,10 +75,10 @@ struct InventoryErrorTests {
         let inventory = try fixture.load("hosts.yml")
         #expect(inventory.names == ["web1"])
         #expect(inventory.warnings.map(\.description) == [
-            "\(fixture.path("hosts.yml")):4: warning: skipping unexpected key 'chlidren' in group 'web' (did you mean 'children'?); "
-                + "only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored"
+            "\(fixture.path("hosts.yml")):4: warning: Skipping unexpected key (chlidren) in group (web), "
+                + "only \"vars\", \"children\" and \"hosts\" are valid (did you mean 'children'?)"
         ])
         let far = try load("far.yml", "web:\n  members:\n    web1:\n")
-        #expect(far.warnings.map(\.message) == ["skipping unexpected key 'members' in group 'web'; only 'hosts', 'children' and 'vars' are valid, so what it holds is ignored"])
+        #expect(far.warnings.map(\.message) == ["Skipping unexpected key (members) in group (web), only \"vars\", \"children\" and \"hosts\" are valid"])
     }
 }

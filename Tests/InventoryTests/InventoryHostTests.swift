@@ -67,6 +67,7 @@ struct InventoryHostTests {
             aaa
             """)
         #expect(inventory.names == ["db2", "db1", "web9", "web1", "aaa"])
-        #expect(inventory.hosts(inGroup: "web").map(\.name) == ["db1", "web9", "web1"])
+        // A group lists its hosts in the order it was given them, as Ansible's `--list-hosts` does.
+        #expect(inventory.hosts(inGroup: "web").map(\.name) == ["web9", "db1", "web1"])
     }
 }
