@@ -61,7 +61,7 @@ let package = Package(
         // Reaching many hosts at once: SSH sessions carrying Docker clients; status and find.
         .target(
             name: "Fleet",
-            dependencies: ["SSH", "DockerEngine", "Inventory", "Packages"],
+            dependencies: ["SSH", "SSHConfig", "DockerEngine", "Inventory", "Packages"],
             swiftSettings: upcoming
         ),
         // Playbooks applied to a fleet: the per-host replacement, health checks, locks, batches
