@@ -91,6 +91,12 @@ public struct SSHEndpoint: Sendable, Hashable {
         hostKeyAlias ?? KnownHosts.entryName(address: address, port: port)
     }
 
+    /// OpenSSH's default identity files under `home`, in the order it tries them:
+    /// `~/.ssh/id_ed25519`, `~/.ssh/id_ecdsa`, `~/.ssh/id_rsa`.
+    public static func defaultIdentityFiles(home: String) -> [String] {
+        ["id_ed25519", "id_ecdsa", "id_rsa"].map { "\(home)/.ssh/\($0)" }
+    }
+
     /// The jump hosts in front of this endpoint, first hop first; empty for other routes.
     public var jumpHosts: [SSHEndpoint] {
         if case .jump(let hops) = route { return hops }

@@ -90,7 +90,7 @@ struct KnownHostsTests {
 }
 
 /// A directory removed when the value is released.
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     let path: String
 
     init() throws {
