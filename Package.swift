@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "molt",
             dependencies: [
-                "Fleet", "Inventory", "DockerEngine", "Playbook", "Journal", "Rollout",
+                "Fleet", "Inventory", "DockerEngine", "Playbook", "Journal", "Rollout", "SSH",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TextTable", package: "TextTable"),
             ],

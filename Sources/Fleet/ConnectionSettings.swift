@@ -23,6 +23,9 @@ public struct ConnectionSettings: Sendable {
     public var connectTimeout: Duration
     /// Deadline of one Docker API exchange.
     public var requestTimeout: Duration
+    /// Who to ask for the passphrase of an encrypted key file (molt on a terminal); `nil`
+    /// skips such files.
+    public var passphrases: (any SSHPassphraseSource)?
     /// How many hosts are worked on at once (`--forks`).
     public var forks: Int
 
@@ -35,7 +38,8 @@ public struct ConnectionSettings: Sendable {
         homeDirectory: String,
         connectTimeout: Duration = .seconds(10),
         requestTimeout: Duration = .seconds(60),
-        forks: Int = 32
+        forks: Int = 32,
+        passphrases: (any SSHPassphraseSource)? = nil
     ) {
         self.knownHostsOverride = knownHostsOverride
         self.identityFile = identityFile
@@ -46,6 +50,7 @@ public struct ConnectionSettings: Sendable {
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.forks = max(1, forks)
+        self.passphrases = passphrases
     }
 
     /// Settings with the defaults of the process environment: `$USER` (or the account name),
@@ -64,14 +69,17 @@ public struct ConnectionSettings: Sendable {
             address: host.address,
             port: host.port,
             user: host.user ?? defaultUser,
-            identityFile: (host.identityFile ?? identityFile).map(expandTilde),
-            knownHostsFile: expandTilde(knownHosts)
+            identityFiles: (host.identityFile ?? identityFile).map { [expandTilde($0)] } ?? [],
+            agentSocket: agentSocket,
+            knownHostsFiles: [expandTilde(knownHosts)],
+            hostKeyPolicy: acceptNewHostKeys ? .acceptNew : .strict,
+            connectTimeout: connectTimeout
         )
     }
 
-    /// The SSH options every session gets.
-    public var sshOptions: SSHOptions {
-        SSHOptions(connectTimeout: connectTimeout, acceptNewHostKeys: acceptNewHostKeys, agentSocket: agentSocket)
+    /// A connector for one command, sharing jump host sessions among the hosts behind them.
+    public func makeConnector() -> SSHConnector {
+        SSHConnector(passphrases: passphrases)
     }
 
     private func expandTilde(_ path: String) -> String {

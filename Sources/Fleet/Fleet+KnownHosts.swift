@@ -10,8 +10,9 @@ extension Fleet {
     public func knownHostsNotes() throws(KnownHostsError) -> [KnownHostsNote] {
         var paths: [String] = []
         for host in hosts {
-            let path = settings.endpoint(for: host).knownHostsFile
-            if !paths.contains(path) { paths.append(path) }
+            for path in settings.endpoint(for: host).knownHostsFiles where !paths.contains(path) {
+                paths.append(path)
+            }
         }
         var notes: [KnownHostsNote] = []
         for path in paths {

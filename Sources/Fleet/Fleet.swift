@@ -1,4 +1,5 @@
 public import Inventory
+public import SSH
 
 /// The hosts a command works on, and the way to reach them: many at once, at most `forks`.
 public struct Fleet: Sendable {
@@ -15,13 +16,23 @@ public struct Fleet: Sendable {
     /// connection; the session is closed when `work` returns.
     ///
     /// A host that cannot be reached, or whose `work` throws, yields a `HostFailure` in its
-    /// place; the others go on. Results come back in inventory order.
+    /// place; the others go on. Results come back in inventory order. Hosts behind one jump
+    /// host share its session, which is closed when every host is done.
     public func visit<Value: Sendable>(
         _ work: @escaping @Sendable (HostConnection) async throws -> Value
     ) async -> [HostOutcome<Value>] {
+        let connector = settings.makeConnector()
+        defer { connector.close() }
+        return await visit(using: connector, work)
+    }
+
+    /// `visit(_:)` with the command's connector, which the caller closes.
+    public func visit<Value: Sendable>(
+        using connector: SSHConnector, _ work: @escaping @Sendable (HostConnection) async throws -> Value
+    ) async -> [HostOutcome<Value>] {
         let settings = self.settings
         return await forEachHost { host in
-            let connection = try await HostConnection.open(host, settings: settings)
+            let connection = try await HostConnection.open(host, settings: settings, connector: connector)
             defer { connection.close() }
             do {
                 return try await work(connection)
@@ -35,10 +46,10 @@ public struct Fleet: Sendable {
 
     /// Connects to every host, at most `settings.forks` at a time, and keeps the sessions open
     /// for a command that works on hosts in several rounds (a rollout's batches). The caller
-    /// closes them.
-    public func connect() async -> [HostOutcome<HostConnection>] {
+    /// closes them, then `connector` (which holds the jump host sessions).
+    public func connect(using connector: SSHConnector) async -> [HostOutcome<HostConnection>] {
         let settings = self.settings
-        return await forEachHost { host in try await HostConnection.open(host, settings: settings) }
+        return await forEachHost { host in try await HostConnection.open(host, settings: settings, connector: connector) }
     }
 
     /// Runs `work` for every host with bounded concurrency, keeping inventory order.

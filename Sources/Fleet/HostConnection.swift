@@ -16,11 +16,15 @@ public struct HostConnection: Sendable {
     public let engine: EngineVersion
 
     /// Connects, verifies the host key, authenticates and negotiates the Docker API version.
+    ///
+    /// `connector` is the command's: hosts behind the same jump host share its session.
     /// - Throws: `HostFailure` naming the host and the cause.
-    public static func open(_ host: InventoryHost, settings: ConnectionSettings) async throws(HostFailure) -> HostConnection {
+    public static func open(
+        _ host: InventoryHost, settings: ConnectionSettings, connector: SSHConnector
+    ) async throws(HostFailure) -> HostConnection {
         let session: SSHSession
         do {
-            session = try await SSHSession.connect(to: settings.endpoint(for: host), options: settings.sshOptions)
+            session = try await SSHSession.connect(to: settings.endpoint(for: host), using: connector)
         } catch {
             throw HostFailure(host: host.name, stage: .connect, error: error)
         }

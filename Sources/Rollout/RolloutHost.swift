@@ -1,6 +1,7 @@
 public import DockerEngine
 public import Fleet
 public import Inventory
+public import SSH
 
 /// One host as a rollout works on it: its Docker engine, and a way to reach the host's own
 /// loopback ports for health probes. Over SSH both ride on the host's one session; in tests a
@@ -51,13 +52,17 @@ public protocol HostConnector: Sendable {
 /// Reaches hosts over SSH with the fleet's settings.
 public struct SSHHostConnector: HostConnector {
     public var settings: ConnectionSettings
+    /// The run's connector: hosts behind one jump host share its session, which ends when
+    /// the last reference to the connector goes.
+    public var connector: SSHConnector
 
-    public init(settings: ConnectionSettings) {
+    public init(settings: ConnectionSettings, connector: SSHConnector? = nil) {
         self.settings = settings
+        self.connector = connector ?? settings.makeConnector()
     }
 
     public func connect(_ host: InventoryHost) async throws(HostFailure) -> RolloutHost {
-        RolloutHost(try await HostConnection.open(host, settings: settings))
+        RolloutHost(try await HostConnection.open(host, settings: settings, connector: connector))
     }
 }
 

@@ -5,24 +5,55 @@ import Foundation
 import Glibc
 #endif
 
-/// The host keys a known_hosts file vouches for, checked the way OpenSSH checks them.
+/// The host keys the known_hosts files vouch for, checked the way OpenSSH checks them.
 ///
-/// The file is read by molt, byte-wise and line by line (see ``KnownHostsFile``): plain,
+/// Each file is read by molt, byte-wise and line by line (see ``KnownHostsFile``): plain,
 /// hashed (`|1|salt|hash`), `[host]:port`, glob and negated entries are understood,
 /// `@revoked` keys are refused, and a line molt cannot read is skipped on its own instead of
 /// ending the load as `libssh2_knownhost_readfile` would. libssh2 only computes the HMAC
 /// that compares a hashed name with the host's.
+///
+/// Several files (`UserKnownHostsFile` list, then `GlobalKnownHostsFile`) count together, as
+/// in OpenSSH: a key listed as revoked in any file is refused; otherwise a line with the key
+/// in any file verifies the host; otherwise a line with another key of its type in any file
+/// is a changed key. New keys are recorded in the first file.
 struct KnownHosts {
-    /// The file, read once per connection, before the handshake: the key preference and the
+    /// The files, read once per connection, before the handshake: the key preference and the
     /// check of the key presented then agree on the same lines.
-    let file: KnownHostsFile
+    let files: [KnownHostsFile]
 
-    var path: String { file.path }
+    /// The file new keys are recorded in.
+    var path: String { files.first?.path ?? "" }
+
+    /// Where a line is: `path:line`.
+    struct Location: Sendable, Equatable, CustomStringConvertible {
+        var path: String
+        var line: Int
+        var description: String { "\(path):\(line)" }
+    }
+
+    /// What the files together say about a key presented by a host.
+    enum Verdict: Sendable, Equatable {
+        case match
+        case revoked(Location)
+        case mismatch([Location])
+        case otherEntries([Location])
+        case certificateAuthorities([Location])
+        case notFound
+    }
 
     /// Reads the file at `path`; one that does not exist has no entries.
     /// - Throws: ``KnownHostsError`` when it cannot be read at all (a directory, no permission).
     init(path: String) throws(KnownHostsError) {
-        file = try KnownHostsFile.read(path: path)
+        try self.init(paths: [path])
+    }
+
+    /// Reads every file of `paths`, in order; those that do not exist have no entries.
+    /// - Throws: ``KnownHostsError`` for the first that cannot be read at all.
+    init(paths: [String]) throws(KnownHostsError) {
+        var files: [KnownHostsFile] = []
+        for path in paths { files.append(try KnownHostsFile.read(path: path)) }
+        self.files = files
     }
 
     /// The name OpenSSH files a host under: the address, or `[address]:port` off port 22.
@@ -36,26 +67,30 @@ struct KnownHosts {
         try KnownHostsFile.read(path: path).notes
     }
 
+    /// Host key algorithms molt never negotiates: certificates (`*-cert-v01@openssh.com`),
+    /// which libssh2 1.10 lists for ECDSA but cannot check against a certificate authority.
+    static func isCertificateAlgorithm(_ name: String) -> Bool { name.hasSuffix("-cert-v01@openssh.com") }
+
     /// Puts the algorithms of keys already known for the host first, so the server presents
-    /// the key we can verify rather than another type we have never seen (as OpenSSH does).
+    /// the key we can verify rather than another type we have never seen (as OpenSSH does),
+    /// and leaves certificate algorithms out.
     func preferKnownAlgorithms(_ session: OpaquePointer, name: String) {
         let hashed = HashedNames(session: session)
-        let known = file.entries(naming: name) { hashed.entry($0, names: name) }
+        let known = files.flatMap { file in file.entries(naming: name) { hashed.entry($0, names: name) } }
             .filter { $0.marker == nil }
             .compactMap { entry in HostKeyType.allCases.first { Array($0.keyName.utf8) == entry.keyType } }
-        guard !known.isEmpty else { return }
-        let supported = Self.supportedHostKeyAlgorithms(session)
+        let supported = Self.supportedHostKeyAlgorithms(session).filter { !Self.isCertificateAlgorithm($0) }
         var first: [String] = []
         for algorithm in known.flatMap(\.algorithms) where supported.contains(algorithm) && !first.contains(algorithm) {
             first.append(algorithm)
         }
-        guard !first.isEmpty else { return }
         let preference = first + supported.filter { !first.contains($0) }
+        guard !preference.isEmpty else { return }
         _ = libssh2_session_method_pref(session, LIBSSH2_METHOD_HOSTKEY, preference.joined(separator: ","))
     }
 
     /// Checks the key the server presented during the handshake.
-    func verify(_ session: OpaquePointer, name: String) -> (KnownHostsFile.Verdict, PresentedKey?) {
+    func verify(_ session: OpaquePointer, name: String) -> (Verdict, PresentedKey?) {
         var length = 0
         var rawType: Int32 = 0
         guard let keyPointer = libssh2_session_hostkey(session, &length, &rawType),
@@ -71,21 +106,39 @@ struct KnownHosts {
         return (check(key, name: name, session: session), key)
     }
 
-    /// What the file says about `key`, presented by the host named `name`; `session` is any
+    /// What the files say about `key`, presented by the host named `name`; `session` is any
     /// libssh2 session, for the HMAC of hashed names.
-    func check(_ key: PresentedKey, name: String, session: OpaquePointer) -> KnownHostsFile.Verdict {
+    func check(_ key: PresentedKey, name: String, session: OpaquePointer) -> Verdict {
         let hashed = HashedNames(session: session)
-        return file.verdict(keyType: key.type.keyName, key: Array(key.base64.utf8), name: name) {
-            hashed.entry($0, names: name)
+        let verdicts = files.map { file in
+            (file.path, file.verdict(keyType: key.type.keyName, key: Array(key.base64.utf8), name: name) {
+                hashed.entry($0, names: name)
+            })
         }
+        func located(_ pick: (KnownHostsFile.Verdict) -> [Int]?) -> [Location] {
+            verdicts.flatMap { path, verdict in (pick(verdict) ?? []).map { Location(path: path, line: $0) } }
+        }
+        for (path, verdict) in verdicts {
+            if case .revoked(let line) = verdict { return .revoked(Location(path: path, line: line)) }
+        }
+        if verdicts.contains(where: { $0.1 == .match }) { return .match }
+        let changed = located { if case .mismatch(let lines) = $0 { lines } else { nil } }
+        if !changed.isEmpty { return .mismatch(changed) }
+        let others = located { if case .otherEntries(let lines) = $0 { lines } else { nil } }
+        let authorities = located { if case .certificateAuthorities(let lines) = $0 { lines } else { nil } }
+        if !others.isEmpty { return .otherEntries(others + authorities) }
+        if !authorities.isEmpty { return .certificateAuthorities(authorities) }
+        return .notFound
     }
 
-    /// Appends an entry for a host seen for the first time (`--accept-new-host-keys`).
+    /// Appends an entry for a host seen for the first time (`--accept-new-host-keys`) to the
+    /// first file.
     ///
     /// One `write` of one line to a file opened with `O_APPEND`, so hosts accepted at the
     /// same time by concurrent sessions never interleave their lines; a newline goes first
     /// when the file does not end with one, so the last entry is not run into.
     func record(_ key: PresentedKey, name: String) throws(SSHError) {
+        let path = self.path
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
             try? FileManager.default.createDirectory(

@@ -117,9 +117,12 @@ struct KnownHostsFile: Sendable {
         /// No line names the host: it is seen for the first time.
         case notFound
         /// Lines name the host, but none with a key of this type that molt could compare: keys
-        /// of other types, certificate authorities, lines molt cannot read. The key may have
-        /// changed, so it is neither trusted nor recorded.
+        /// of other types, lines molt cannot read. The key may have changed, so it is neither
+        /// trusted nor recorded.
         case otherEntries(lines: [Int])
+        /// Only `@cert-authority` lines name the host: it is meant to present a host
+        /// certificate, which libssh2 1.10 cannot check. Never trusted, never recorded.
+        case certificateAuthorities(lines: [Int])
     }
 
     /// The verdict on the key `key` (base64) of type `keyType` (`ssh-ed25519`), presented by
@@ -134,7 +137,11 @@ struct KnownHostsFile: Sendable {
         let comparable = naming.filter { $0.marker == nil && $0.keyType == type && $0.hasReadableKey }
         if comparable.contains(where: { $0.key == key }) { return .match }
         if !comparable.isEmpty { return .mismatch(lines: comparable.map(\.line)) }
-        return naming.isEmpty ? .notFound : .otherEntries(lines: naming.map(\.line))
+        if naming.isEmpty { return .notFound }
+        if naming.allSatisfy({ $0.marker == .certAuthority }) {
+            return .certificateAuthorities(lines: naming.map(\.line))
+        }
+        return .otherEntries(lines: naming.map(\.line))
     }
 
     /// The lines molt does not check keys against, each with the reason; they still count as
@@ -153,7 +160,7 @@ struct KnownHostsFile: Sendable {
     private func reason(skipping entry: Entry) -> String? {
         switch entry.marker {
         case .certAuthority?:
-            return "molt does not check host certificates (@cert-authority)"
+            return "host certificates (@cert-authority) cannot be checked with libssh2 1.10; hosts it names need their own host key lines"
         case .other(let word)?:
             return "unknown marker \(word)"
         case .revoked?:

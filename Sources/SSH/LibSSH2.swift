@@ -1,4 +1,5 @@
 import CLibSSH2
+import Foundation
 
 /// Process-wide libssh2 set-up and the translation of its error codes.
 enum LibSSH2 {
@@ -43,5 +44,16 @@ enum LibSSH2 {
         default:
             return SSHError(.other, host: label, "\(what) failed: \(detail) (libssh2 error \(code))")
         }
+    }
+
+    /// The error for a channel the server would not open, with the reason it gave.
+    static func channelError(_ raw: OpaquePointer, label: String, what: String) -> SSHError {
+        let code = libssh2_session_last_errno(raw)
+        let detail = LibSSH2.lastMessage(raw)
+        if code == LIBSSH2_ERROR_CHANNEL_FAILURE || code == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED {
+            let reason = detail.range(of: "(").map { String(detail[$0.lowerBound...]) } ?? detail
+            return SSHError(.channelRefused, host: label, "the server refused \(what) \(reason)")
+        }
+        return LibSSH2.error(raw, code, label: label, doing: "opening \(what)")
     }
 }

@@ -1,5 +1,6 @@
 import CLibSSH2
 import Foundation
+import Synchronization
 
 /// One authenticated SSH connection to a host, shared by every request to that host.
 ///
@@ -11,38 +12,88 @@ public final class SSHSession: Sendable {
     public let label: String
     /// The endpoint this session was opened to.
     public let endpoint: SSHEndpoint
+    /// What was worth knowing while connecting but did not stop it, such as an encrypted key
+    /// file skipped because ssh-agent holds its key.
+    public let notices: [String]
     let loop: SessionLoop
+    /// The jump host session this one runs over, kept open as long as this one is.
+    private let upstream: SSHSession?
+    /// The connector made for this session alone (`connect(to:)` without one), closed with it.
+    private let ownConnector = Mutex<SSHConnector?>(nil)
 
-    private init(endpoint: SSHEndpoint, loop: SessionLoop) {
+    private init(endpoint: SSHEndpoint, loop: SessionLoop, upstream: SSHSession?, notices: [String]) {
         self.endpoint = endpoint
         self.label = endpoint.label
         self.loop = loop
+        self.upstream = upstream
+        self.notices = notices
     }
 
     deinit { loop.shutdown() }
 
-    /// Connects, verifies the host key against known_hosts and authenticates.
+    /// Connects along the endpoint's route, verifies the host key against known_hosts and
+    /// authenticates.
     ///
     /// Nothing is sent to the host before its key has been verified: an unknown or changed
-    /// key ends the attempt with `hostKeyUnknown` / `hostKeyChanged`, unless
-    /// `acceptNewHostKeys` allows recording an unknown one. A key known_hosts cannot vouch
+    /// key ends the attempt with `hostKeyUnknown` / `hostKeyChanged`, unless the endpoint's
+    /// policy is `acceptNew`, which records an unknown one. A key known_hosts cannot vouch
     /// for although it names the host (`hostKeyUnverifiable`) is never recorded, and neither
-    /// is anything when the file cannot be read (`knownHostsUnreadable`).
-    /// - Throws: `SSHError` naming the host and the cause.
-    public static func connect(to endpoint: SSHEndpoint, options: SSHOptions = SSHOptions()) async throws -> SSHSession {
-        let deadline = ContinuousClock.now + options.connectTimeout
+    /// is anything when a file cannot be read (`knownHostsUnreadable`).
+    ///
+    /// Jump hosts are reached through `connector`, which shares a jump host's session among
+    /// the hosts behind it; without one, the session gets jump host sessions of its own.
+    /// - Throws: `SSHError` naming the host (and the jump host or proxy command) and the cause.
+    public static func connect(to endpoint: SSHEndpoint, using connector: SSHConnector? = nil) async throws -> SSHSession {
+        if let connector { return try await connector.connect(to: endpoint) }
+        let own = SSHConnector()
+        do {
+            let session = try await own.connect(to: endpoint)
+            session.ownConnector.withLock { $0 = own }
+            return session
+        } catch {
+            own.close()
+            throw error
+        }
+    }
+
+    /// Whether the session is over (closed, or its connection lost): no new channel can open.
+    public var isFinished: Bool { loop.isFinished }
+
+    /// Handshake, host key and authentication on a stream that is already there.
+    static func establish(
+        _ endpoint: SSHEndpoint, transport: SessionLoop.Transport, upstream: SSHSession?,
+        onTeardown: (@Sendable () -> Void)?, passphrases: (any SSHPassphraseSource)?
+    ) async throws -> SSHSession {
+        let deadline = ContinuousClock.now + endpoint.connectTimeout
         let knownHosts: KnownHosts
         do {
             // An unreadable file fails the host before anything is sent to it.
-            knownHosts = try KnownHosts(path: endpoint.knownHostsFile)
+            knownHosts = try KnownHosts(paths: endpoint.knownHostsFiles)
         } catch {
+            if case .socket(let fd) = transport { Glibc.close(fd) }
+            onTeardown?()
             throw SSHError(.knownHostsUnreadable, host: endpoint.label, "\(error); nothing was done")
         }
-        let loop = try await SessionLoop.start(endpoint: endpoint, deadline: deadline, keepalive: options.keepaliveInterval)
-        let session = SSHSession(endpoint: endpoint, loop: loop)
-        let name = KnownHosts.entryName(address: endpoint.address, port: endpoint.port)
-        let label = endpoint.label
+        let loop = try await SessionLoop.start(
+            label: endpoint.label, transport: transport, deadline: deadline, keepalive: endpoint.keepaliveInterval,
+            onTeardown: onTeardown)
+        do {
+            try await verifyHost(endpoint, knownHosts: knownHosts, on: loop, deadline: deadline)
+            let notices = try await Authentication(endpoint: endpoint, passphrases: passphrases)
+                .run(on: loop, deadline: deadline)
+            return SSHSession(endpoint: endpoint, loop: loop, upstream: upstream, notices: notices)
+        } catch {
+            loop.shutdown()
+            throw error
+        }
+    }
 
+    private static func verifyHost(
+        _ endpoint: SSHEndpoint, knownHosts: KnownHosts, on loop: SessionLoop, deadline: ContinuousClock.Instant
+    ) async throws {
+        let name = endpoint.hostKeyName
+        let label = endpoint.label
+        let acceptNew = endpoint.hostKeyPolicy == .acceptNew
         var preferenceSet = false
         try await loop.perform(deadline: deadline, what: "the SSH handshake") { raw -> Step<Void> in
             if !preferenceSet {
@@ -62,26 +113,30 @@ public final class SSHSession: Sendable {
             let (verdict, key) = knownHosts.verify(raw, name: name)
             let presented = key?.summary ?? "key"
             let file = knownHosts.path
-            func lines(_ numbers: [Int]) -> String {
-                let shown = numbers.prefix(5).map { "\(file):\($0)" }.joined(separator: ", ")
-                return numbers.count > 5 ? shown + " and \(numbers.count - 5) more" : shown
+            let files = endpoint.knownHostsFiles.count == 1 ? file : endpoint.knownHostsFiles.joined(separator: ", ")
+            func lines(_ locations: [KnownHosts.Location]) -> String {
+                let shown = locations.prefix(5).map(\.description).joined(separator: ", ")
+                return locations.count > 5 ? shown + " and \(locations.count - 5) more" : shown
             }
             switch verdict {
             case .match:
                 return .done(())
             case .revoked(let line):
                 return .failed(SSHError(.hostKeyRevoked, host: label,
-                    "host key \(presented) is marked @revoked in \(file):\(line); nothing was done"))
-            case .mismatch(let numbers):
+                    "host key \(presented) is marked @revoked in \(line); nothing was done"))
+            case .mismatch(let locations):
                 return .failed(SSHError(.hostKeyChanged, host: label,
-                    "host key for \(name) has CHANGED (now \(presented)); it does not match \(lines(numbers)); nothing was done — if the change is expected, remove the old entry (ssh-keygen -R \(name) -f \(file))"))
-            case .otherEntries(let numbers):
+                    "host key for \(name) has CHANGED (now \(presented)); it does not match \(lines(locations)); nothing was done — if the change is expected, remove the old entry (ssh-keygen -R \(name) -f \(locations[0].path))"))
+            case .otherEntries(let locations):
                 return .failed(SSHError(.hostKeyUnverifiable, host: label,
-                    "host key for \(name) (\(presented)) cannot be verified: \(lines(numbers)) name this host with a key of another type or one molt cannot read, so the key may have changed; nothing was done and nothing was recorded — verify the key, then fix or remove those lines (ssh-keygen -R \(name) -f \(file))"))
+                    "host key for \(name) (\(presented)) cannot be verified: \(lines(locations)) name this host with a key of another type or one molt cannot read, so the key may have changed; nothing was done and nothing was recorded — verify the key, then fix or remove those lines (ssh-keygen -R \(name) -f \(locations[0].path))"))
+            case .certificateAuthorities(let locations):
+                return .failed(SSHError(.hostKeyUnverifiable, host: label,
+                    "host key for \(name) (\(presented)) cannot be verified: known_hosts vouches for this host only through a certificate authority (@cert-authority, \(lines(locations))), and host certificates are not supported by libssh2 1.10; add the host key itself (ssh-keyscan -p \(endpoint.port) \(endpoint.address) >> \(file), after checking it); nothing was done"))
             case .notFound:
-                guard options.acceptNewHostKeys, let key else {
+                guard acceptNew, let key else {
                     return .failed(SSHError(.hostKeyUnknown, host: label,
-                        "host key for \(name) (\(presented)) is not in \(file); nothing was done — verify it and add it, or rerun with --accept-new-host-keys"))
+                        "host key for \(name) (\(presented)) is not in \(files); nothing was done — verify it and add it, or rerun with --accept-new-host-keys"))
                 }
                 do throws(SSHError) {
                     try knownHosts.record(key, name: name)
@@ -91,10 +146,6 @@ public final class SSHSession: Sendable {
                 return .done(())
             }
         }
-
-        try await Authentication(endpoint: endpoint, agentSocket: options.agentSocket)
-            .run(on: loop, deadline: deadline)
-        return session
     }
 
     /// Opens a channel to a Unix socket on the host (`direct-streamlocal@openssh.com`),
@@ -121,7 +172,7 @@ public final class SSHSession: Sendable {
             }
             if let channel { return .done(ChannelHandle(pointer: channel)) }
             if LibSSH2.wouldBlock(raw) { return .again }
-            return .failed(Self.channelError(raw, label: label, what: "a channel to the Unix socket \(path)"))
+            return .failed(LibSSH2.channelError(raw, label: label, what: "a channel to the Unix socket \(path)"))
         }
         return SSHChannel(loop: loop, handle: handle, label: label)
     }
@@ -137,7 +188,7 @@ public final class SSHSession: Sendable {
                 return .done(ChannelHandle(pointer: channel))
             }
             if LibSSH2.wouldBlock(raw) { return .again }
-            return .failed(Self.channelError(raw, label: label, what: "a tunnel to \(host):\(port)"))
+            return .failed(LibSSH2.channelError(raw, label: label, what: "a tunnel to \(host):\(port)"))
         }
         return SSHChannel(loop: loop, handle: handle, label: label)
     }
@@ -156,7 +207,7 @@ public final class SSHSession: Sendable {
                     raw, session, UInt32(session.utf8.count), LibSSH2.windowSize, LibSSH2.packetSize, nil, 0)
                 else {
                     if LibSSH2.wouldBlock(raw) { return .again }
-                    return .failed(Self.channelError(raw, label: label, what: "a session channel"))
+                    return .failed(LibSSH2.channelError(raw, label: label, what: "a session channel"))
                 }
                 pending = ChannelHandle(pointer: channel)
             }
@@ -187,18 +238,10 @@ public final class SSHSession: Sendable {
     }
 
     /// Disconnects politely and frees the session; channels still open fail afterwards.
+    /// Jump host sessions made for this session alone are closed with it.
     public func close() {
         loop.shutdownAndWait(limit: .seconds(3))
-    }
-
-    private static func channelError(_ raw: OpaquePointer, label: String, what: String) -> SSHError {
-        let code = libssh2_session_last_errno(raw)
-        let detail = LibSSH2.lastMessage(raw)
-        if code == LIBSSH2_ERROR_CHANNEL_FAILURE || code == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED {
-            let reason = detail.range(of: "(").map { String(detail[$0.lowerBound...]) } ?? detail
-            return SSHError(.channelRefused, host: label, "the server refused \(what) \(reason)")
-        }
-        return LibSSH2.error(raw, code, label: label, doing: "opening \(what)")
+        ownConnector.withLock { $0 }?.close()
     }
 }
 

@@ -40,8 +40,14 @@ final class SessionLoop: @unchecked Sendable {
     private var socketFD: Int32 = -1
     private var session: OpaquePointer?
     private var tasks: [any LoopTask] = []
-    /// The task whose packet is half sent; it runs alone until it is through.
-    private var exclusive: (any LoopTask)?
+    /// The task or pump whose packet is half sent; it runs alone until it is through.
+    private var exclusive: AnyObject?
+    /// Channels bridged to local sockets (jump hosts), served on every round.
+    private var pumps: [ChannelPump] = []
+    /// When the loop was first asked to close, for the grace pumps get to flush.
+    private var closingSince: ContinuousClock.Instant?
+    /// Run on the loop thread once the session is freed (ends a ProxyCommand).
+    private var onTeardown: (@Sendable () -> Void)?
     /// The channel open currently in flight; other opens wait for it.
     private var openInFlight: (any LoopTask)?
     private var broken: SSHError?
@@ -70,31 +76,77 @@ final class SessionLoop: @unchecked Sendable {
         wakeWriteFD = ends[1]
     }
 
-    /// Connects the TCP socket and starts the loop thread; the session is ready for a handshake.
-    static func start(endpoint: SSHEndpoint, deadline: ContinuousClock.Instant, keepalive: Duration) async throws -> SessionLoop {
+    /// The stream a session runs on.
+    enum Transport {
+        /// A TCP connection the loop thread makes.
+        case tcp(address: String, port: Int)
+        /// A connected stream socket (one end of a socketpair), which the loop now owns.
+        case socket(Int32)
+    }
+
+    /// Connects (or takes the connected socket) and starts the loop thread; the session is
+    /// ready for a handshake. `onTeardown` runs on the loop thread after the session is freed
+    /// and its socket closed, also when starting fails.
+    static func start(
+        label: String, transport: Transport, deadline: ContinuousClock.Instant, keepalive: Duration,
+        onTeardown: (@Sendable () -> Void)? = nil
+    ) async throws -> SessionLoop {
         LibSSH2.initializeOnce()
-        let loop = SessionLoop(label: endpoint.label)
+        let loop = SessionLoop(label: label)
         loop.keepaliveInterval = keepalive
+        loop.onTeardown = onTeardown
         try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in
             let thread = Thread {
                 do throws(SSHError) {
-                    let fd = try TCPConnection.connect(
-                        address: endpoint.address, port: endpoint.port, deadline: deadline, label: endpoint.label)
-                    loop.socketFD = fd
+                    switch transport {
+                    case .tcp(let address, let port):
+                        loop.socketFD = try TCPConnection.connect(address: address, port: port, deadline: deadline, label: label)
+                    case .socket(let fd):
+                        loop.socketFD = fd
+                    }
                     loop.createSession()
                     started.resume()
                 } catch {
                     loop.closePipe(finishing: error)
+                    loop.onTeardown?()
                     loop.stopped.signal()
                     started.resume(throwing: error)
                     return
                 }
                 loop.run()
             }
-            thread.name = "ssh \(endpoint.label)"
+            thread.name = "ssh \(label)"
             thread.start()
         }
         return loop
+    }
+
+    /// Whether the session is over: broken, or closed.
+    var isFinished: Bool { inbox.withLock { $0.finished != nil || $0.closing } }
+
+    /// Opens a `direct-tcpip` channel from the host to `host:port` and bridges it to one end
+    /// of a new socketpair, pumped by this loop; returns the other end, which the caller owns.
+    ///
+    /// The pump runs on this loop's thread with the session's other work: it moves bytes both
+    /// ways without blocking, and when the caller closes its end the channel is closed.
+    func openTunnelSocket(host: String, port: Int, deadline: ContinuousClock.Instant) async throws -> Int32 {
+        let label = self.label
+        return try await perform(deadline: deadline, opensChannel: true, what: "opening a tunnel to \(host):\(port)") {
+            raw -> Step<Int32> in
+            guard let channel = libssh2_channel_direct_tcpip_ex(raw, host, Int32(port), "127.0.0.1", 0) else {
+                if LibSSH2.wouldBlock(raw) { return .again }
+                return .failed(LibSSH2.channelError(raw, label: label, what: "a tunnel to \(host):\(port)"))
+            }
+            var ends: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+                let reason = errnoText()
+                _ = libssh2_channel_free(channel)
+                return .failed(SSHError(.other, host: label, "socketpair() for a tunnel failed: \(reason)"))
+            }
+            for end in ends { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
+            self.pumps.append(ChannelPump(channel: channel, fd: ends[0], label: "\(label) → \(host):\(port)"))
+            return .done(ends[1])
+        }
     }
 
     /// Runs `body` on the loop thread, again after every EAGAIN, until it is done or fails.
@@ -177,7 +229,8 @@ final class SessionLoop: @unchecked Sendable {
             tasks.append(contentsOf: fresh)
             if let broken { failAll(broken) }
             cancel(cancelled)
-            if closing && tasks.isEmpty { break }
+            if closing && closingSince == nil { closingSince = .now }
+            if closing && tasks.isEmpty && pumpsMayStop { break }
 
             received = 0
             var progressed = false
@@ -199,18 +252,52 @@ final class SessionLoop: @unchecked Sendable {
                 }
                 if exclusive === task { exclusive = nil }
             }
+            if servePumps(session) { progressed = true }
             // Bytes another task's call read off the socket may already hold what a task
             // earlier in this round waits for: go round again before sleeping.
             if progressed || received > 0 { continue }
             expireDeadlines()
-            if tasks.isEmpty && inbox.withLock({ $0.closing }) { break }
+            if tasks.isEmpty && pumpsMayStop && inbox.withLock({ $0.closing }) { break }
             wait(session)
         }
         teardown()
     }
 
+    /// A closing loop waits a moment for its pumps to be closed by their sessions (so their
+    /// goodbyes get through), then tears them down.
+    private var pumpsMayStop: Bool {
+        guard let closingSince else { return false }
+        return pumps.isEmpty || ContinuousClock.now - closingSince > .seconds(1)
+    }
+
+    /// One round of every pump; true when any of them moved bytes or finished.
+    private func servePumps(_ session: OpaquePointer) -> Bool {
+        guard broken == nil, !pumps.isEmpty else { return false }
+        if let exclusive, !pumps.contains(where: { $0 === exclusive }) { return false }
+        var progressed = false
+        for pump in pumps where exclusive == nil || exclusive === pump {
+            if pump.service(session) { progressed = true }
+            if let fatal = pump.fatalError {
+                markBroken(fatal)
+                return true
+            }
+            if pump.isFinished {
+                pumps.removeAll { $0 === pump }
+                if exclusive === pump { exclusive = nil }
+                progressed = true
+                continue
+            }
+            if pump.halfSent {
+                exclusive = pump
+                break
+            }
+            if exclusive === pump { exclusive = nil }
+        }
+        return progressed
+    }
+
     private func schedulable() -> [any LoopTask] {
-        if let exclusive { return [exclusive] }
+        if let exclusive { return tasks.filter { $0 === exclusive } }
         return tasks.filter { task in
             !task.opensChannel || openInFlight == nil || openInFlight === task
         }
@@ -250,6 +337,10 @@ final class SessionLoop: @unchecked Sendable {
         broken = error
         inbox.withLock { $0.finished = error }
         failAll(error)
+        // The sessions running over this one's tunnels see their sockets close at once.
+        for pump in pumps { pump.abort() }
+        pumps.removeAll()
+        if exclusive != nil && !(exclusive is any LoopTask) { exclusive = nil }
     }
 
     private func failAll(_ error: SSHError) {
@@ -272,21 +363,25 @@ final class SessionLoop: @unchecked Sendable {
             if let deadline = task.deadline { timeout = min(timeout, now.duration(to: deadline)) }
         }
         var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-        if tasks.isEmpty {
-            if keepaliveInterval > .zero && broken == nil {
-                if nextKeepalive <= now { sendKeepalive(session) }
-                timeout = min(timeout, ContinuousClock.now.duration(to: nextKeepalive))
-            }
-        } else {
+        if tasks.isEmpty && keepaliveInterval > .zero && broken == nil && exclusive == nil {
+            if nextKeepalive <= now { sendKeepalive(session) }
+            timeout = min(timeout, ContinuousClock.now.duration(to: nextKeepalive))
+        }
+        if broken == nil && (!tasks.isEmpty || !pumps.isEmpty) {
             let blocked = libssh2_session_block_directions(session)
             var events: Int16 = 0
-            if blocked & LIBSSH2_SESSION_BLOCK_INBOUND != 0 || blocked == 0 { events |= Int16(POLLIN) }
+            // A pump always waits for its channel's data, which arrives on the session socket.
+            if blocked & LIBSSH2_SESSION_BLOCK_INBOUND != 0 || blocked == 0 || !pumps.isEmpty { events |= Int16(POLLIN) }
             if blocked & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
             fds.append(pollfd(fd: socketFD, events: events, revents: 0))
             // A pending call may be waiting on state libssh2 holds without a socket event
             // (a read returning 0 before EOF is known): look again now and then.
-            timeout = min(timeout, .milliseconds(250))
+            timeout = min(timeout, tasks.isEmpty ? .seconds(1) : .milliseconds(250))
+            for pump in pumps where pump.events != 0 {
+                fds.append(pollfd(fd: pump.fd, events: pump.events, revents: 0))
+            }
         }
+        if closingSince != nil { timeout = min(timeout, .milliseconds(100)) }
         let milliseconds = Int32(clamping: max(0, timeout.milliseconds + 1))
         _ = poll(&fds, nfds_t(fds.count), milliseconds)
         if fds[0].revents != 0 {
@@ -310,6 +405,8 @@ final class SessionLoop: @unchecked Sendable {
             if inbox.finished == nil { inbox.finished = closed }
         }
         failAll(broken ?? closed)
+        for pump in pumps { pump.abort() }
+        pumps.removeAll()
         if let session {
             let deadline = ContinuousClock.now + .seconds(2)
             // A broken session has nothing more to say. With its socket shut, libssh2 stops
@@ -331,6 +428,7 @@ final class SessionLoop: @unchecked Sendable {
         if socketFD >= 0 { close(socketFD) }
         socketFD = -1
         closePipe(finishing: closed)
+        onTeardown?()
         stopped.signal()
     }
 

@@ -89,6 +89,7 @@ struct GlobalOptions: ParsableArguments {
         settings.identityFile = identity
         settings.acceptNewHostKeys = acceptNewHostKeys
         settings.forks = forks
+        settings.passphrases = TerminalPassphrases.ifInteractive()
         let fleet = Fleet(hosts: hosts, settings: settings)
         // Before any host is reached: a --known-hosts that cannot be read is bad input, and
         // each known_hosts line molt skips is named once, not once per host.

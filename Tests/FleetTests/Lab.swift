@@ -82,8 +82,8 @@ struct Lab {
     func endpoint(_ name: String, port: Int? = nil, knownHosts: String? = nil, identity: String? = nil) throws -> SSHEndpoint {
         var endpoint = settings().endpoint(for: try host(name))
         if let port { endpoint.port = port }
-        if let knownHosts { endpoint.knownHostsFile = knownHosts }
-        if let identity { endpoint.identityFile = identity }
+        if let knownHosts { endpoint.knownHostsFiles = [knownHosts] }
+        if let identity { endpoint.identityFiles = [identity] }
         return endpoint
     }
 

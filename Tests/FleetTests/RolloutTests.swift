@@ -129,7 +129,7 @@ extension LabFleetTests {
             let lab = try Lab.current()
             let fixture = try await RolloutFixture(lab)
             defer { fixture.keep() }
-            let connection = try await HostConnection.open(try lab.host("lab2"), settings: lab.settings())
+            let connection = try await HostConnection.open(try lab.host("lab2"), settings: lab.settings(), connector: SSHConnector())
             defer { connection.close() }
             let image = try await connection.docker.inspectContainer("web").image
             let service = "race-\(UInt32.random(in: 0..<UInt32.max))"

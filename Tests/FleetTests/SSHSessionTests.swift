@@ -65,8 +65,7 @@ extension LabFleetTests {
             let file = try scratch.write("known_hosts", forged)
             let error = try await connectError(try lab.endpoint("lab1", knownHosts: file))
             #expect(error.code == .hostKeyChanged)
-            let accepting = SSHOptions(connectTimeout: .seconds(5), acceptNewHostKeys: true)
-            let again = try await connectError(try lab.endpoint("lab1", knownHosts: file), options: accepting)
+            let again = try await connectError(accepting(try lab.endpoint("lab1", knownHosts: file)))
             #expect(again.code == .hostKeyChanged)
             #expect(try String(contentsOfFile: file, encoding: .utf8) == forged)
         }
@@ -84,8 +83,7 @@ extension LabFleetTests {
             }
             let file = scratch.path + "/known_hosts"
             try forged.write(to: URL(fileURLWithPath: file))
-            let accepting = SSHOptions(connectTimeout: .seconds(5), acceptNewHostKeys: true)
-            let error = try await connectError(try lab.endpoint("lab1", knownHosts: file), options: accepting)
+            let error = try await connectError(accepting(try lab.endpoint("lab1", knownHosts: file)))
             #expect(error.code == .hostKeyChanged, "\(error)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == forged)
         }
@@ -97,8 +95,7 @@ extension LabFleetTests {
             let lab1 = try lab.host("lab1").address
             let text = "\(lab1) sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t\n"
             let file = try scratch.write("known_hosts", text)
-            let accepting = SSHOptions(connectTimeout: .seconds(5), acceptNewHostKeys: true)
-            let error = try await connectError(try lab.endpoint("lab1", knownHosts: file), options: accepting)
+            let error = try await connectError(accepting(try lab.endpoint("lab1", knownHosts: file)))
             #expect(error.code == .hostKeyUnverifiable, "\(error)")
             #expect(error.message.contains("\(file):1"))
             #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
@@ -119,7 +116,7 @@ extension LabFleetTests {
             let scratch = try TemporaryDirectory()
             let file = try scratch.write("known_hosts", "")
             let endpoint = try lab.endpoint("lab4", knownHosts: file)
-            let first = try await SSHSession.connect(to: endpoint, options: SSHOptions(acceptNewHostKeys: true))
+            let first = try await SSHSession.connect(to: accepting(endpoint))
             first.close()
             let recorded = try String(contentsOfFile: file, encoding: .utf8)
             #expect(recorded.hasPrefix(endpoint.address + " "))
@@ -176,9 +173,15 @@ extension LabFleetTests {
             #expect(names.allSatisfy { $0.contains("web") })
         }
 
-        private func connectError(_ endpoint: SSHEndpoint, options: SSHOptions = SSHOptions(connectTimeout: .seconds(5))) async throws -> SSHError {
+        private func accepting(_ endpoint: SSHEndpoint) -> SSHEndpoint {
+            var endpoint = endpoint
+            endpoint.hostKeyPolicy = .acceptNew
+            return endpoint
+        }
+
+        private func connectError(_ endpoint: SSHEndpoint) async throws -> SSHError {
             do {
-                let session = try await SSHSession.connect(to: endpoint, options: options)
+                let session = try await SSHSession.connect(to: endpoint)
                 session.close()
             } catch let error as SSHError {
                 return error

@@ -17,7 +17,7 @@ struct KnownHostsTests {
         PresentedKey(type: .ed25519, bytes: Array(try #require(Data(base64Encoded: base64))), sha256: [])
     }
 
-    private func check(_ base64: String, _ name: String, in path: String) throws -> KnownHostsFile.Verdict {
+    private func check(_ base64: String, _ name: String, in path: String) throws -> KnownHosts.Verdict {
         let presented = try key(base64)
         let knownHosts = try KnownHosts(path: path)
         return ScratchSession.run { knownHosts.check(presented, name: name, session: $0) }
@@ -29,7 +29,7 @@ struct KnownHostsTests {
         let path = try directory.write("known_hosts", hashed)
         #expect(try check(Keys.web, "web1.example.internal", in: path) == .match)
         #expect(try check(Keys.web, "[10.0.0.7]:2222", in: path) == .match)
-        #expect(try check(Keys.other, "web1.example.internal", in: path) == .mismatch(lines: [1]))
+        #expect(try check(Keys.other, "web1.example.internal", in: path) == .mismatch([.init(path: path, line: 1)]))
         #expect(try check(Keys.web, "web2.example.internal", in: path) == .notFound)
         #expect(try check(Keys.web, "10.0.0.7", in: path) == .notFound)
         #expect(try KnownHostsNote.skippedLines(in: path).isEmpty)
@@ -50,7 +50,7 @@ struct KnownHostsTests {
         bytes[bytes.count - 4 ..< bytes.count - 1] = [0xC3, 0x28, 0xFF]
         let path = directory.path + "/known_hosts"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        #expect(try check(Keys.other, "web1", in: path) == .mismatch(lines: [1]))
+        #expect(try check(Keys.other, "web1", in: path) == .mismatch([.init(path: path, line: 1)]))
         #expect(try check(Keys.web, "web1", in: path) == .match)
     }
 
@@ -90,7 +90,7 @@ struct KnownHostsTests {
 }
 
 /// A directory removed when the value is released.
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     let path: String
 
     init() throws {
