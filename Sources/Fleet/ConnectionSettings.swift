@@ -1,5 +1,4 @@
 public import Foundation
-public import Inventory
 public import SSH
 
 /// How molt reaches hosts: the command line's connection flags and the coordinator's defaults.
@@ -28,6 +27,9 @@ public struct ConnectionSettings: Sendable {
     public var passphrases: (any SSHPassphraseSource)?
     /// How many hosts are worked on at once (`--forks`).
     public var forks: Int
+    /// The system-wide ssh configuration, read after `~/.ssh/config` when no host names a file
+    /// of its own (`ssh_config` or `-F`); `nil` reads none.
+    public var systemSSHConfig: String? = "/etc/ssh/ssh_config"
 
     public init(
         knownHostsOverride: String? = nil,
@@ -62,27 +64,13 @@ public struct ConnectionSettings: Sendable {
         return ConnectionSettings(agentSocket: agent, defaultUser: user, homeDirectory: home)
     }
 
-    /// The SSH endpoint of an inventory host under these settings.
-    public func endpoint(for host: InventoryHost) -> SSHEndpoint {
-        let knownHosts = knownHostsOverride ?? host.knownHostsFile ?? "\(homeDirectory)/.ssh/known_hosts"
-        return SSHEndpoint(
-            address: host.address,
-            port: host.port,
-            user: host.user ?? defaultUser,
-            identityFiles: (host.identityFile ?? identityFile).map { [expandTilde($0)] } ?? [],
-            agentSocket: agentSocket,
-            knownHostsFiles: [expandTilde(knownHosts)],
-            hostKeyPolicy: acceptNewHostKeys ? .acceptNew : .strict,
-            connectTimeout: connectTimeout
-        )
-    }
-
     /// A connector for one command, sharing jump host sessions among the hosts behind them.
     public func makeConnector() -> SSHConnector {
         SSHConnector(passphrases: passphrases)
     }
 
-    private func expandTilde(_ path: String) -> String {
+    /// `~` and `~/…` in a path, from `homeDirectory`.
+    func expandTilde(_ path: String) -> String {
         if path == "~" { return homeDirectory }
         if path.hasPrefix("~/") { return homeDirectory + path.dropFirst(1) }
         return path

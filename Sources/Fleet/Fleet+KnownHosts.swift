@@ -9,8 +9,10 @@ extension Fleet {
     ///   fails that host alone, when it is reached.
     public func knownHostsNotes() throws(KnownHostsError) -> [KnownHostsNote] {
         var paths: [String] = []
+        // A host whose route cannot be worked out fails when it is reached, with that error.
         for host in hosts {
-            for path in settings.endpoint(for: host).knownHostsFiles where !paths.contains(path) {
+            guard let route = try? settings.route(for: host) else { continue }
+            for path in ([route.endpoint] + route.endpoint.jumpHosts).flatMap(\.knownHostsFiles) where !paths.contains(path) {
                 paths.append(path)
             }
         }

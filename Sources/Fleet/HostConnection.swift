@@ -22,9 +22,15 @@ public struct HostConnection: Sendable {
     public static func open(
         _ host: InventoryHost, settings: ConnectionSettings, connector: SSHConnector
     ) async throws(HostFailure) -> HostConnection {
+        let endpoint: SSHEndpoint
+        do {
+            endpoint = try settings.endpoint(for: host)
+        } catch {
+            throw HostFailure(host: host.name, stage: .connect, message: error.message)
+        }
         let session: SSHSession
         do {
-            session = try await SSHSession.connect(to: settings.endpoint(for: host), using: connector)
+            session = try await SSHSession.connect(to: endpoint, using: connector)
         } catch {
             throw HostFailure(host: host.name, stage: .connect, error: error)
         }

@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import Inventory
 import MoltTestSupport
 import Testing
 

@@ -80,7 +80,7 @@ struct Lab {
     }
 
     func endpoint(_ name: String, port: Int? = nil, knownHosts: String? = nil, identity: String? = nil) throws -> SSHEndpoint {
-        var endpoint = settings().endpoint(for: try host(name))
+        var endpoint = try settings().endpoint(for: try host(name))
         if let port { endpoint.port = port }
         if let knownHosts { endpoint.knownHostsFiles = [knownHosts] }
         if let identity { endpoint.identityFiles = [identity] }
