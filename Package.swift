@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "molt",
             dependencies: [
-                "Fleet", "Inventory", "DockerEngine", "Playbook", "Journal", "Rollout", "SSH",
+                "Fleet", "Inventory", "DockerEngine", "Playbook", "Journal", "Rollout", "SSHConfig", "SSH",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TextTable", package: "TextTable"),
             ],
@@ -120,7 +120,7 @@ let package = Package(
         // through SSH, status, find and the `molt` executable itself.
         .testTarget(
             name: "FleetTests",
-            dependencies: ["Fleet", "SSH", "DockerEngine", "Inventory", "Packages", "Rollout", "MoltTestSupport", "molt"],
+            dependencies: ["Fleet", "SSH", "SSHConfig", "DockerEngine", "Inventory", "Packages", "Rollout", "MoltTestSupport", "molt"],
             swiftSettings: upcoming
         ),
     ]
