@@ -28,6 +28,7 @@ let package = Package(
         fuzzer("inventory-ini", [.product(name: "Inventory", package: "molt")]),
         fuzzer("playbook", [.product(name: "Playbook", package: "molt")]),
         fuzzer("known-hosts", [.product(name: "SSH", package: "molt")]),
+        fuzzer("ssh-config", [.product(name: "SSHConfig", package: "molt")]),
         fuzzer("tar", [.product(name: "Packages", package: "molt")]),
         fuzzer("dpkg-status", [.product(name: "Packages", package: "molt")]),
         fuzzer("apk-installed", [.product(name: "Packages", package: "molt")]),
