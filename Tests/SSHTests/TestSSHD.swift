@@ -21,13 +21,13 @@ final class TestSSHD: @unchecked Sendable {
     /// Starts sshd; returns once it listens.
     static func start(
         address: String, in scratch: TemporaryDirectory, authorizing keys: [String], name: String? = nil,
-        extraConfig: String = ""
+        hostKeyType: String = "ed25519", extraConfig: String = ""
     ) async throws -> TestSSHD {
         let name = name ?? "sshd-\(address)"
         let directory = scratch.path + "/" + name
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let hostKeyPath = directory + "/host_ed25519"
-        try await Run.checked(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKeyPath])
+        let hostKeyPath = directory + "/host_\(hostKeyType)"
+        try await Run.checked(["/usr/bin/ssh-keygen", "-q", "-t", hostKeyType, "-N", "", "-f", hostKeyPath])
         var authorized = ""
         for key in keys { authorized += try String(contentsOfFile: key + ".pub", encoding: .utf8) }
         try Data(authorized.utf8).write(to: URL(fileURLWithPath: directory + "/authorized_keys"))
@@ -42,7 +42,7 @@ final class TestSSHD: @unchecked Sendable {
             UsePAM no
             AllowTcpForwarding yes
             LogLevel DEBUG1
-            \(extraConfig)
+            \(extraConfig.replacingOccurrences(of: "$DIR", with: directory))
 
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: directory + "/sshd_config"))
@@ -177,8 +177,8 @@ enum Run {
     }
 
     /// A new ed25519 key pair at `path` (and `path.pub`), encrypted with `passphrase` if given.
-    static func keygen(_ path: String, passphrase: String = "") async throws {
-        try await checked(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", path, "-C", "test"])
+    static func keygen(_ path: String, passphrase: String = "", type: String = "ed25519") async throws {
+        try await checked(["/usr/bin/ssh-keygen", "-q", "-t", type, "-N", passphrase, "-f", path, "-C", "test"])
     }
 }
 
