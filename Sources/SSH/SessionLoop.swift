@@ -240,6 +240,10 @@ final class SessionLoop: @unchecked Sendable {
             received = 0
             var progressed = false
             for task in schedulable() {
+                // An open that began earlier in this round is in flight now: libssh2 keeps its
+                // state in the session, so another open's call would finish that one instead
+                // (and hand its channel, to another host or socket, to the wrong caller).
+                if task.opensChannel, let inFlight = openInFlight, inFlight !== task { continue }
                 if task.attempt(session) {
                     remove(task)
                     progressed = true

@@ -27,12 +27,12 @@ struct HostKeyTests {
         // libssh2 1.10 names among its algorithms (it fails the key exchange when one is chosen).
         let hostKey = scratch.path + "/host_ecdsa"
         try await Run.keygen(hostKey, type: "ecdsa")
-        try await Run.checked(["/usr/bin/ssh-keygen", "-q", "-s", ca, "-I", "test host", "-h", "-n", "127.0.0.6", hostKey + ".pub"])
+        try await Run.checked(["/usr/bin/ssh-keygen", "-q", "-s", ca, "-I", "test host", "-h", "-n", TestSSHD.loopback("127.0.0.6"), hostKey + ".pub"])
         let server = try await TestSSHD.start(
             address: "127.0.0.6", in: scratch, authorizing: [key],
             extraConfig: "HostKey \(hostKey)\nHostCertificate \(hostKey)-cert.pub")
         let caKey = try String(contentsOfFile: ca + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
-        let text = "@cert-authority [127.0.0.6]:\(server.port) \(caKey)\n"
+        let text = "@cert-authority [\(server.address)]:\(server.port) \(caKey)\n"
         let knownHosts = try scratch.write("known_hosts", text)
         var endpoint = endpoint(server, key: key, knownHosts: [knownHosts])
         endpoint.hostKeyPolicy = .acceptNew
@@ -69,7 +69,7 @@ struct HostKeyTests {
         session.close()
 
         // A stale key in one file and the right one in another: the host is verified (OpenSSH).
-        let stale = try scratch.write("stale", "[127.0.0.6]:\(server.port) \(other.hostKey)\n")
+        let stale = try scratch.write("stale", "[\(server.address)]:\(server.port) \(other.hostKey)\n")
         let both = try await SSHSession.connect(to: endpoint(server, key: key, knownHosts: [stale, global]))
         both.close()
         let changed = try await #require(throws: SSHError.self) {
