@@ -204,6 +204,28 @@ struct RouteTests {
         session.close()
     }
 
+    @Test("a host behind a jump host that goes away ends its own session quickly; the jump host's goes on")
+    func targetDies() async throws {
+        let client = try await Client()
+        let bastion = try await client.server("127.0.0.2")
+        let target = try await client.server("127.0.0.3")
+        let other = try await client.server("127.0.0.4")
+        let connector = SSHConnector()
+        defer { connector.close() }
+        let jump = SSHEndpoint.Route.jump([client.endpoint(bastion)])
+        let session = try await connector.connect(to: client.endpoint(target, route: jump))
+        _ = try await hostname(session)
+        target.kill()
+        let started = ContinuousClock.now
+        let error = try await #require(throws: SSHError.self) { _ = try await session.exec("true", timeout: .seconds(30)) }
+        #expect(ContinuousClock.now - started < .seconds(5), "\(error)")
+        session.close()
+        let next = try await connector.connect(to: client.endpoint(other, route: jump))
+        #expect(try await hostname(next).contains(other.address))
+        next.close()
+        #expect(bastion.logins == 1)
+    }
+
     @Test("closing the target's session closes its channel on the jump host")
     func closingTargetClosesChannel() async throws {
         let client = try await Client()
