@@ -56,7 +56,8 @@ struct Authentication {
             state.notes.append("no ssh-agent at \(missing)")
         }
 
-        for path in endpoint.defaultIdentityFiles where FileManager.default.fileExists(atPath: path) {
+        for path in endpoint.defaultIdentityFiles
+        where FileManager.default.fileExists(atPath: path) && !endpoint.identityFiles.contains(path) {
             if try await tryFile(path, explicit: false, agentKeys: agentKeys, on: loop, deadline: deadline, &state) {
                 return state.notes
             }
@@ -95,7 +96,8 @@ struct Authentication {
         var passphrase: String?
         if key.isEncrypted {
             if let publicKey = key.publicKey, agentKeys?.contains(publicKey) == true {
-                state.notes.append("identity file \(path) is encrypted; ssh-agent holds its key and signs with it")
+                // A default file comes after the agent, which has offered this key already.
+                if explicit { state.notes.append("identity file \(path) is encrypted; ssh-agent holds its key and signs with it") }
                 return false
             }
             guard let passphrases, let given = await passphrases.passphrase(forKeyFile: path) else {

@@ -164,9 +164,10 @@ final class ChannelPump {
             }
 
             let drained = toSocketSent >= toSocket.count && toChannelSent >= toChannel.count
-            if peerGone || (socketEOF && eofSent && channelEOF && drained) || (socketEOF && channelEOF && drained) {
+            if peerGone || (socketEOF && channelEOF && drained) {
                 closeStarted = .now
-                return finishClosing(session) || true
+                _ = finishClosing(session)
+                return true
             }
             if !moved { return progressed }
             progressed = true
@@ -215,7 +216,8 @@ final class ChannelPump {
         peerGone = true
         closeStarted = .now
         channelClosed = code == LIBSSH2_ERROR_CHANNEL_CLOSED
-        return finishClosing(session) || true
+        _ = finishClosing(session)
+        return true
     }
 
     private func blockedOutbound(_ session: OpaquePointer) -> Bool {

@@ -25,10 +25,15 @@ enum Step<Value> {
 /// Two libssh2 rules shape the scheduling: only one channel open may be in flight per
 /// session, and once a packet is half sent no other call may send until it is finished
 /// (libssh2 answers `LIBSSH2_ERROR_BAD_USE`). So opens are served one at a time, and a
-/// task blocked on the outbound direction runs alone until it is through.
+/// task (or pump) blocked on the outbound direction runs alone until it is through.
+///
+/// A jump host's loop also runs the pumps of the tunnels to the hosts behind it (see
+/// `ChannelPump`): each round serves them after the tasks, and `poll` waits on the session
+/// socket and on every pump's socketpair end at once. The session itself may run on a
+/// socketpair end too (a host behind a jump host, or a `ProxyCommand`).
 final class SessionLoop: @unchecked Sendable {
     let label: String
-    /// The connected TCP socket the session runs on.
+    /// The connected socket the session runs on (TCP, or one end of a socketpair).
     var socket: Int32 { socketFD }
     /// Bytes taken off the socket during the current round (see `countingReceive`).
     fileprivate var received = 0
@@ -235,6 +240,10 @@ final class SessionLoop: @unchecked Sendable {
             received = 0
             var progressed = false
             for task in schedulable() {
+                // An open that began earlier in this round is in flight now: libssh2 keeps its
+                // state in the session, so another open's call would finish that one instead
+                // (and hand its channel, to another host or socket, to the wrong caller).
+                if task.opensChannel, let inFlight = openInFlight, inFlight !== task { continue }
                 if task.attempt(session) {
                     remove(task)
                     progressed = true

@@ -53,8 +53,8 @@ struct RouteTests {
         let connector = SSHConnector()
         defer { connector.close() }
         let session = try await connector.connect(to: client.endpoint(target, route: .jump([client.endpoint(bastion)])))
-        #expect(try await hostname(session).contains("127.0.0.3 \(target.port)"))
-        #expect(bastion.log.contains("target 127.0.0.3 port \(target.port)"), "the bastion forwarded the connection")
+        #expect(try await hostname(session).contains("\(target.address) \(target.port)"))
+        #expect(bastion.log.contains("target \(target.address) port \(target.port)"), "the bastion forwarded the connection")
 
         // Several megabytes each way: the pump's flow control, not only small packets.
         let big = try await session.exec("head -c 3000000 /dev/zero")
@@ -77,8 +77,8 @@ struct RouteTests {
         async let a = connector.connect(to: client.endpoint(first, route: jump))
         async let b = connector.connect(to: client.endpoint(second, route: jump))
         let (one, two) = try await (a, b)
-        #expect(try await hostname(one).contains("127.0.0.3"))
-        #expect(try await hostname(two).contains("127.0.0.4"))
+        #expect(try await hostname(one).contains(first.address))
+        #expect(try await hostname(two).contains(second.address))
         #expect(connector.jumpSessionsOpened == 1)
         #expect(bastion.logins == 1)
 
@@ -88,13 +88,39 @@ struct RouteTests {
         let refused = try await #require(throws: SSHError.self) { try await connector.connect(to: nowhere) }
         #expect(refused.code == .channelRefused, "\(refused)")
         #expect(refused.message.contains("through jump host \(client.endpoint(bastion).label)"), "\(refused)")
-        #expect(refused.message.contains("127.0.0.3:1"), "\(refused)")
+        #expect(refused.message.contains("\(first.address):1"), "\(refused)")
         let again = try await connector.connect(to: client.endpoint(second, route: jump))
-        #expect(try await hostname(again).contains("127.0.0.4"))
+        #expect(try await hostname(again).contains(second.address))
         #expect(bastion.logins == 1)
         one.close()
         two.close()
         again.close()
+    }
+
+    @Test("many sessions through one jump host move megabytes at once, each intact")
+    func manyTunnelsAtOnce() async throws {
+        let client = try await Client()
+        let bastion = try await client.server("127.0.0.2")
+        let target = try await client.server("127.0.0.3")
+        let connector = SSHConnector()
+        defer { connector.close() }
+        let endpoint = client.endpoint(target, route: .jump([client.endpoint(bastion)]))
+        let counts = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for index in 0..<6 {
+                group.addTask {
+                    let session = try await connector.connect(to: endpoint)
+                    defer { session.close() }
+                    let down = try await session.exec("head -c \(1_000_000 + index) /dev/urandom")
+                    let up = try await session.exec("wc -c", input: down.stdout)
+                    return (down.stdout.count, String(decoding: up.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+            }
+            return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }
+        }
+        #expect(counts.count == 6)
+        for (down, up) in counts { #expect(String(down) == up) }
+        #expect(Set(counts.map(\.0)) == Set((0..<6).map { 1_000_000 + $0 }))
+        #expect(bastion.logins == 1)
     }
 
     @Test("a chain of two jump hosts: each hop's key is checked under its own name, the target's under its own")
@@ -107,9 +133,9 @@ struct RouteTests {
         defer { connector.close() }
         let route = SSHEndpoint.Route.jump([client.endpoint(hop1), client.endpoint(hop2)])
         let session = try await connector.connect(to: client.endpoint(target, route: route))
-        #expect(try await hostname(session).contains("127.0.0.4 \(target.port)"))
-        #expect(hop1.log.contains("target 127.0.0.3 port \(hop2.port)"))
-        #expect(hop2.log.contains("target 127.0.0.4 port \(target.port)"))
+        #expect(try await hostname(session).contains("\(target.address) \(target.port)"))
+        #expect(hop1.log.contains("target \(hop2.address) port \(hop2.port)"))
+        #expect(hop2.log.contains("target \(target.address) port \(target.port)"))
         #expect(connector.jumpSessionsOpened == 2)
         session.close()
     }
@@ -121,7 +147,7 @@ struct RouteTests {
         let target = try await client.server("127.0.0.4")
         // hop 2 is known with another host's key: what an impostor looks like.
         let hop2 = try await TestSSHD.start(address: "127.0.0.3", in: client.scratch, authorizing: [client.key])
-        try client.trust("[127.0.0.3]:\(hop2.port) \(hop1.hostKey)")
+        try client.trust("[\(hop2.address)]:\(hop2.port) \(hop1.hostKey)")
         let connector = SSHConnector()
         defer { connector.close() }
         let route = SSHEndpoint.Route.jump([client.endpoint(hop1), client.endpoint(hop2)])
@@ -130,8 +156,8 @@ struct RouteTests {
         }
         #expect(error.code == .hostKeyChanged)
         #expect(error.host == client.endpoint(target).label)
-        #expect(error.message.contains("through jump host root@[127.0.0.3]:\(hop2.port)"), "\(error)")
-        #expect(error.message.contains("[127.0.0.3]:\(hop2.port) has CHANGED"), "\(error)")
+        #expect(error.message.contains("through jump host root@[\(hop2.address)]:\(hop2.port)"), "\(error)")
+        #expect(error.message.contains("[\(hop2.address)]:\(hop2.port) has CHANGED"), "\(error)")
         #expect(target.logins == 0)
         #expect(hop2.logins == 0)
     }
@@ -169,13 +195,35 @@ struct RouteTests {
         var endpoint = client.endpoint(target, route: .jump([client.endpoint(bastion)]))
         endpoint.keepaliveInterval = .seconds(1)
         let session = try await connector.connect(to: endpoint)
-        #expect(try await hostname(session).contains("127.0.0.3"))
+        #expect(try await hostname(session).contains(target.address))
         bastion.kill()
         let started = ContinuousClock.now
         let error = try await #require(throws: SSHError.self) { _ = try await session.exec("true", timeout: .seconds(30)) }
         #expect(ContinuousClock.now - started < .seconds(5))
         #expect(error.code == .connectionLost, "\(error)")
         session.close()
+    }
+
+    @Test("a host behind a jump host that goes away ends its own session quickly; the jump host's goes on")
+    func targetDies() async throws {
+        let client = try await Client()
+        let bastion = try await client.server("127.0.0.2")
+        let target = try await client.server("127.0.0.3")
+        let other = try await client.server("127.0.0.4")
+        let connector = SSHConnector()
+        defer { connector.close() }
+        let jump = SSHEndpoint.Route.jump([client.endpoint(bastion)])
+        let session = try await connector.connect(to: client.endpoint(target, route: jump))
+        _ = try await hostname(session)
+        target.kill()
+        let started = ContinuousClock.now
+        let error = try await #require(throws: SSHError.self) { _ = try await session.exec("true", timeout: .seconds(30)) }
+        #expect(ContinuousClock.now - started < .seconds(5), "\(error)")
+        session.close()
+        let next = try await connector.connect(to: client.endpoint(other, route: jump))
+        #expect(try await hostname(next).contains(other.address))
+        next.close()
+        #expect(bastion.logins == 1)
     }
 
     @Test("closing the target's session closes its channel on the jump host")
@@ -206,9 +254,9 @@ struct RouteTests {
         let target = try await client.server("127.0.0.3")
         let proxy = try client.scratch.write("proxy.sh", "#!/bin/bash\nexec 3<>/dev/tcp/$1/$2\ncat <&3 &\ncat >&3\nwait\n")
         chmod(proxy, 0o700)
-        let command = "exec \(proxy) 127.0.0.3 \(target.port)"
+        let command = "exec \(proxy) \(target.address) \(target.port)"
         let session = try await SSHSession.connect(to: client.endpoint(target, route: .command(command)))
-        #expect(try await hostname(session).contains("127.0.0.3 \(target.port)"))
+        #expect(try await hostname(session).contains("\(target.address) \(target.port)"))
         let big = try await session.exec("head -c 1000000 /dev/zero")
         #expect(big.stdout.count == 1_000_000)
         session.close()

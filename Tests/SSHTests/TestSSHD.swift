@@ -18,16 +18,27 @@ final class TestSSHD: @unchecked Sendable {
     /// The directory its files are in.
     let directory: String
 
-    /// Starts sshd; returns once it listens.
+    /// The loopback network of this test process: `127.0.0.N` in a test stands for `127.A.B.N`,
+    /// A and B drawn once per process, so that servers other processes start on loopback
+    /// (other test runs, the lab) never answer in place of these.
+    static let network: String = "127.\(Int.random(in: 64...250)).\(Int.random(in: 1...250))."
+
+    /// The address `127.0.0.N` stands for in this process.
+    static func loopback(_ address: String) -> String {
+        address.hasPrefix("127.0.0.") ? network + address.dropFirst("127.0.0.".count) : address
+    }
+
+    /// Starts sshd on `loopback(address)`; returns once it listens.
     static func start(
         address: String, in scratch: TemporaryDirectory, authorizing keys: [String], name: String? = nil,
-        extraConfig: String = ""
+        hostKeyType: String = "ed25519", extraConfig: String = ""
     ) async throws -> TestSSHD {
+        let address = loopback(address)
         let name = name ?? "sshd-\(address)"
         let directory = scratch.path + "/" + name
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let hostKeyPath = directory + "/host_ed25519"
-        try await Run.checked(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKeyPath])
+        let hostKeyPath = directory + "/host_\(hostKeyType)"
+        try await Run.checked(["/usr/bin/ssh-keygen", "-q", "-t", hostKeyType, "-N", "", "-f", hostKeyPath])
         var authorized = ""
         for key in keys { authorized += try String(contentsOfFile: key + ".pub", encoding: .utf8) }
         try Data(authorized.utf8).write(to: URL(fileURLWithPath: directory + "/authorized_keys"))
@@ -42,7 +53,7 @@ final class TestSSHD: @unchecked Sendable {
             UsePAM no
             AllowTcpForwarding yes
             LogLevel DEBUG1
-            \(extraConfig)
+            \(extraConfig.replacingOccurrences(of: "$DIR", with: directory))
 
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: directory + "/sshd_config"))
@@ -57,7 +68,7 @@ final class TestSSHD: @unchecked Sendable {
         let server = TestSSHD(address: address, port: port, pid: pid, logPath: logPath, hostKey: hostKey, directory: directory)
         let deadline = ContinuousClock.now + .seconds(10)
         while !server.log.contains("Server listening on") {
-            guard Glibc.kill(pid, 0) == 0, ContinuousClock.now < deadline else {
+            guard !server.log.contains("Cannot bind"), ContinuousClock.now < deadline else {
                 throw TestFailure("sshd on \(address):\(port) did not start: \(server.log)")
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -177,8 +188,8 @@ enum Run {
     }
 
     /// A new ed25519 key pair at `path` (and `path.pub`), encrypted with `passphrase` if given.
-    static func keygen(_ path: String, passphrase: String = "") async throws {
-        try await checked(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", path, "-C", "test"])
+    static func keygen(_ path: String, passphrase: String = "", type: String = "ed25519") async throws {
+        try await checked(["/usr/bin/ssh-keygen", "-q", "-t", type, "-N", passphrase, "-f", path, "-C", "test"])
     }
 }
 
