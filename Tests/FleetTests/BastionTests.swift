@@ -93,7 +93,9 @@ extension LabFleetTests {
                     trial:
                       volumes: all
                       env: {PORT: "15433"}
+                    batches: ["100%"]
                     """)
+                // A trial runs on the first batch's hosts: both, lab3 through two hops.
                 let trial = try await molt("trial", db)
                 #expect(trial.status == 0, "\(trial.stdout)\(trial.stderr)")
                 #expect(trial.stdout.contains("lab3") && trial.stdout.contains("lab4"), "\(trial.stdout)")
