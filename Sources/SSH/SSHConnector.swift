@@ -33,7 +33,7 @@ public final class SSHConnector: Sendable {
 
     /// Connects to `endpoint` along its route (see `SSHSession.connect(to:using:)`).
     /// - Throws: `SSHError`; for a host behind a jump host that cannot be reached, one whose
-    ///   message starts `through jump host user@bastion: `.
+    ///   message starts `through bastion user@host: `.
     public func connect(to endpoint: SSHEndpoint) async throws -> SSHSession {
         switch endpoint.route {
         case .direct, .jump([]):
@@ -46,20 +46,20 @@ public final class SSHConnector: Sendable {
             do {
                 bastion = try await hopSession(hops)
             } catch let error as SSHError {
-                throw SSHError(error.code, host: endpoint.label, "through jump host \(hops.last!.label): \(error.message)")
+                throw SSHError(error.code, host: endpoint.label, "through bastion \(hops.last!.label): \(error.message)")
             }
             let fd: Int32
             do {
                 fd = try await bastion.loop.openTunnelSocket(
                     host: endpoint.address, port: endpoint.port, deadline: .now + endpoint.connectTimeout)
             } catch let error as SSHError {
-                throw SSHError(error.code, host: endpoint.label, "through jump host \(bastion.label): \(error.message)")
+                throw SSHError(error.code, host: endpoint.label, "through bastion \(bastion.label): \(error.message)")
             }
             do {
                 return try await SSHSession.establish(
                     endpoint, transport: .socket(fd), upstream: bastion, onTeardown: nil, passphrases: passphrases)
             } catch let error as SSHError {
-                throw SSHError(error.code, host: endpoint.label, "\(error.message) (reached through jump host \(bastion.label))")
+                throw SSHError(error.code, host: endpoint.label, "\(error.message) (reached through bastion \(bastion.label))")
             }
 
         case .command(let command):

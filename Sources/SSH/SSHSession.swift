@@ -71,7 +71,8 @@ public final class SSHSession: Sendable {
             knownHosts = try KnownHosts(paths: endpoint.knownHostsFiles)
         } catch {
             if case .socket(let fd) = transport { Glibc.close(fd) }
-            onTeardown?()
+            // Stopping a proxy command may wait for it: never on a thread async code shares.
+            if let onTeardown { Thread.detachNewThread { onTeardown() } }
             throw SSHError(.knownHostsUnreadable, host: endpoint.label, "\(error); nothing was done")
         }
         let loop = try await SessionLoop.start(

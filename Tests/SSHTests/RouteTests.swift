@@ -87,7 +87,7 @@ struct RouteTests {
         nowhere.port = 1
         let refused = try await #require(throws: SSHError.self) { try await connector.connect(to: nowhere) }
         #expect(refused.code == .channelRefused, "\(refused)")
-        #expect(refused.message.contains("through jump host \(client.endpoint(bastion).label)"), "\(refused)")
+        #expect(refused.message.contains("through bastion \(client.endpoint(bastion).label)"), "\(refused)")
         #expect(refused.message.contains("\(first.address):1"), "\(refused)")
         let again = try await connector.connect(to: client.endpoint(second, route: jump))
         #expect(try await hostname(again).contains(second.address))
@@ -156,7 +156,7 @@ struct RouteTests {
         }
         #expect(error.code == .hostKeyChanged)
         #expect(error.host == client.endpoint(target).label)
-        #expect(error.message.contains("through jump host root@[\(hop2.address)]:\(hop2.port)"), "\(error)")
+        #expect(error.message.contains("through bastion root@[\(hop2.address)]:\(hop2.port)"), "\(error)")
         #expect(error.message.contains("[\(hop2.address)]:\(hop2.port) has CHANGED"), "\(error)")
         #expect(target.logins == 0)
         #expect(hop2.logins == 0)
@@ -178,7 +178,7 @@ struct RouteTests {
             let error = try await #require(throws: SSHError.self) {
                 try await connector.connect(to: client.endpoint(target, route: .jump([bastion])))
             }
-            #expect(error.message.hasPrefix("through jump host \(bastion.label): "), "\(error)")
+            #expect(error.message.hasPrefix("through bastion \(bastion.label): "), "\(error)")
             #expect(error.code == .connectionRefused)
         }
         #expect(ContinuousClock.now - started < .seconds(2))
