@@ -92,10 +92,12 @@ struct CredentialHelper: Sendable {
         var stdin: [Int32] = [-1, -1], stdout: [Int32] = [-1, -1], stderr: [Int32] = [-1, -1]
         defer { for fd in stdin + stdout + stderr where fd >= 0 { close(fd) } }
         for index in 0..<3 {
-            let created = index == 0 ? pipe(&stdin) : index == 1 ? pipe(&stdout) : pipe(&stderr)
-            guard created == 0 else { throw SpawnError(call: "pipe", code: errno) }
+            // Socket pairs, close-on-exec from the start (Glibc's module has no pipe2): a
+            // program another thread spawns meanwhile must never hold an end.
+            let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+            let created = index == 0 ? socketpair(AF_UNIX, type, 0, &stdin) : index == 1 ? socketpair(AF_UNIX, type, 0, &stdout) : socketpair(AF_UNIX, type, 0, &stderr)
+            guard created == 0 else { throw SpawnError(call: "socketpair", code: errno) }
         }
-        for fd in stdin + stdout + stderr { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         // The address is written before the helper starts, into the pipe's buffer: a helper
         // that exits without reading it can then never raise SIGPIPE here.
         let bytes = Array(input.utf8)

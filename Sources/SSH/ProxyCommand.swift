@@ -28,15 +28,15 @@ final class ProxyCommand: Sendable {
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
             throw SSHError(.other, host: label, "ProxyCommand: socketpair() failed: \(errnoText())")
         }
-        var template = Array((NSTemporaryDirectory() + "/molt-proxy-XXXXXX").utf8CString)
-        let log = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        // Close-on-exec from the start (Glibc's module has no mkostemp), a name of its own.
+        let path = NSTemporaryDirectory() + "/molt-proxy-\(UInt64.random(in: 0...UInt64.max))"
+        let log = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard log >= 0 else {
             close(ends[0])
             close(ends[1])
             throw SSHError(.other, host: label, "ProxyCommand: cannot create a file for its errors: \(errnoText())")
         }
-        _ = fcntl(log, F_SETFD, FD_CLOEXEC)
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        unlink(path)
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

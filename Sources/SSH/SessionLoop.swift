@@ -71,12 +71,11 @@ final class SessionLoop: @unchecked Sendable {
     private init(label: String) {
         self.label = label
         var ends: [Int32] = [-1, -1]
-        let rc = pipe(&ends)
-        precondition(rc == 0, "pipe failed: \(errnoText())")
-        for end in ends {
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-        }
+        // A socket pair, close-on-exec from the start (Glibc's module has no pipe2): a program
+        // another thread spawns meanwhile (a ProxyCommand, a credential helper) must never
+        // hold either end.
+        let rc = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &ends)
+        precondition(rc == 0, "socketpair failed: \(errnoText())")
         wakeFD = ends[0]
         wakeWriteFD = ends[1]
     }

@@ -106,7 +106,7 @@ struct ConfigReader {
 
     /// The bytes of a file; nil when it does not exist. A directory reads as empty, as with `ssh`.
     private static func contents(of path: String, flags: FileFlags, includedFrom: ConfigLocation?) throws(SSHConfigError) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             let code = errno
             if code == ENOENT { return nil }

@@ -153,7 +153,9 @@ enum Run {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Result, any Error>) in
             Thread.detachNewThread {
                 var ends: [Int32] = [-1, -1]
-                guard pipe(&ends) == 0 else { return done.resume(throwing: TestFailure("pipe failed")) }
+                // Close-on-exec: a server another test starts meanwhile must not hold the
+                // write end, or this read would wait for that server's end.
+                guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else { return done.resume(throwing: TestFailure("pipe failed")) }
                 let pid: pid_t
                 do {
                     pid = try Spawn.start(arguments, environment: environment, outputFD: ends[1])
@@ -252,8 +254,20 @@ enum Spawn {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        // The child starts with no signal blocked and default dispositions: a test thread
+        // may block SIGTERM, and a blocked mask would outlive exec (the child would never stop).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, arguments[0], &actions, nil, &argv, &envp)
+        let rc = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, &envp)
         guard rc == 0 else { throw TestFailure("cannot start \(arguments[0]): \(String(cString: strerror(rc)))") }
         return pid
     }
