@@ -72,7 +72,7 @@ extension LabFleetTests {
             defer { fixture.keep() }
             try await fixture.reset()
             let docker = try fixture.docker("lab4")
-            try await docker.removeImage(RolloutFixture.web2, force: true)
+            try await fixture.removeImage(RolloutFixture.web2, on: "lab4")
             let before = try await docker.inspectContainer("web")
             let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"["100%"]"#)
 
@@ -156,7 +156,7 @@ struct FaultScenario {
         defer { fixture.keep() }
         try await fixture.reset()
         // web:2.0 is pulled for real on lab1: take away what an earlier test pulled.
-        try await fixture.docker("lab1").removeImage(RolloutFixture.web2, force: true)
+        try await fixture.removeImage(RolloutFixture.web2, on: "lab1")
         let before = try await fixture.webs()
         let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"[1, "50%", "100%"]"#, stable: "6s")
 

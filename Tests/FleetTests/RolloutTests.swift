@@ -418,6 +418,15 @@ final class RolloutFixture: @unchecked Sendable {
         try await Shell.run([Shell.molt] + arguments + ["-i", lab.inventoryPath, "--journal", journal], environment: Shell.cleanEnvironment)
     }
 
+    /// Removes the image `reference` names from `host` under every tag it has (other tests
+    /// pull the same image from the lab's second registry, or tag it for Compose), so the
+    /// next pull of `reference` really downloads it.
+    func removeImage(_ reference: String, on host: String) async throws {
+        let docker = try docker(host)
+        guard let image = try await docker.inspectImage(reference) else { return }
+        _ = try await docker.removeImage(image.id, force: true)
+    }
+
     /// Every host's container of this name, where there is one.
     func containers(_ name: String) async throws -> [String: ContainerDetails] {
         var result: [String: ContainerDetails] = [:]
@@ -487,6 +496,10 @@ final class RolloutFixture: @unchecked Sendable {
                         try await docker.renameContainer(retained.id, to: service)
                         _ = try await docker.startContainer(retained.id)
                         try await docker.removeContainer(live.id, force: true)
+                    } else if name == "\(service).molt-prev", live == nil {
+                        // A test stopped part way left only the retained container: put it back.
+                        try await docker.renameContainer(name, to: service)
+                        _ = try await docker.startContainer(service)
                     } else if name != "\(service).molt-prev" || live != nil {
                         try await docker.removeContainer(name, force: true)
                     }
