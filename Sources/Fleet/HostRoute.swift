@@ -47,6 +47,8 @@ extension ConnectionSettings {
             // the same key as the hosts behind it.
             let hops = try jumpChain(resolved, context: context, target: endpoint, knownHosts: moltKnownHosts(for: host), warnings: &warnings, depth: 0)
             if !hops.isEmpty { endpoint.route = .jump(hops) }
+            // Named by the inventory name, as the operator wrote it, not the address resolved.
+            for index in warnings.indices where warnings[index].host == host.address { warnings[index].host = host.name }
             return HostRoute(endpoint: endpoint, warnings: warnings)
         } catch {
             throw HostRouteError(host: host.name, message: error.description)
