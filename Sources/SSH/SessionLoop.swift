@@ -68,14 +68,21 @@ final class SessionLoop: @unchecked Sendable {
         var pipeClosed = false
     }
 
-    private init(label: String) {
+    /// - Throws: when no descriptor is left for the wake socket pair: that host fails with
+    ///   the reason, and molt goes on (never a trap).
+    private init(label: String) throws(SSHError) {
         self.label = label
         var ends: [Int32] = [-1, -1]
         // A socket pair, close-on-exec from the start (Glibc's module has no pipe2): a program
         // another thread spawns meanwhile (a ProxyCommand, a credential helper) must never
         // hold either end.
         let rc = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &ends)
-        precondition(rc == 0, "socketpair failed: \(errnoText())")
+        guard rc == 0 else {
+            let reason = errno == EMFILE || errno == ENFILE
+                ? "no file descriptor left (\(errnoText())): lower --forks or raise the hard limit of open files (ulimit -Hn)"
+                : errnoText()
+            throw SSHError(.other, host: label, "cannot start a session: \(reason)")
+        }
         wakeFD = ends[0]
         wakeWriteFD = ends[1]
     }
@@ -96,7 +103,14 @@ final class SessionLoop: @unchecked Sendable {
         onTeardown: (@Sendable () -> Void)? = nil
     ) async throws -> SessionLoop {
         LibSSH2.initializeOnce()
-        let loop = SessionLoop(label: label)
+        let loop: SessionLoop
+        do {
+            loop = try SessionLoop(label: label)
+        } catch {
+            if case .socket(let fd) = transport { close(fd) }
+            onTeardown?()
+            throw error
+        }
         loop.keepaliveInterval = keepalive
         loop.onTeardown = onTeardown
         try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in

@@ -22,6 +22,7 @@ struct Molt: AsyncParsableCommand {
 @main
 enum MoltMain {
     static func main() async {
+        raiseOpenFileLimit()
         do {
             var command = try Molt.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -40,6 +41,16 @@ enum MoltMain {
             Molt.exit(withError: error)
         }
     }
+}
+
+/// Every host being worked on holds a few descriptors (its socket, its loop's wake pair):
+/// take all the system allows this process, as OpenSSH-based tools and servers do, rather
+/// than the soft limit a shell starts with (often 1,024).
+private func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
 
 /// The exit codes of SPEC §5.
