@@ -13,7 +13,19 @@ enum LibSSH2 {
     /// session, rather than letting the first `session_init` do it implicitly.
     static func initializeOnce() {
         precondition(initialized == 0, "libssh2_init failed")
+        ignoreBrokenPipes
     }
+
+    /// libssh2 sends on a session's socket with MSG_NOSIGNAL, but writes to the ssh-agent's
+    /// socket without it: an agent that goes away mid-authentication would kill the whole
+    /// process with SIGPIPE, silently and mid-rollout. A write to a vanished peer must be an
+    /// error on that host instead, so SIGPIPE is ignored once, unless someone handles it.
+    private static let ignoreBrokenPipes: Void = {
+        var current = sigaction()
+        if sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil {
+            signal(SIGPIPE, SIG_IGN)
+        }
+    }()
 
     /// The session's last error message, e.g. "Channel open failure (connect failed)".
     static func lastMessage(_ session: OpaquePointer) -> String {

@@ -108,7 +108,8 @@ final class SessionLoop: @unchecked Sendable {
             loop = try SessionLoop(label: label)
         } catch {
             if case .socket(let fd) = transport { close(fd) }
-            onTeardown?()
+            // Stopping a proxy command may wait for it: never on a thread async code shares.
+            if let onTeardown { Thread.detachNewThread { onTeardown() } }
             throw error
         }
         loop.keepaliveInterval = keepalive

@@ -23,6 +23,9 @@ struct Molt: AsyncParsableCommand {
 enum MoltMain {
     static func main() async {
         raiseOpenFileLimit()
+        // A reader of molt's output that goes away (`molt rollout … | head`) must not kill a
+        // rollout half way through a replacement: output to it fails quietly instead.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try Molt.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -33,6 +33,7 @@ struct KeyTests {
         let key = scratch.path + "/id_locked"
         try await Run.keygen(key, passphrase: "correct horse")
         let agent = try await TestAgent(in: scratch)
+        defer { agent.stop() }
         try await agent.add(key, passphrase: "correct horse", scratch: scratch)
         let (server, knownHosts) = try await setUp(authorizing: [key], scratch: scratch)
         // No .pub beside it: the public key comes from the file's own unencrypted header.
@@ -96,6 +97,7 @@ struct KeyTests {
         try await Run.keygen(home + "/.ssh/id_ecdsa", type: "ecdsa")
         let (server, knownHosts) = try await setUp(authorizing: [home + "/.ssh/id_ecdsa"], scratch: scratch)
         let agent = try await TestAgent(in: scratch)
+        defer { agent.stop() }
         var endpoint = endpoint(server, knownHosts: knownHosts)
         endpoint.agentSocket = agent.socket
         endpoint.defaultIdentityFiles = SSHEndpoint.defaultIdentityFiles(home: home)
@@ -118,6 +120,7 @@ struct KeyTests {
         try await Run.keygen(agentKey)
         try await Run.keygen(fileKey)
         let agent = try await TestAgent(in: scratch)
+        defer { agent.stop() }
         try await agent.add(agentKey, scratch: scratch)
         // The server knows only the agent's key.
         let (server, knownHosts) = try await setUp(authorizing: [agentKey], scratch: scratch)

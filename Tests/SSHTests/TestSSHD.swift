@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SSH
 
 #if canImport(Glibc)
@@ -210,7 +211,16 @@ final class TestAgent: @unchecked Sendable {
         }
     }
 
-    deinit {
+    private let stopped = Mutex(false)
+
+    deinit { stop() }
+
+    /// Stops the agent (once). Tests call it in a `defer` right after starting it: the agent
+    /// must outlive every use of its socket, which the object's own lifetime does not promise
+    /// (Swift may release it after its last use, and a session still talking to a killed
+    /// agent would get SIGPIPE).
+    func stop() {
+        guard stopped.withLock({ done in defer { done = true }; return !done }) else { return }
         kill(pid, SIGTERM)
         Spawn.reapLater(pid)
     }
