@@ -10,6 +10,9 @@ struct HostEntry: Equatable {
     /// The most host names one entry may stand for; `web[1:99999999]` is a typo or an attack,
     /// and expanding it would take gigabytes before anything could say so.
     static let maxNames = 100_000
+    /// The most text the names of one entry may expand to: 100,000 names of 80 bytes. Long
+    /// names times many ranges would otherwise take gigabytes (a fuzzer's find).
+    static let maxNameBytes = 8 << 20
 
     /// Why an entry could not be expanded; the caller adds the file and line.
     struct Problem: Error {
@@ -55,6 +58,13 @@ struct HostEntry: Equatable {
                     code: .tooLarge)
             }
             count = product
+            let (bytes, tooLong) = count.multipliedReportingOverflow(by: max(1, name.utf8.count))
+            guard !tooLong, bytes <= maxNameBytes else {
+                throw Problem(
+                    message: "host range \"\(entry)\" stands for \(count) names of up to \(name.utf8.count) bytes, more than the \(maxNameBytes >> 20) MiB of host names molt reads from one entry; "
+                        + "split it into smaller ranges, or check the name for a typo",
+                    code: .tooLarge)
+            }
             pieces.append([String(rest[..<open])])
             pieces.append(range.values())
             rest = rest[rest.index(after: close)...]

@@ -74,6 +74,14 @@ struct HostileInventoryTests {
         #expect(yaml.error.description == "\(yaml.path):3: \(reason)")
     }
 
+    @Test("long names times many ranges are refused before they take gigabytes, naming the range and the limit (a fuzzer's find)")
+    func longNamesManyRanges() throws {
+        let entry = String(repeating: "x", count: 300) + "[01:20][01:20][02:10][01:20]"
+        let (error, path) = try #require(try loadError("hosts.yml", "all:\n  hosts:\n    \(entry):\n"))
+        #expect(error.code == .tooLarge)
+        #expect(error.description.hasPrefix("\(path):3: host range \"\(entry)\" stands for 72000 names of up to 328 bytes, more than the 8 MiB of host names"), "\(error)")
+    }
+
     @Test("a range bound too large for a number is refused, not read as a letter range")
     func rangeNumberTooLarge() throws {
         let (error, path) = try #require(try loadError("hosts.ini", "web[1:99999999999999999999999]\n"))
