@@ -91,11 +91,11 @@ let package = Package(
         .testTarget(name: "BoundedYAMLTests", dependencies: ["BoundedYAML"], swiftSettings: upcoming),
         // Corpus/ holds real inventories and Ansible's answers for them (scripts/ansible-corpus),
         // read from the source tree; Playbook's batch planner is held to Ansible's `serial`.
-        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "Playbook"], exclude: ["Corpus"], swiftSettings: upcoming),
-        .testTarget(name: "PackagesTests", dependencies: ["Packages"], swiftSettings: upcoming),
+        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "Playbook", "MoltTestSupport"], exclude: ["Corpus"], swiftSettings: upcoming),
+        .testTarget(name: "PackagesTests", dependencies: ["Packages", "MoltTestSupport"], swiftSettings: upcoming),
         .testTarget(
-            name: "JournalTests", dependencies: ["Journal", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: upcoming),
-        .testTarget(name: "PlaybookTests", dependencies: ["Playbook"], swiftSettings: upcoming),
+            name: "JournalTests", dependencies: ["Journal", "MoltTestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: upcoming),
+        .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "MoltTestSupport"], swiftSettings: upcoming),
         .testTarget(
             name: "RolloutTests",
             dependencies: [
@@ -115,7 +115,7 @@ let package = Package(
         // known_hosts reading and matching, with libssh2 but without a server.
         .testTarget(name: "SSHTests", dependencies: ["SSH"], swiftSettings: upcoming),
         // ssh_config resolution compared with the `ssh -G` of OpenSSH on this machine.
-        .testTarget(name: "SSHConfigTests", dependencies: ["SSHConfig"], swiftSettings: upcoming),
+        .testTarget(name: "SSHConfigTests", dependencies: ["SSHConfig", "MoltTestSupport"], swiftSettings: upcoming),
         // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API
         // through SSH, status, find and the `molt` executable itself.
         .testTarget(

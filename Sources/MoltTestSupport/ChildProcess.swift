@@ -60,6 +60,16 @@ public enum ChildProcess {
     }
 }
 
+/// Runs blocking or CPU-heavy work on a thread of its own and returns its result. Seconds of
+/// parsing, or a wait for a child process, on one of the two threads every test's async work
+/// shares would starve the deadline-bound tests running beside it. Assert on the result, not in
+/// `body`: the thread carries no test context.
+public func onOwnThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
 /// A scratch directory removed when its owner goes away, so tests can run side by side.
 public final class TemporaryDirectory: Sendable {
     public let path: String
@@ -77,5 +87,16 @@ public final class TemporaryDirectory: Sendable {
         let file = "\(path)/\(name)"
         try Data(text.utf8).write(to: URL(fileURLWithPath: file))
         return file
+    }
+}
+
+/// The CPU time the calling thread has used. Tests that hold parsing to a time bound measure
+/// this, not the wall clock: on a loaded machine the wall clock also counts the time the thread
+/// waited for a core, which says nothing about molt.
+public enum ThreadCPUTime {
+    public static var now: Duration {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
     }
 }

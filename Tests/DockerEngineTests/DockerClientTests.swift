@@ -64,7 +64,7 @@ struct DockerClientTests {
         let error = await #expect(throws: DockerError.self) { try await docker.listContainers() }
         #expect(error?.code == .timeout)
         // No hang: well within the bound even on a loaded 2-core machine (this is not a benchmark).
-        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test("version negotiation speaks the newest version both sides know",
@@ -404,7 +404,7 @@ struct DockerClientTests {
     @Test("waiting for a container returns its exit code")
     func wait() async throws {
         let (docker, connector) = client(jsonResponse(#"{"StatusCode":137,"Error":null}"#))
-        #expect(try await docker.waitContainer("helper", timeout: .seconds(5)) == 137)
+        #expect(try await docker.waitContainer("helper", timeout: .seconds(60)) == 137)
         #expect(requestLine(connector.requests[0]) == "POST /v1.41/containers/helper/wait?condition=not-running HTTP/1.1")
     }
 }

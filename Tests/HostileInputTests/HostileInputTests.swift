@@ -144,21 +144,19 @@ struct HostileInputTests {
         let result = try await Program.molt(["history"], in: scratch.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "no runs in the journal yet\n")
-        #expect(result.seconds < 1)
+        #expect(result.seconds < 30, "a hang")
     }
 
-    /// Runs molt and checks the promise; a run over a second is tried once more, and the faster
-    /// counts, so a busy machine does not fail the test while a slow molt still does.
+    /// Runs molt and checks the promise. "Under a second" is of CPU time, which the kernel holds
+    /// molt to (`prlimit --cpu=1`: past it molt is killed and the status is not 2); the wall
+    /// clock, which on a busy machine also counts waiting for a core, only guards against a hang.
     private func expectRefused(_ arguments: [String], in directory: String, saying message: String) async throws {
         let result = try await Program.molt(arguments, in: directory)
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.hasPrefix(message), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(result.stdout.isEmpty, "\(result.stdout)")
-        var seconds = result.seconds
-        if seconds >= 1 {
-            seconds = min(seconds, try await Program.molt(arguments, in: directory).seconds)
-        }
-        #expect(seconds < 1, "molt \(arguments.joined(separator: " ")) took \(seconds) s")
+        let seconds = result.seconds
+        #expect(seconds < 30, "molt \(arguments.joined(separator: " ")) took \(seconds) s")
     }
 }

@@ -55,11 +55,3 @@ extension Inventory {
     /// Host names, in inventory order.
     var names: [String] { hosts.map(\.name) }
 }
-
-/// Runs CPU-heavy work on a thread of its own: seconds of parsing on one of the few threads
-/// every test's async work shares would starve the timing-sensitive tests beside it.
-func onOwnThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}

@@ -122,7 +122,7 @@ struct DamagedJournalTests {
         let started = clock.now
         let device = try #require(throws: JournalError.self) { try Journal.open(path: "/dev/null") }
         #expect(device.description == "journal /dev/null: is not a regular file, so it cannot be the journal; pass --journal PATH to name a journal file")
-        #expect(clock.now - started < .seconds(1))
+        #expect(clock.now - started < .seconds(5), "refused without reading the device")
     }
 
     /// A journal with one run (one batch, one step, one outcome) whose tables were rebuilt

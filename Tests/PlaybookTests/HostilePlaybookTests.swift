@@ -1,4 +1,5 @@
 import Foundation
+import MoltTestSupport
 import Playbook
 import Testing
 
@@ -119,13 +120,12 @@ struct HostilePlaybookTests {
 
     @Test("a long chain of merged mappings in a playbook is merged once per link")
     func mergeChain() throws {
-        let clock = ContinuousClock()
-        let started = clock.now
+        let started = ThreadCPUTime.now
         let services = try Playbook.parse(
             text: "name: web\nhosts: web\nservices:\n  - &s0 {container: web, image: web:2.0}\n"
                 + (1..<200).map { "  - &s\($0) {<<: *s\($0 - 1), container: web\($0)}\n" }.joined(),
             source: "chain.yml")
-        #expect(clock.now - started < .seconds(4))
+        #expect(ThreadCPUTime.now - started < .seconds(4))
         #expect(services.services.count == 200)
         #expect(services.services.last?.image == "web:2.0")
     }

@@ -2,7 +2,7 @@ import Foundation
 import SSHConfig
 
 /// A temporary directory holding ssh_config files for one test, removed when the test ends.
-final class ConfigFixture {
+final class ConfigFixture: Sendable {
     let directory: String
 
     init(_ files: [String: String]) throws {

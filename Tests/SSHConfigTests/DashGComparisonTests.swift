@@ -1,4 +1,5 @@
 import Foundation
+import MoltTestSupport
 import SSHConfig
 import Testing
 
@@ -68,12 +69,12 @@ struct DashGComparisonTests {
     ]
 
     @Test("molt resolves like ssh -G", arguments: cases)
-    func resolvesLikeOpenSSH(_ testCase: Case) throws {
+    func resolvesLikeOpenSSH(_ testCase: Case) async throws {
         try #require(SSHDashG.isAvailable, "OpenSSH's ssh is needed for this comparison")
         let fixture = try ConfigFixture(testCase.files)
         let arguments = testCase.arguments.map { $0 == "OTHER" ? fixture.path("other") : $0 }
         let ours = try fixture.resolve(testCase.host, arguments: arguments)
-        let theirs = try SSHDashG.run(fixture, host: testCase.host, arguments: arguments)
+        let theirs = try await onOwnThread { try SSHDashG.run(fixture, host: testCase.host, arguments: arguments) }
         let differences = Self.differences(ours, theirs, fixture: fixture)
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
     }

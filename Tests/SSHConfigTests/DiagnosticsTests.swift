@@ -1,4 +1,5 @@
 import Foundation
+import MoltTestSupport
 import SSHConfig
 import Testing
 
@@ -151,13 +152,13 @@ struct DiagnosticsTests {
     @Test("an Include loop ends at OpenSSH's depth with an error, quickly")
     func includeLoop() throws {
         let fixture = try ConfigFixture(["config": "Include loop\n", ".ssh/loop": "Include loop\n"])
-        let start = ContinuousClock.now
+        let start = ThreadCPUTime.now
         #expect {
             try fixture.resolve("web")
         } throws: { error in
             (error as? SSHConfigError)?.code == .tooLarge
         }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ThreadCPUTime.now - start < .seconds(1))
     }
 
     @Test("a fan-out of includes stops at the file budget, quickly")
@@ -165,28 +166,30 @@ struct DiagnosticsTests {
         var files = ["config": "Include f*\n"]
         for index in 0..<8 { files[".ssh/f\(index)"] = "Include f*\n" }
         let fixture = try ConfigFixture(files)
-        let start = ContinuousClock.now
+        let start = ThreadCPUTime.now
         #expect(throws: SSHConfigError.self) { try fixture.resolve("web") }
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ThreadCPUTime.now - start < .seconds(2))
     }
 
     @Test("a huge file is refused without being read, a huge line with its line number")
     func hugeInput() throws {
         let fixture = try ConfigFixture(["config": String(repeating: "# padding line\n", count: 400_000), "line": "Host web\n  User " + String(repeating: "x", count: 100_000) + "\n"])
-        let start = ContinuousClock.now
+        let start = ThreadCPUTime.now
         #expect { try fixture.resolve("web") } throws: { ($0 as? SSHConfigError)?.code == .tooLarge }
         #expect { try fixture.resolve("web", config: "line") } throws: { ($0 as? SSHConfigError)?.location?.line == 2 }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ThreadCPUTime.now - start < .seconds(1))
     }
 
     @Test("many hosts, many blocks and hostile patterns resolve fast")
-    func manyBlocks() throws {
-        var text = ""
-        for index in 0..<20_000 { text += "Host h\(index) *a*a*a*a*a*a*a*b\n  User u\(index)\n" }
-        let fixture = try ConfigFixture(["config": text])
-        let start = ContinuousClock.now
-        let resolved = try fixture.resolve(String(repeating: "a", count: 200))
+    func manyBlocks() async throws {
+        let (resolved, elapsed) = try await onOwnThread {
+            var text = ""
+            for index in 0..<20_000 { text += "Host h\(index) *a*a*a*a*a*a*a*b\n  User u\(index)\n" }
+            let fixture = try ConfigFixture(["config": text])
+            let start = ThreadCPUTime.now
+            return (try fixture.resolve(String(repeating: "a", count: 200)), ThreadCPUTime.now - start)
+        }
         #expect(resolved.user == nil)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(elapsed < .seconds(5))
     }
 }
