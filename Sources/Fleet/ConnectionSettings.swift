@@ -30,6 +30,9 @@ public struct ConnectionSettings: Sendable {
     /// The system-wide ssh configuration, read after `~/.ssh/config` when no host names a file
     /// of its own (`ssh_config` or `-F`); `nil` reads none.
     public var systemSSHConfig: String? = "/etc/ssh/ssh_config"
+    /// Routes already worked out, by inventory host name (see ``resolvingRoutes(of:)``): a
+    /// command resolves each host once, not again for known_hosts and again to connect.
+    public internal(set) var resolvedRoutes: [String: HostRoute] = [:]
 
     public init(
         knownHostsOverride: String? = nil,

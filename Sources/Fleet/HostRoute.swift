@@ -34,6 +34,7 @@ extension ConnectionSettings {
     ///
     /// - Throws: ``HostRouteError`` naming the file and line of a bad option or variable.
     public func route(for host: InventoryHost) throws(HostRouteError) -> HostRoute {
+        if let known = resolvedRoutes[host.name] { return known }
         do {
             let variables = try ansibleVariables(of: host)
             let commandLine = try variables.sshCommandLine()
@@ -53,6 +54,18 @@ extension ConnectionSettings {
         } catch {
             throw HostRouteError(host: host.name, message: error.description)
         }
+    }
+
+    /// These settings with the route of every host worked out once and kept, so that the
+    /// command's later steps reuse it.
+    ///
+    /// - Throws: ``HostRouteError`` for the first host whose route cannot be worked out.
+    public func resolvingRoutes(of hosts: [InventoryHost]) throws(HostRouteError) -> ConnectionSettings {
+        var settings = self
+        for host in hosts where settings.resolvedRoutes[host.name] == nil {
+            settings.resolvedRoutes[host.name] = try route(for: host)
+        }
+        return settings
     }
 
     /// The SSH endpoint of an inventory host (see ``route(for:)``).

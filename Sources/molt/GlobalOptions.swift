@@ -91,21 +91,20 @@ struct GlobalOptions: ParsableArguments {
         settings.acceptNewHostKeys = acceptNewHostKeys
         settings.forks = forks
         settings.passphrases = TerminalPassphrases.ifInteractive()
-        let fleet = Fleet(hosts: hosts, settings: settings)
         // Before any host is reached, as ssh does: a bad ssh configuration or connection
         // variable is bad input, and each option molt cannot honour is named once.
+        do {
+            settings = try settings.resolvingRoutes(of: hosts)
+        } catch {
+            throw BadInput(error.description)
+        }
         var warned: Set<String> = []
         for host in hosts {
-            let route: HostRoute
-            do {
-                route = try settings.route(for: host)
-            } catch {
-                throw BadInput(error.description)
-            }
-            for warning in route.warnings where warned.insert(warning.description).inserted {
+            for warning in settings.resolvedRoutes[host.name]?.warnings ?? [] where warned.insert(warning.description).inserted {
                 Console.error(warning.description)
             }
         }
+        let fleet = Fleet(hosts: hosts, settings: settings)
         // Before any host is reached: a --known-hosts that cannot be read is bad input, and
         // each known_hosts line molt skips is named once, not once per host.
         do {

@@ -47,6 +47,22 @@ struct HostRouteTests {
         #expect(route.warnings.isEmpty)
     }
 
+    @Test("routes resolved once are kept for the command: a config changed afterwards is not read again; a bad host names itself")
+    func resolvedOnce() throws {
+        let file = try config("Host web1\n  HostName first.example\n")
+        let web = try host("web1", ["ssh_config": .string(file)])
+        let db = try host("db1", ["ssh_config": .string(file)])
+        let settings = try settings.resolvingRoutes(of: [web, db])
+        try "Host web1\n  HostName second.example\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try settings.route(for: web).endpoint.address == "first.example")
+        #expect(try self.settings.route(for: web).endpoint.address == "second.example")
+        #expect(settings.resolvedRoutes.keys.sorted() == ["db1", "web1"])
+
+        let bad = try host("bad1", ["ansible_ssh_common_args": "-o NoSuchOption=1"])
+        let error = try #require(throws: HostRouteError.self) { try self.settings.resolvingRoutes(of: [web, bad]) }
+        #expect(error.host == "bad1")
+    }
+
     @Test("-J a,b: b is reached through a; the jump user defaults to the local user, not the host's")
     func chain() throws {
         let web = try host("web1", ["ansible_user": "deploy", "ansible_ssh_extra_args": "-J a.example,b.example:2222"])
