@@ -1,9 +1,10 @@
 /// Reads the packages of one database location out of the tar stream the archive API returns,
 /// as its bytes arrive.
 ///
-/// Only the members that make up the database (a dpkg `status` file, the files of a `status.d`
-/// directory, apk's `installed`) are kept, each until the archive ends so that a later hard link
-/// can name it; the data of every other member is dropped as it arrives. So memory stays within
+/// Only the members that make up the database (a dpkg `status` file, the package files of a
+/// `status.d` directory, apk's `installed`) are kept, each until the archive ends so that a
+/// later hard link can name it; the data of every other member (`*.md5sums` companions
+/// included) is dropped as it arrives. So memory stays within
 /// ``limit`` plus one chunk however large the archive, and a database larger than ``limit`` is
 /// an error naming its path, not a crash.
 ///
@@ -97,9 +98,10 @@ public struct PackageDatabaseReader: Sendable {
         let room = limit - keptBytes
         var oversized: TarEntry?
         let entry = try tar.nextEntry(keeping: { entry in
-            guard Self.role(of: Self.components(entry.path), kind: entry.kind, format: format) != nil else {
-                return false
-            }
+            let components = Self.components(entry.path)
+            guard let role = Self.role(of: components, kind: entry.kind, format: format),
+                !Self.isCompanion(components, role: role)
+            else { return false }
             guard entry.size <= room else {
                 oversized = entry
                 return false
@@ -119,16 +121,13 @@ public struct PackageDatabaseReader: Sendable {
         memberCount += 1
         if firstMembers.count < 5 { firstMembers.append(entry.path) }
         let components = Self.components(entry.path)
-        guard let name = components.last, let role = Self.role(of: components, kind: entry.kind, format: format) else {
-            return
-        }
+        guard let role = Self.role(of: components, kind: entry.kind, format: format) else { return }
+        foundDatabase = true
+        if role == .statusDirectory || Self.isCompanion(components, role: role) { return }
         if entry.kind == .file {
             kept[components.joined(separator: "/")] = entry.contents
             keptBytes += entry.contents.count
         }
-        foundDatabase = true
-        if role == .statusDirectory { return }
-        if role == .statusDirectoryFile && (name.hasSuffix(".md5sums") || name.hasPrefix(".")) { return }
 
         let text: [UInt8]
         switch entry.kind {
@@ -178,6 +177,13 @@ public struct PackageDatabaseReader: Sendable {
         case .apk where name == "installed": .apkInstalled
         default: nil
         }
+    }
+
+    /// Whether a member of a `status.d` directory is no package's stanza but a companion file
+    /// (`libssl3.md5sums`) or a hidden one, which is not read.
+    private static func isCompanion(_ components: [Substring], role: Role) -> Bool {
+        guard role == .statusDirectoryFile, let name = components.last else { return false }
+        return name.hasSuffix(".md5sums") || name.hasPrefix(".")
     }
 
     /// A member's path in the container, when the location asked for is known: the archive

@@ -101,6 +101,26 @@ struct TarStreamingTests {
         #expect(reader.peakHeldBytes < 256 << 10, "held \(reader.peakHeldBytes) bytes of a \(fed)-byte archive")
     }
 
+    @Test("skips a huge md5sums file in status.d without holding it: only package files count")
+    func skipsHugeCompanion() throws {
+        var reader = PackageDatabaseReader(format: .dpkg, location: "/var/lib/dpkg/status.d")
+        let stanza = Array("Package: libssl3\nVersion: 3.0.11-1\n".utf8)
+        try SyntheticArchive.feed(
+            junk: 100 << 20, named: "status.d/libssl3.md5sums", status: stanza, statusName: "status.d/libssl3"
+        ) { try reader.append($0) }
+        #expect(try reader.finish().map(\.name) == ["libssl3"])
+        #expect(reader.peakHeldBytes < 256 << 10, "held \(reader.peakHeldBytes) bytes")
+
+        let linked = TarArchive.make(entries: [
+            .file("status.d/a.md5sums", contents: Array("Package: a\nVersion: 1\n".utf8)),
+            TarEntry(path: "status.d/a", kind: .hardlink, linkTarget: "status.d/a.md5sums"),
+        ])
+        let error = #expect(throws: PackageDatabaseError.self) { try PackageDatabase.packages(fromArchive: linked, format: .dpkg) }
+        #expect(
+            error?.description
+                == "status.d/a: is a hard link to 'status.d/a.md5sums', which is not a database member earlier in the archive")
+    }
+
     @Test("refuses a status file above the limit, naming its path, without holding it")
     func refusesOversizedDatabase() async throws {
         let status = Array(repeating: UInt8(ascii: "#"), count: 3 << 20)
@@ -211,10 +231,11 @@ enum SyntheticArchive {
 
     /// Hands the archive to `body` in pieces of at most ``pieceSize`` bytes.
     static func feed(
-        junk: Int, status: [UInt8], statusName: String = "status", to body: ([UInt8]) throws -> Void
+        junk: Int, named junkName: String = "junk.bin", status: [UInt8], statusName: String = "status",
+        to body: ([UInt8]) throws -> Void
     ) rethrows {
         if junk > 0 {
-            try body(header(TarArchive.make(entries: [.file("junk.bin", contents: [])]), size: junk))
+            try body(header(TarArchive.make(entries: [.file(junkName, contents: [])]), size: junk))
             let piece = [UInt8](repeating: 0xA5, count: pieceSize)
             var remaining = junk
             while remaining > 0 {
