@@ -121,6 +121,18 @@ struct TarStreamingTests {
                 == "status.d/a: is a hard link to 'status.d/a.md5sums', which is not a database member earlier in the archive")
     }
 
+    @Test("refuses an extended header too large for any name instead of holding it")
+    func refusesHugeExtendedHeader() throws {
+        let archive = TarArchive.make(entries: [.file(String(repeating: "n", count: 120), contents: [7])])
+        var reader = TarReader()
+        reader.append(SyntheticArchive.header(archive, size: 2 << 20))
+        reader.append([UInt8](repeating: 0x31, count: 4096))
+        let error = #expect(throws: TarError.self) { try reader.nextEntry() }
+        #expect(error?.offset == 0)
+        #expect(error?.reason.contains("an extended header of 2097152 bytes is larger than the 1048576 bytes") == true)
+        #expect(reader.peakBufferCapacity < 64 << 10)
+    }
+
     @Test("refuses a status file above the limit, naming its path, without holding it")
     func refusesOversizedDatabase() async throws {
         let status = Array(repeating: UInt8(ascii: "#"), count: 3 << 20)
@@ -253,7 +265,7 @@ enum SyntheticArchive {
     }
 
     /// The first header of `archive` with its size field set to `size` and its checksum redone.
-    private static func header(_ archive: [UInt8], size: Int) -> [UInt8] {
+    static func header(_ archive: [UInt8], size: Int) -> [UInt8] {
         var block = Array(archive.prefix(512))
         let octal = Array(String(size, radix: 8).utf8)
         block.replaceSubrange(124..<136, with: Array(repeating: UInt8(ascii: "0"), count: 11 - octal.count) + octal + [0])
