@@ -103,16 +103,21 @@ public struct FindAction: Sendable {
     }
 
     /// Every installed package called `name` in the container, from each database it has.
+    ///
+    /// Each archive is read as it arrives: only the database's own bytes are held (at most
+    /// ``PackageDatabaseReader/defaultLimit``), so a container whose database path holds
+    /// something huge costs no memory, and many containers can be searched at once.
     static func installedPackages(named name: String, in container: String, docker: DockerClient) async throws -> [InstalledPackage] {
         var found: [InstalledPackage] = []
         for location in PackageDatabase.locations {
-            let archive: [UInt8]
+            let packages: [InstalledPackage]
             do {
-                archive = try await docker.archive(of: container, path: location.path)
+                packages = try await docker.withArchive(of: container, path: location.path) { body in
+                    try await PackageDatabase.packages(fromArchive: body, location: location.path, format: location.format)
+                }
             } catch let error as DockerError where error.code == .notFound {
                 continue
             }
-            let packages = try PackageDatabase.packages(fromArchive: archive, format: location.format)
             found += packages.filter { $0.name == name }
         }
         return found

@@ -14,9 +14,20 @@
 /// }
 /// try reader.finish()
 /// ```
+///
+/// With ``nextEntry(keeping:)`` the caller chooses, member by member, whose data to keep; the
+/// data of the others is dropped as it arrives, so a reader that keeps nothing holds at most
+/// one header and the last chunk appended, however large the archive.
 public struct TarReader: Sendable {
+    /// The largest PAX or GNU extended header the reader accepts: such headers carry names and
+    /// numbers, and a larger one is damage that would otherwise be held in memory whole.
+    public static let extendedHeaderLimit = 1 << 20
+
     /// Whether the end-of-archive marker (a block of zeros) has been read; later bytes are ignored.
     public private(set) var isAtEnd = false
+    /// The most bytes the reader's buffer has had room for, consumed ones included: what it
+    /// held in memory at its peak, apart from the entries it returned.
+    public private(set) var peakBufferCapacity = 0
 
     private var buffer: [UInt8]
     /// Index in `buffer` of the first byte not yet consumed.
@@ -25,32 +36,64 @@ public struct TarReader: Sendable {
     private var bufferOffset = 0
     private var globalAttributes: [String: String] = [:]
     private var pending = PendingMetadata()
+    /// The member whose header has been read and whose data is still to come.
+    private var current: Member?
     private var failure: TarError?
 
     /// A reader with no bytes yet.
     public init() { buffer = [] }
 
     /// A reader holding a whole archive.
-    public init(_ bytes: [UInt8]) { buffer = bytes }
+    public init(_ bytes: [UInt8]) {
+        buffer = bytes
+        peakBufferCapacity = bytes.capacity
+    }
 
     /// Adds the next bytes of the archive.
-    public mutating func append(_ bytes: some Sequence<UInt8>) {
-        guard !isAtEnd else { return }
-        // Drop consumed bytes once they are the larger part, so that appending stays linear.
-        if start > 1 << 16 && start * 2 > buffer.count {
+    ///
+    /// Bytes of a member whose data is being skipped are dropped here without being copied.
+    public mutating func append(_ bytes: some Collection<UInt8>) {
+        guard !isAtEnd, failure == nil else { return }
+        var bytes = bytes[...]
+        if start == buffer.count {
+            // Nothing held: release the buffer, and drop skipped data straight from the input.
+            bufferOffset += buffer.count
+            buffer.removeAll(keepingCapacity: buffer.capacity <= Self.retainedCapacity)
+            start = 0
+            if var member = current, !member.keeps {
+                let skipped = min(member.remaining, bytes.count)
+                member.remaining -= skipped
+                bufferOffset += skipped
+                bytes = bytes.dropFirst(skipped)
+                current = member
+            }
+        } else if start > 1 << 16 && start * 2 > buffer.count {
+            // Drop consumed bytes once they are the larger part, so that appending stays linear.
             buffer.removeSubrange(0..<start)
             bufferOffset += start
             start = 0
         }
         buffer.append(contentsOf: bytes)
+        peakBufferCapacity = max(peakBufferCapacity, buffer.capacity)
     }
 
-    /// The next member, or `nil` when the bytes so far hold no further complete member (append
-    /// more) or the archive has ended (``isAtEnd``).
+    /// The next member, with the data of every regular file, or `nil` when the bytes so far
+    /// hold no further complete member (append more) or the archive has ended (``isAtEnd``).
     public mutating func nextEntry() throws -> TarEntry? {
+        try nextEntry(keeping: { _ in true })
+    }
+
+    /// The next member, or `nil` when more bytes are needed or the archive has ended.
+    ///
+    /// `keeping` is asked once for each regular file with data, as soon as its header is read,
+    /// with the entry as it will be returned but without its ``TarEntry/contents``. When it
+    /// returns true, the entry is returned once all its data has arrived, with its contents;
+    /// when false, at once, with empty contents (its ``TarEntry/size`` still says how large it
+    /// is), and its data is dropped as it arrives.
+    public mutating func nextEntry(keeping: (TarEntry) -> Bool) throws -> TarEntry? {
         if let failure { throw failure }
         do {
-            return try readEntry()
+            return try readEntry(keeping: keeping)
         } catch let error as TarError {
             failure = error
             throw error
@@ -66,6 +109,10 @@ public struct TarReader: Sendable {
         if let failure { throw failure }
         guard !isAtEnd else { return }
         let available = buffer.count - start
+        if let member = current {
+            let held = member.keeps ? available : Self.padded(member.size) - member.remaining
+            throw TarError(offset: member.offset, path: member.path, reason: Self.endReason(held: held, size: member.size))
+        }
         let offset = bufferOffset + start
         if available == 0 {
             guard pending.isEmpty else {
@@ -83,19 +130,15 @@ public struct TarReader: Sendable {
         let header = try TarHeader(decoding: buffer, at: start, offset: offset)
         let attributes = self.attributes()
         let needed = try dataSize(of: header, attributes: attributes, offset: offset)
-        let held = available - TarHeader.blockSize
-        let reason =
-            if held >= Self.padded(needed) {
-                "members remain that were not read with nextEntry()"
-            } else if held >= needed {
-                "the archive ends inside the padding after the member's data"
-            } else {
-                "the archive ends inside the member's data (\(held) of \(needed) bytes)"
-            }
-        throw TarError(offset: offset, path: memberPath(header, attributes), reason: reason)
+        throw TarError(
+            offset: offset, path: memberPath(header, attributes),
+            reason: Self.endReason(held: available - TarHeader.blockSize, size: needed))
     }
 
     // MARK: - Reading
+
+    /// Buffers up to this size are kept for reuse once emptied; larger ones are released.
+    private static let retainedCapacity = 1 << 20
 
     /// What `x`, `g`, `L` and `K` members say about the member that follows them.
     private struct PendingMetadata {
@@ -106,9 +149,71 @@ public struct TarReader: Sendable {
         var isEmpty: Bool { attributes.isEmpty && longName == nil && longLink == nil }
     }
 
-    private mutating func readEntry() throws -> TarEntry? {
+    /// A member between its header and the end of its data.
+    private struct Member {
+        /// Where its header starts in the archive.
+        var offset: Int
+        var path: String
+        var typeFlag: UInt8
+        /// Its data bytes, without the padding.
+        var size: Int
+        /// Whether its data is held until complete; otherwise it is dropped as it arrives.
+        var keeps: Bool
+        /// The entry to return when the data is complete; `nil` for extended headers.
+        var entry: TarEntry?
+        /// For a member being skipped, the data and padding bytes still to drop.
+        var remaining: Int
+    }
+
+    /// Why the archive cannot end where it does, `held` bytes into a member of `size` bytes.
+    private static func endReason(held: Int, size: Int) -> String {
+        if held >= padded(size) {
+            "members remain that were not read with nextEntry()"
+        } else if held >= size {
+            "the archive ends inside the padding after the member's data"
+        } else {
+            "the archive ends inside the member's data (\(held) of \(size) bytes)"
+        }
+    }
+
+    private mutating func readEntry(keeping: (TarEntry) -> Bool) throws -> TarEntry? {
         while !isAtEnd {
             let available = buffer.count - start
+            if var member = current {
+                guard member.keeps else {
+                    let skipped = min(available, member.remaining)
+                    start += skipped
+                    member.remaining -= skipped
+                    current = member
+                    guard member.remaining == 0 else { return nil }
+                    current = nil
+                    continue
+                }
+                guard available >= Self.padded(member.size) else { return nil }
+                let data = buffer[start..<start + member.size]
+                start += Self.padded(member.size)
+                current = nil
+                switch member.typeFlag {
+                case TarHeader.TypeFlag.paxExtended:
+                    for (key, value) in try Self.paxRecords(data, offset: member.offset) {
+                        pending.attributes[key] = value
+                    }
+                case TarHeader.TypeFlag.paxGlobal:
+                    for (key, value) in try Self.paxRecords(data, offset: member.offset) {
+                        globalAttributes[key] = value.isEmpty ? nil : value
+                    }
+                case TarHeader.TypeFlag.gnuLongName:
+                    pending.longName = Array(data.prefix(while: { $0 != 0 }))
+                case TarHeader.TypeFlag.gnuLongLink:
+                    pending.longLink = Array(data.prefix(while: { $0 != 0 }))
+                default:
+                    member.entry?.contents = Array(data)
+                    releaseLargeBuffer()
+                    return member.entry
+                }
+                continue
+            }
+
             guard available >= TarHeader.blockSize else { return nil }
             let offset = bufferOffset + start
             if TarHeader.isEndMarker(buffer, at: start) {
@@ -121,37 +226,49 @@ public struct TarReader: Sendable {
             let header = try TarHeader(decoding: buffer, at: start, offset: offset)
             let attributes = self.attributes()
             let size = try dataSize(of: header, attributes: attributes, offset: offset)
-            guard available - TarHeader.blockSize >= Self.padded(size) else { return nil }
-            let dataStart = start + TarHeader.blockSize
-            let data = buffer[dataStart..<dataStart + size]
-            start = dataStart + Self.padded(size)
+            let path = memberPath(header, attributes)
+            start += TarHeader.blockSize
 
             switch header.typeFlag {
-            case TarHeader.TypeFlag.paxExtended:
-                for (key, value) in try Self.paxRecords(data, offset: offset) {
-                    pending.attributes[key] = value
+            case TarHeader.TypeFlag.paxExtended, TarHeader.TypeFlag.paxGlobal, TarHeader.TypeFlag.gnuLongName,
+                TarHeader.TypeFlag.gnuLongLink:
+                guard size <= Self.extendedHeaderLimit else {
+                    throw TarError(
+                        offset: offset, path: path,
+                        reason: "an extended header of \(size) bytes is larger than the \(Self.extendedHeaderLimit) bytes"
+                            + " any name or number needs")
                 }
-            case TarHeader.TypeFlag.paxGlobal:
-                for (key, value) in try Self.paxRecords(data, offset: offset) {
-                    globalAttributes[key] = value.isEmpty ? nil : value
-                }
-            case TarHeader.TypeFlag.gnuLongName:
-                pending.longName = Array(data.prefix(while: { $0 != 0 }))
-            case TarHeader.TypeFlag.gnuLongLink:
-                pending.longLink = Array(data.prefix(while: { $0 != 0 }))
+                current = Member(
+                    offset: offset, path: path, typeFlag: header.typeFlag, size: size, keeps: true, entry: nil,
+                    remaining: 0)
             default:
-                let entry = try makeEntry(header, attributes: attributes, data: data, offset: offset)
+                let entry = try makeEntry(header, path: path, attributes: attributes, size: size, offset: offset)
                 pending = PendingMetadata()
-                return entry
+                let keeps = entry.kind == .file && size > 0 && keeping(entry)
+                if keeps || size > 0 {
+                    current = Member(
+                        offset: offset, path: path, typeFlag: header.typeFlag, size: size, keeps: keeps,
+                        entry: entry, remaining: keeps ? 0 : Self.padded(size))
+                }
+                if !keeps { return entry }
             }
         }
         return nil
     }
 
+    /// Lets go of a buffer grown for a large member once all of it has been read.
+    private mutating func releaseLargeBuffer() {
+        guard start == buffer.count, buffer.capacity > Self.retainedCapacity else { return }
+        bufferOffset += buffer.count
+        buffer = []
+        start = 0
+    }
+
+    /// The entry a header describes, without its contents; `size` is its data's.
     private func makeEntry(
-        _ header: TarHeader, attributes: [String: String], data: ArraySlice<UInt8>, offset: Int
+        _ header: TarHeader, path: String, attributes: [String: String], size: Int, offset: Int
     ) throws -> TarEntry {
-        var path = memberPath(header, attributes)
+        var path = path
         var kind: TarEntry.Kind
         switch header.typeFlag {
         case TarHeader.TypeFlag.regular, TarHeader.TypeFlag.regularOld, TarHeader.TypeFlag.contiguous:
@@ -183,13 +300,12 @@ public struct TarReader: Sendable {
             path: path,
             kind: kind,
             mode: UInt32(truncatingIfNeeded: header.mode & 0o7777),
-            contents: kind == .file ? Array(data) : [],
             linkTarget: linkTarget,
             modificationTime: try number("mtime", header.modificationTime),
             userID: try number("uid", header.userID),
             groupID: try number("gid", header.groupID)
         )
-        entry.size = data.count
+        entry.size = size
         return entry
     }
 

@@ -171,7 +171,7 @@ struct TarArchiveTests {
 }
 
 /// A small deterministic generator, so that damage tests do the same every run.
-private struct SplitMix {
+struct SplitMix {
     var state: UInt64
     init(seed: UInt64) { state = seed }
 
