@@ -223,40 +223,45 @@ public struct RolloutAction: Sendable {
                 services.map { (nil, ServiceOutcome(host: host.name, service: $0.container, kind: .failed, to: $0.image, error: error)) }
             }
             if let failure = unreachable[host.name] { return failedAll(failure.message) }
-            let worked = await sessions.with(host.name) { connection -> [(Replacement?, ServiceOutcome)] in
-            var results: [(Replacement?, ServiceOutcome)] = []
-            for service in services {
-                if interruption.level >= .stop {
-                    results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .interrupted, to: service.image,
-                                                        message: "interrupted before it started; nothing was changed")))
-                    continue
-                }
-                if let failure = pullFailures[PullKey(host: host.name, image: service.image)] {
-                    // The batch's pull failed here: the old container was never touched.
-                    results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .failed, to: service.image,
-                                                        message: "nothing was touched", error: failure)))
-                    continue
-                }
-                let replacement = Replacement(host: connection, service: service, settings: settings, identity: identity,
-                                              interruption: interruption) { message in
-                    reporter.report(RolloutEvent(.hostStep, run: run, batch: number, host: host.name, service: service.container, message: message))
-                }
-                if let live = try? await connection.engine.container(named: service.container) { redaction.learn(live) }
-                // The step is in the journal before it starts, so a killed run shows where it was.
-                let step = record.write { try $0.startStep(run: run, host: host.name, service: service.container, step: mode.stepName, started: Date()) }
-                let outcome: ServiceOutcome
-                switch mode {
-                case .rollout: outcome = await replacement.run(alreadyPulled: prepulled)
-                case .rollback(let onlyRun): outcome = await replacement.rollBack(onlyRun: onlyRun)
-                }
-                if let step {
-                    let safe = outcome.redacted(redaction)
-                    record.write { try $0.finishStep(id: step, finished: Date(), outcome: outcome.kind.rawValue,
-                                                     detail: ([safe.error, safe.message].compactMap { $0 } + safe.logs).joined(separator: "\n").nilIfEmpty) }
-                }
-                results.append((replacement, outcome))
+            if interruption.level >= .stop {
+                // Not reached again only to be told so.
+                return services.map { (nil, ServiceOutcome(host: host.name, service: $0.container, kind: .interrupted, to: $0.image,
+                                                           message: "interrupted before it started; nothing was changed")) }
             }
-            return results
+            let worked = await sessions.with(host.name) { connection -> [(Replacement?, ServiceOutcome)] in
+                var results: [(Replacement?, ServiceOutcome)] = []
+                for service in services {
+                    if interruption.level >= .stop {
+                        results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .interrupted, to: service.image,
+                                                            message: "interrupted before it started; nothing was changed")))
+                        continue
+                    }
+                    if let failure = pullFailures[PullKey(host: host.name, image: service.image)] {
+                        // The batch's pull failed here: the old container was never touched.
+                        results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .failed, to: service.image,
+                                                            message: "nothing was touched", error: failure)))
+                        continue
+                    }
+                    let replacement = Replacement(host: connection, service: service, settings: settings, identity: identity,
+                                                  interruption: interruption) { message in
+                        reporter.report(RolloutEvent(.hostStep, run: run, batch: number, host: host.name, service: service.container, message: message))
+                    }
+                    if let live = try? await connection.engine.container(named: service.container) { redaction.learn(live) }
+                    // The step is in the journal before it starts, so a killed run shows where it was.
+                    let step = record.write { try $0.startStep(run: run, host: host.name, service: service.container, step: mode.stepName, started: Date()) }
+                    let outcome: ServiceOutcome
+                    switch mode {
+                    case .rollout: outcome = await replacement.run(alreadyPulled: prepulled)
+                    case .rollback(let onlyRun): outcome = await replacement.rollBack(onlyRun: onlyRun)
+                    }
+                    if let step {
+                        let safe = outcome.redacted(redaction)
+                        record.write { try $0.finishStep(id: step, finished: Date(), outcome: outcome.kind.rawValue,
+                                                         detail: ([safe.error, safe.message].compactMap { $0 } + safe.logs).joined(separator: "\n").nilIfEmpty) }
+                    }
+                    results.append((replacement, outcome))
+                }
+                return results
             }
             switch worked {
             case .success(let results): return results
