@@ -22,8 +22,9 @@ public struct Fleet: Sendable {
         _ work: @escaping @Sendable (HostConnection) async throws -> Value
     ) async -> [HostOutcome<Value>] {
         let connector = settings.makeConnector()
-        defer { connector.close() }
-        return await visit(using: connector, work)
+        let outcomes = await visit(using: connector, work)
+        await connector.close()
+        return outcomes
     }
 
     /// `visit(_:)` with the command's connector, which the caller closes.
@@ -33,23 +34,18 @@ public struct Fleet: Sendable {
         let settings = self.settings
         return await forEachHost { host in
             let connection = try await HostConnection.open(host, settings: settings, connector: connector)
-            defer { connection.close() }
+            let result: Result<Value, HostFailure>
             do {
-                return try await work(connection)
+                result = .success(try await work(connection))
             } catch let failure as HostFailure {
-                throw failure
+                result = .failure(failure)
             } catch {
-                throw HostFailure(host: host.name, stage: .docker, error: error)
+                result = .failure(HostFailure(host: host.name, stage: .docker, error: error))
             }
+            // Suspends, holding no thread, while the session's own thread says goodbye.
+            await connection.close()
+            return try result.get()
         }
-    }
-
-    /// Connects to every host, at most `settings.forks` at a time, and keeps the sessions open
-    /// for a command that works on hosts in several rounds (a rollout's batches). The caller
-    /// closes them, then `connector` (which holds the jump host sessions).
-    public func connect(using connector: SSHConnector) async -> [HostOutcome<HostConnection>] {
-        let settings = self.settings
-        return await forEachHost { host in try await HostConnection.open(host, settings: settings, connector: connector) }
     }
 
     /// Runs `work` for every host with bounded concurrency, keeping inventory order.

@@ -40,13 +40,14 @@ public struct HostConnection: Sendable {
             let (docker, engine) = try await client.negotiated()
             return HostConnection(host: host, session: session, docker: docker, engine: engine)
         } catch {
-            session.close()
+            await session.close()
             throw HostFailure(host: host.name, stage: .docker, message: "Docker engine at \(host.dockerSocket): \(HostFailure.oneLine(error))")
         }
     }
 
-    /// Ends the SSH session; channels still open are closed with it.
-    public func close() {
-        session.close()
+    /// Ends the SSH session; channels still open are closed with it. Suspends (holding no
+    /// thread) until the session's thread is done.
+    public func close() async {
+        await session.close()
     }
 }

@@ -56,6 +56,12 @@ struct Replacement: Sendable {
         self.interruption = interruption
     }
 
+    /// The same replacement over another session to its host (the run reconnected to it).
+    func on(_ host: RolloutHost) -> Replacement {
+        Replacement(host: host, service: target.service, settings: settings, identity: identity,
+                    interruption: interruption, step: target.step)
+    }
+
     var host: String { target.hostName }
     var names: ServiceNames { target.names }
     var name: String { names.live }

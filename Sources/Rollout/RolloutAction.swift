@@ -76,29 +76,19 @@ public struct RolloutAction: Sendable {
             return report
         }
 
-        // Reach every host, then lock every service, before anything changes.
-        var connections: [String: RolloutHost] = [:]
-        var unreachable: [String: HostFailure] = [:]
-        let connector = self.connector
-        let reached = await concurrentMap(fleet.hosts, limit: fleet.settings.forks) { host -> (String, Result<RolloutHost, HostFailure>) in
-            do throws(HostFailure) {
-                return (host.name, .success(try await connector.connect(host)))
-            } catch {
-                return (host.name, .failure(error))
-            }
+        // Reach every host and lock every service before anything changes. Sessions are kept
+        // only for the hosts the next batches need (see HostSessions): a fleet larger than
+        // --forks never holds every host's session at once.
+        let forks = max(1, fleet.settings.forks)
+        let sessions = HostSessions(connector: connector, hosts: fleet.hosts, keepAll: fleet.hosts.count <= forks)
+        if let first = batches.first {
+            await sessions.setWindow(Array(first.map(\.name).prefix(forks)), openAhead: false)
         }
-        for (host, result) in reached {
-            switch result {
-            case .success(let connection): connections[host] = connection
-            case .failure(let failure): unreachable[host] = failure
-            }
-        }
-        defer { for connection in connections.values { connection.close() } }
-
-        let reachedAny = !connections.isEmpty
-        let locks = await lockAll(connections)
+        let locks = await lockAll(sessions)
+        var unreachable = locks.unreachable
         if let held = locks.held {
-            await releaseAll(locks.taken, connections)
+            await releaseAll(locks.taken, sessions)
+            await closeAll(sessions)
             var report = RolloutReport(run: run, result: .failed, outcomes: [], lockedBy: held)
             report.message = held.description
             finish(&report, record)
@@ -109,16 +99,19 @@ public struct RolloutAction: Sendable {
         }
         for note in locks.notes where note.failed {
             unreachable[note.host] = HostFailure(host: note.host, stage: .docker, message: note.text)
-            connections[note.host]?.close()
-            connections[note.host] = nil
+            await sessions.drop(note.host)
         }
+        // The locks are containers on the hosts and outlive a session; one opened again later
+        // checks that this run still holds them before it is used.
+        let lockedServices = Dictionary(grouping: locks.taken, by: \.0).mapValues { $0.map(\.1) }
+        await sessions.verifyReopened(with: recheck(lockedServices))
 
         var report = RolloutReport(run: run, result: .succeeded, outcomes: [])
         // A host reached whose lock could not be taken failed; it was not unreachable.
-        report.noHostReached = !reachedAny
+        report.noHostReached = !locks.reachedAny
         var pullFailures: [PullKey: String] = [:]
         if playbook.prepull == .all, case .rollout = mode {
-            pullFailures = await prepull(fleet.hosts.compactMap { connections[$0.name] }, batch: nil)
+            pullFailures = await prepull(fleet.hosts.map(\.name).filter { unreachable[$0] == nil }, sessions, batch: nil)
         }
 
         var failedHosts = Set<String>()
@@ -131,12 +124,15 @@ public struct RolloutAction: Sendable {
                 continue
             }
             let names = batch.map(\.name)
+            // This batch's sessions, and the next batch's opened while this one runs.
+            let upcoming = index + 1 < batches.count ? batches[index + 1].map(\.name) : []
+            await sessions.setWindow((Array(names.prefix(forks)) + Array(upcoming.prefix(forks))).filter { unreachable[$0] == nil })
             record.write { try $0.startBatch(run: run, index: number, hosts: names, started: Date()) }
             reporter.report(RolloutEvent(.batchStarted, run: run, batch: number, message: "batch \(number) of \(batches.count)", hosts: names))
             if playbook.prepull == .batch, case .rollout = mode {
-                pullFailures.merge(await prepull(batch.compactMap { connections[$0.name] }, batch: number)) { $1 }
+                pullFailures.merge(await prepull(names.filter { unreachable[$0] == nil }, sessions, batch: number)) { $1 }
             }
-            let results = await runBatch(batch, number: number, connections: connections, unreachable: unreachable,
+            let results = await runBatch(batch, number: number, sessions: sessions, unreachable: unreachable,
                                          pullFailures: pullFailures, record: record)
             var changedNow: [Replacement] = []
             for (replacement, rawOutcome) in results {
@@ -164,7 +160,9 @@ public struct RolloutAction: Sendable {
             case .rollBack:
                 report.message = "aborted after batch \(number): \(failedHosts.count) host(s) failed (\(failedList)), more than max_failures allows"
                 if case .rollout = mode, changed.contains(where: { !$0.isEmpty }) {
-                    report.undone = await undo(changed, record: record)
+                    // No batch comes next: the hosts to undo are reached as they are undone.
+                    await sessions.setWindow([], openAhead: false)
+                    report.undone = await undo(changed, sessions, record: record)
                     report.result = .rolledBack
                 } else {
                     // Nothing this run changed is left to put back.
@@ -194,14 +192,21 @@ public struct RolloutAction: Sendable {
         } else if !stopped {
             report.result = failedHosts.isEmpty ? .succeeded : .partial
         }
-        await releaseAll(locks.taken, connections)
+        await releaseAll(locks.taken, sessions)
+        await closeAll(sessions)
         finish(&report, record)
         return report
     }
 
+    /// Closes every session of the run at once, then the connector's own (jump hosts).
+    private func closeAll(_ sessions: HostSessions) async {
+        await sessions.finish()
+        await connector.close()
+    }
+
     // MARK: Batches
 
-    private func runBatch(_ batch: [InventoryHost], number: Int, connections: [String: RolloutHost],
+    private func runBatch(_ batch: [InventoryHost], number: Int, sessions: HostSessions,
                           unreachable: [String: HostFailure], pullFailures: [PullKey: String],
                           record: RunJournal) async -> [(Replacement?, ServiceOutcome)] {
         let settings = ReplacementSettings(playbook: playbook, registryAuth: registryAuth)
@@ -214,43 +219,54 @@ public struct RolloutAction: Sendable {
         let run = identity.id
         let prepulled = playbook.prepull != .none
         let slots = await concurrentMap(batch, limit: fleet.settings.forks) { host -> [(Replacement?, ServiceOutcome)] in
-            guard let connection = connections[host.name] else {
-                let error = unreachable[host.name]?.message ?? "not connected"
-                return services.map { (nil, ServiceOutcome(host: host.name, service: $0.container, kind: .failed, to: $0.image, error: error)) }
+            func failedAll(_ error: String) -> [(Replacement?, ServiceOutcome)] {
+                services.map { (nil, ServiceOutcome(host: host.name, service: $0.container, kind: .failed, to: $0.image, error: error)) }
             }
-            var results: [(Replacement?, ServiceOutcome)] = []
-            for service in services {
-                if interruption.level >= .stop {
-                    results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .interrupted, to: service.image,
-                                                        message: "interrupted before it started; nothing was changed")))
-                    continue
-                }
-                if let failure = pullFailures[PullKey(host: host.name, image: service.image)] {
-                    // The batch's pull failed here: the old container was never touched.
-                    results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .failed, to: service.image,
-                                                        message: "nothing was touched", error: failure)))
-                    continue
-                }
-                let replacement = Replacement(host: connection, service: service, settings: settings, identity: identity,
-                                              interruption: interruption) { message in
-                    reporter.report(RolloutEvent(.hostStep, run: run, batch: number, host: host.name, service: service.container, message: message))
-                }
-                if let live = try? await connection.engine.container(named: service.container) { redaction.learn(live) }
-                // The step is in the journal before it starts, so a killed run shows where it was.
-                let step = record.write { try $0.startStep(run: run, host: host.name, service: service.container, step: mode.stepName, started: Date()) }
-                let outcome: ServiceOutcome
-                switch mode {
-                case .rollout: outcome = await replacement.run(alreadyPulled: prepulled)
-                case .rollback(let onlyRun): outcome = await replacement.rollBack(onlyRun: onlyRun)
-                }
-                if let step {
-                    let safe = outcome.redacted(redaction)
-                    record.write { try $0.finishStep(id: step, finished: Date(), outcome: outcome.kind.rawValue,
-                                                     detail: ([safe.error, safe.message].compactMap { $0 } + safe.logs).joined(separator: "\n").nilIfEmpty) }
-                }
-                results.append((replacement, outcome))
+            if let failure = unreachable[host.name] { return failedAll(failure.message) }
+            if interruption.level >= .stop {
+                // Not reached again only to be told so.
+                return services.map { (nil, ServiceOutcome(host: host.name, service: $0.container, kind: .interrupted, to: $0.image,
+                                                           message: "interrupted before it started; nothing was changed")) }
             }
-            return results
+            let worked = await sessions.with(host.name) { connection -> [(Replacement?, ServiceOutcome)] in
+                var results: [(Replacement?, ServiceOutcome)] = []
+                for service in services {
+                    if interruption.level >= .stop {
+                        results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .interrupted, to: service.image,
+                                                            message: "interrupted before it started; nothing was changed")))
+                        continue
+                    }
+                    if let failure = pullFailures[PullKey(host: host.name, image: service.image)] {
+                        // The batch's pull failed here: the old container was never touched.
+                        results.append((nil, ServiceOutcome(host: host.name, service: service.container, kind: .failed, to: service.image,
+                                                            message: "nothing was touched", error: failure)))
+                        continue
+                    }
+                    let replacement = Replacement(host: connection, service: service, settings: settings, identity: identity,
+                                                  interruption: interruption) { message in
+                        reporter.report(RolloutEvent(.hostStep, run: run, batch: number, host: host.name, service: service.container, message: message))
+                    }
+                    if let live = try? await connection.engine.container(named: service.container) { redaction.learn(live) }
+                    // The step is in the journal before it starts, so a killed run shows where it was.
+                    let step = record.write { try $0.startStep(run: run, host: host.name, service: service.container, step: mode.stepName, started: Date()) }
+                    let outcome: ServiceOutcome
+                    switch mode {
+                    case .rollout: outcome = await replacement.run(alreadyPulled: prepulled)
+                    case .rollback(let onlyRun): outcome = await replacement.rollBack(onlyRun: onlyRun)
+                    }
+                    if let step {
+                        let safe = outcome.redacted(redaction)
+                        record.write { try $0.finishStep(id: step, finished: Date(), outcome: outcome.kind.rawValue,
+                                                         detail: ([safe.error, safe.message].compactMap { $0 } + safe.logs).joined(separator: "\n").nilIfEmpty) }
+                    }
+                    results.append((replacement, outcome))
+                }
+                return results
+            }
+            switch worked {
+            case .success(let results): return results
+            case .failure(let failure): return failedAll(failure.message)
+            }
         }
         return slots.flatMap { $0 }
     }
@@ -264,49 +280,68 @@ public struct RolloutAction: Sendable {
     /// Pulls every service's image on these hosts before any container of the batch stops,
     /// so a registry problem fails the hosts with their old containers untouched. Returns why
     /// each failed pull failed: that is the cause the host's report gives.
-    private func prepull(_ connections: [RolloutHost], batch: Int?) async -> [PullKey: String] {
+    private func prepull(_ hosts: [String], _ sessions: HostSessions, batch: Int?) async -> [PullKey: String] {
         let auth = registryAuth
         let run = identity.id
         let reporter = self.reporter
         let interruption = self.interruption
         let policy = playbook.pull
-        var work: [(RolloutHost, Service)] = []
-        for connection in connections {
-            for service in playbook.services where !work.contains(where: { $0.0.name == connection.name && $0.1.image == service.image }) {
-                work.append((connection, service))
-            }
+        let forks = fleet.settings.forks
+        var services: [Service] = []
+        for service in playbook.services where !services.contains(where: { $0.image == service.image }) {
+            services.append(service)
         }
-        let failures = await concurrentMap(work, limit: fleet.settings.forks) { (connection, service) -> (PullKey, String)? in
-            if policy == .never { return nil }
-            if policy == .missing, (try? await connection.engine.inspectImage(service.image)) != nil { return nil }
-            // A host without the service is skipped by its replacement: it needs no image.
-            let names = ServiceNames(service.container)
-            if (try? await connection.engine.container(named: names.live)) == nil,
-               (try? await connection.engine.container(named: names.previous)) == nil { return nil }
-            reporter.report(RolloutEvent(.hostStep, run: run, batch: batch, host: connection.name, service: service.container, message: "pulling \(service.image)"))
-            do {
-                try await interruption.run(until: .stop) {
-                    try await Pull.image(service.image, on: connection.engine, auth: try await auth(service.image)) { _ in }
+        let images = services
+        let perHost = await concurrentMap(hosts, limit: forks) { name -> [(PullKey, String)] in
+            let pulled = await sessions.with(name) { connection -> [(PullKey, String)] in
+                let failures = await concurrentMap(images, limit: forks) { service -> (PullKey, String)? in
+                    if policy == .never { return nil }
+                    if policy == .missing, (try? await connection.engine.inspectImage(service.image)) != nil { return nil }
+                    // A host without the service is skipped by its replacement: it needs no image.
+                    let names = ServiceNames(service.container)
+                    if (try? await connection.engine.container(named: names.live)) == nil,
+                       (try? await connection.engine.container(named: names.previous)) == nil { return nil }
+                    reporter.report(RolloutEvent(.hostStep, run: run, batch: batch, host: name, service: service.container, message: "pulling \(service.image)"))
+                    do {
+                        try await interruption.run(until: .stop) {
+                            try await Pull.image(service.image, on: connection.engine, auth: try await auth(service.image)) { _ in }
+                        }
+                        return nil
+                    } catch is Interrupted {
+                        return nil
+                    } catch {
+                        return (PullKey(host: name, image: service.image), ErrorText.oneLine(error))
+                    }
                 }
-                return nil
-            } catch is Interrupted {
-                return nil
-            } catch {
-                return (PullKey(host: connection.name, image: service.image), ErrorText.oneLine(error))
+                return failures.compactMap { $0 }
+            }
+            switch pulled {
+            case .success(let failures): return failures
+            case .failure(let failure): return images.map { (PullKey(host: name, image: $0.image), failure.message) }
             }
         }
-        return Dictionary(failures.compactMap { $0 }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(perHost.flatMap { $0 }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Puts back every service this run changed, newest batch first.
-    private func undo(_ changed: [[Replacement]], record: RunJournal) async -> [ServiceOutcome] {
+    private func undo(_ changed: [[Replacement]], _ sessions: HostSessions, record: RunJournal) async -> [ServiceOutcome] {
         var outcomes: [ServiceOutcome] = []
         let run = identity.id
         for batch in changed.reversed() where !batch.isEmpty {
             if interruption.level >= .stop { break }
             reporter.report(RolloutEvent(.hostStep, run: run, message: "rolling back \(batch.map(\.host).joined(separator: ", "))"))
+            // An earlier batch's hosts may have had their sessions closed: they are reached again.
             let results = await concurrentMap(batch, limit: fleet.settings.forks) { replacement in
-                await replacement.rollBack(onlyRun: run)
+                let undone = await sessions.with(replacement.host) { connection in
+                    await replacement.on(connection).rollBack(onlyRun: run)
+                }
+                switch undone {
+                case .success(let outcome): return outcome
+                case .failure(let failure):
+                    return ServiceOutcome(host: replacement.host, service: replacement.name, kind: .failed,
+                                          to: replacement.target.service.image,
+                                          error: "could not be rolled back: \(failure.message)")
+                }
             }
             for var outcome in results.map({ $0.redacted(redaction) }).sorted(by: { $0.host < $1.host }) {
                 // Undone means back where it was: report it as rolled back.
@@ -329,56 +364,152 @@ public struct RolloutAction: Sendable {
         var failed = false
     }
 
-    /// Takes every service's lock on every host. The first host's locks are taken alone,
-    /// first: two runs of the same playbook meet there, so exactly one of them goes on
-    /// instead of each taking some hosts and both giving up.
-    private func lockAll(_ connections: [String: RolloutHost]) async -> (taken: [(String, String)], held: LockHeld?, notes: [LockNote]) {
-        let ordered = fleet.hosts.compactMap { host in connections[host.name].map { (host.name, $0) } }
-        guard let first = ordered.first else { return ([], nil, []) }
-        let head = await lock(Array([first]))
-        if head.held != nil { return head }
-        let rest = await lock(Array(ordered.dropFirst()))
-        return (head.taken + rest.taken, rest.held, head.notes + rest.notes)
-    }
-
-    private func lock(_ connections: [(String, RolloutHost)]) async -> (taken: [(String, String)], held: LockHeld?, notes: [LockNote]) {
-        let identity = self.identity
-        let playbookName = playbook.name
-        let services = playbook.services.map(\.container)
-        let requests = connections.flatMap { host in services.map { (host: host.0, connection: host.1, service: $0) } }
-        let results = await concurrentMap(requests, limit: fleet.settings.forks) { request -> (String, String, Result<ServiceLock.Acquired?, any Error>) in
-            do {
-                guard let image = try await Self.lockImage(request.connection, request.service) else {
-                    return (request.host, request.service, .success(nil))
-                }
-                return (request.host, request.service, .success(try await ServiceLock.acquire(
-                    on: request.connection.engine, host: request.host, service: request.service, image: image,
-                    playbook: playbookName, identity: identity)))
-            } catch {
-                return (request.host, request.service, .failure(error))
-            }
-        }
+    /// What taking the locks found.
+    struct LockPhase {
         var taken: [(String, String)] = []
         var held: LockHeld?
         var notes: [LockNote] = []
+        var unreachable: [String: HostFailure] = [:]
+        var reachedAny = false
+    }
+
+    /// Reaches every host and takes every service's lock on it. The first host reached (in
+    /// inventory order) has its locks taken alone, first: two runs of the same playbook meet
+    /// there, so exactly one of them goes on instead of each taking some hosts and both giving
+    /// up. Hosts are reached at most `--forks` at a time, and each session is given back as
+    /// soon as its locks are taken (HostSessions keeps those the first batch needs).
+    private func lockAll(_ sessions: HostSessions) async -> LockPhase {
+        var phase = LockPhase()
+        let names = fleet.hosts.map(\.name)
+        let forks = max(1, fleet.settings.forks)
+        var next = 0
+        var head: String?
+        var waiting: [String] = []
+        // Reach hosts a --forks-sized group at a time until one answers: the first that does
+        // is the head. The others reached meanwhile wait, their sessions held, for their turn.
+        while head == nil && next < names.count {
+            let group = Array(names[next..<min(next + forks, names.count)])
+            next += group.count
+            let reached = await concurrentMap(group, limit: forks) { name in (name, await sessions.acquire(name)) }
+            for (name, result) in reached {
+                switch result {
+                case .failure(let failure): phase.unreachable[name] = failure
+                case .success:
+                    if head == nil { head = name } else { waiting.append(name) }
+                }
+            }
+        }
+        guard let head else { return phase }
+        phase.reachedAny = true
+        let first = await lockHost(head, sessions, acquired: true)
+        phase.taken += first.taken
+        phase.notes += first.notes
+        if let held = first.held {
+            phase.held = held
+            for name in waiting { await sessions.release(name) }
+            return phase
+        }
+        let rest = waiting.map { ($0, true) } + names[next...].map { ($0, false) }
+        let results = await concurrentMap(rest, limit: forks) { (name, acquired) in
+            await self.lockHost(name, sessions, acquired: acquired)
+        }
         var unlockable: [LockNote] = []
-        for (host, service, result) in results.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+        for result in results {
+            if let failure = result.unreachable {
+                phase.unreachable[result.host] = failure
+                continue
+            }
+            phase.taken += result.taken
+            phase.held = phase.held ?? result.held
+            phase.notes += result.notes.filter { !$0.failed }
+            unlockable += result.notes.filter(\.failed)
+        }
+        phase.notes += unlockable
+        return phase
+    }
+
+    /// One host's locks: taken, a holder met, or why they could not be taken.
+    struct HostLocks {
+        var host: String
+        var unreachable: HostFailure?
+        var taken: [(String, String)] = []
+        var held: LockHeld?
+        var notes: [LockNote] = []
+    }
+
+    /// Takes every service's lock on one host (reaching it first unless `acquired`), then gives
+    /// the session back.
+    private func lockHost(_ name: String, _ sessions: HostSessions, acquired: Bool) async -> HostLocks {
+        var locks = HostLocks(host: name)
+        let connection: RolloutHost
+        let reached = await sessions.acquire(name)
+        // The head search's hold is given back: the one just taken stands for it.
+        if acquired { await sessions.release(name) }
+        switch reached {
+        case .failure(let failure):
+            locks.unreachable = failure
+            return locks
+        case .success(let host):
+            connection = host
+        }
+        let identity = self.identity
+        let playbookName = playbook.name
+        let services = playbook.services.map(\.container)
+        let results = await concurrentMap(services, limit: max(1, services.count)) { service -> (String, Result<ServiceLock.Acquired?, any Error>) in
+            do {
+                guard let image = try await Self.lockImage(connection, service) else { return (service, .success(nil)) }
+                return (service, .success(try await ServiceLock.acquire(
+                    on: connection.engine, host: name, service: service, image: image,
+                    playbook: playbookName, identity: identity)))
+            } catch {
+                return (service, .failure(error))
+            }
+        }
+        await sessions.release(name)
+        for (service, result) in results.sorted(by: { $0.0 < $1.0 }) {
             switch result {
             case .success(.some(.fresh)):
-                taken.append((host, service))
+                locks.taken.append((name, service))
             case .success(.some(.tookOver(let holder))):
-                taken.append((host, service))
-                notes.append(LockNote(host: host, service: service, text: "took over the lock of \(holder): that process is gone"))
+                locks.taken.append((name, service))
+                locks.notes.append(LockNote(host: name, service: service, text: "took over the lock of \(holder): that process is gone"))
             case .success(.none):
                 break
             case .failure(let error as LockHeld):
-                held = held ?? error
+                locks.held = locks.held ?? error
             case .failure(let error):
                 // Without its lock a host is not touched: its batch reports it failed.
-                unlockable.append(LockNote(host: host, service: service, text: "could not take the lock of \(service): \(ErrorText.oneLine(error))"))
+                locks.notes.append(LockNote(host: name, service: service, text: "could not take the lock of \(service): \(ErrorText.oneLine(error))", failed: true))
             }
         }
-        return (taken, held, notes + unlockable.map { LockNote(host: $0.host, service: $0.service, text: $0.text, failed: true) })
+        return locks
+    }
+
+    /// The check a session opened again runs before it is used: every lock this run took on
+    /// the host is still this run's. A lock someone removed meanwhile (`molt unlock`) is taken
+    /// again; one another run holds now fails the host, untouched.
+    private func recheck(_ locked: [String: [String]]) -> @Sendable (RolloutHost) async throws(HostFailure) -> Void {
+        let identity = self.identity
+        let playbookName = playbook.name
+        let reporter = self.reporter
+        return { connection throws(HostFailure) in
+            for service in locked[connection.name] ?? [] {
+                do {
+                    if try await ServiceLock.holder(on: connection.engine, service: service)?.run == identity.id { continue }
+                    guard let image = try await Self.lockImage(connection, service) else { continue }
+                    _ = try await ServiceLock.acquire(on: connection.engine, host: connection.name, service: service, image: image,
+                                                      playbook: playbookName, identity: identity)
+                    reporter.report(RolloutEvent(.hostStep, run: identity.id, host: connection.name, service: service,
+                                                 message: "the lock \(ServiceNames(service).lock) was gone when molt reconnected; took it again"))
+                } catch let held as LockHeld {
+                    throw HostFailure(host: connection.name, stage: .docker,
+                                      message: "the lock of \(service) is no longer this run's: \(held.description); nothing was touched")
+                } catch {
+                    throw HostFailure(host: connection.name, stage: .docker,
+                                      message: "could not check the lock of \(service) after reconnecting: \(ErrorText.oneLine(error))")
+                }
+            }
+        }
     }
 
     /// The image a lock container is made from: the service container's own (or its retained one's).
@@ -390,18 +521,36 @@ public struct RolloutAction: Sendable {
         return nil
     }
 
-    private func releaseAll(_ taken: [(String, String)], _ connections: [String: RolloutHost]) async {
+    /// Removes every lock this run took, reaching again the hosts whose sessions were closed.
+    private func releaseAll(_ taken: [(String, String)], _ sessions: HostSessions) async {
         let identity = self.identity
         let reporter = self.reporter
-        _ = await concurrentMap(taken, limit: fleet.settings.forks) { (host, service) in
-            guard let connection = connections[host] else { return }
-            do {
-                try await EngineAway.retrying {
-                    try await ServiceLock.release(on: connection.engine, service: service, identity: identity)
+        let byHost = Dictionary(grouping: taken, by: \.0).mapValues { $0.map(\.1) }
+        let locked = fleet.hosts.map(\.name).filter { byHost[$0] != nil }
+        // Hosts whose sessions are open go first, and only --forks of them stay open meanwhile:
+        // with the hosts reached again, at most twice --forks sessions.
+        let open = Array(await sessions.openHosts(among: locked).prefix(max(1, fleet.settings.forks)))
+        await sessions.setWindow(open, openAhead: false)
+        let order = open + locked.filter { !open.contains($0) }
+        _ = await concurrentMap(order, limit: fleet.settings.forks) { host in
+            let services = byHost[host] ?? []
+            let done = await sessions.with(host) { connection in
+                for service in services {
+                    do {
+                        try await EngineAway.retrying {
+                            try await ServiceLock.release(on: connection.engine, service: service, identity: identity)
+                        }
+                    } catch {
+                        reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
+                                                     message: "warning: could not remove the lock \(ServiceNames(service).lock): \(ErrorText.oneLine(error)); `molt unlock` removes it"))
+                    }
                 }
-            } catch {
-                reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
-                                             message: "warning: could not remove the lock \(ServiceNames(service).lock): \(ErrorText.oneLine(error)); `molt unlock` removes it"))
+            }
+            if case .failure(let failure) = done {
+                for service in services {
+                    reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
+                                                 message: "warning: could not remove the lock \(ServiceNames(service).lock): \(failure.message); `molt unlock` removes it"))
+                }
             }
         }
     }

@@ -15,10 +15,10 @@ public struct RolloutHost: Sendable {
     public let ports: any HostPorts
     /// Commands on the host itself (`docker-compose`); `nil` where there is no way to run them.
     public let shell: (any HostShell)?
-    private let closer: @Sendable () -> Void
+    private let closer: @Sendable () async -> Void
 
     public init(name: String, engine: any ContainerEngine, ports: any HostPorts, shell: (any HostShell)? = nil,
-                close: @escaping @Sendable () -> Void = {}) {
+                close: @escaping @Sendable () async -> Void = {}) {
         self.name = name
         self.engine = engine
         self.ports = ports
@@ -30,11 +30,11 @@ public struct RolloutHost: Sendable {
     public init(_ connection: HostConnection) {
         self.init(name: connection.host.name, engine: connection.docker, ports: SSHPorts(session: connection.session),
                   shell: SSHShell(session: connection.session, dockerSocket: connection.host.dockerSocket),
-                  close: { connection.close() })
+                  close: { await connection.close() })
     }
 
-    /// Ends the host's session.
-    public func close() { closer() }
+    /// Ends the host's session, suspended (holding no thread) until it is over.
+    public func close() async { await closer() }
 }
 
 /// Opens streams to a host's own TCP ports, as seen from the host.
@@ -47,13 +47,20 @@ public protocol HostPorts: Sendable {
 public protocol HostConnector: Sendable {
     /// Connects to one host, verifying its key and negotiating its Docker API.
     func connect(_ host: InventoryHost) async throws(HostFailure) -> RolloutHost
+    /// Closes what the connector holds beyond the hosts' own sessions (jump hosts), once the
+    /// run is over and every host's session is closed.
+    func close() async
+}
+
+extension HostConnector {
+    public func close() async {}
 }
 
 /// Reaches hosts over SSH with the fleet's settings.
 public struct SSHHostConnector: HostConnector {
     public var settings: ConnectionSettings
-    /// The run's connector: hosts behind one jump host share its session, which ends when
-    /// the last reference to the connector goes.
+    /// The run's connector: hosts behind one jump host share its session, which ends with
+    /// `close()` (or, without waiting, when the last reference to the connector goes).
     public var connector: SSHConnector
 
     public init(settings: ConnectionSettings, connector: SSHConnector? = nil) {
@@ -63,6 +70,10 @@ public struct SSHHostConnector: HostConnector {
 
     public func connect(_ host: InventoryHost) async throws(HostFailure) -> RolloutHost {
         RolloutHost(try await HostConnection.open(host, settings: settings, connector: connector))
+    }
+
+    public func close() async {
+        await connector.close()
     }
 }
 

@@ -88,7 +88,8 @@ struct Authentication {
         _ state: inout State
     ) async throws -> Bool {
         guard FileManager.default.isReadableFile(atPath: path), let key = PrivateKeyFile.read(path: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            let reason = FileManager.default.fileExists(atPath: path)
+                ? "cannot be read" + (Self.openFailure(path).map { " (\($0))" } ?? "") : "does not exist"
             state.notes.append("identity file \(path) \(reason)")
             state.fileProblem = true
             return false
@@ -215,6 +216,17 @@ struct Authentication {
         if held == 0 { return .done("ssh-agent holds no keys") }
         if offered == 0 { return .done("none of the \(held) keys of ssh-agent is an identity file's (IdentitiesOnly)") }
         return .done("the server refused \(offered == 1 ? "the key" : "all \(offered) keys") of ssh-agent")
+    }
+
+    /// Why the file at `path` cannot be opened for reading (its errno text, e.g. "Too many
+    /// open files" when molt is short of descriptors), or nil when it can.
+    private static func openFailure(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd < 0 else {
+            close(fd)
+            return nil
+        }
+        return errnoText()
     }
 
     private static func waitForSocket(_ raw: OpaquePointer, fd: Int32) -> Bool {

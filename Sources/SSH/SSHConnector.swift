@@ -29,7 +29,7 @@ public final class SSHConnector: Sendable {
         self.passphrases = passphrases
     }
 
-    deinit { close() }
+    deinit { shutdown() }
 
     /// Connects to `endpoint` along its route (see `SSHSession.connect(to:using:)`).
     /// - Throws: `SSHError`; for a host behind a jump host that cannot be reached, one whose
@@ -79,8 +79,24 @@ public final class SSHConnector: Sendable {
     public var jumpSessionsOpened: Int { state.withLock { $0.opened } }
 
     /// Closes every jump host session; the sessions running through them end with them.
-    /// Waits (a few seconds at most) for them to disconnect.
-    public func close() {
+    /// Waits (a few seconds at most) for them to disconnect, suspended: no thread is held.
+    public func close() async {
+        let sessions = takeAll()
+        // Last hops first, so a chain's sessions end from the far end inwards; all are asked
+        // at once, then all are waited for together.
+        for session in sessions.reversed() { session.loop.shutdown() }
+        await withTaskGroup(of: Void.self) { group in
+            for session in sessions.reversed() { group.addTask { await session.close() } }
+        }
+    }
+
+    /// Asks every jump host session to disconnect and returns at once (for `deinit`).
+    public func shutdown() {
+        for session in takeAll().reversed() { session.shutdown() }
+    }
+
+    /// Marks the connector closed and hands over its sessions, cancelling hops still opening.
+    private func takeAll() -> [SSHSession] {
         let (tasks, sessions) = state.withLock { state in
             state.closed = true
             defer {
@@ -90,10 +106,7 @@ public final class SSHConnector: Sendable {
             return (Array(state.hops.values), state.sessions)
         }
         for task in tasks { task.cancel() }
-        // Last hops first, so a chain's sessions end from the far end inwards; all are asked
-        // at once, then each is waited for.
-        for session in sessions.reversed() { session.loop.shutdown() }
-        for session in sessions.reversed() { session.close() }
+        return sessions
     }
 
     // MARK: - Details

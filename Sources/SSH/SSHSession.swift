@@ -51,7 +51,7 @@ public final class SSHSession: Sendable {
             session.ownConnector.withLock { $0 = own }
             return session
         } catch {
-            own.close()
+            await own.close()
             throw error
         }
     }
@@ -240,9 +240,19 @@ public final class SSHSession: Sendable {
 
     /// Disconnects politely and frees the session; channels still open fail afterwards.
     /// Jump host sessions made for this session alone are closed with it.
-    public func close() {
-        loop.shutdownAndWait(limit: .seconds(3))
-        ownConnector.withLock { $0 }?.close()
+    ///
+    /// Returns once the session's thread has ended (a few seconds at most); the caller is
+    /// suspended meanwhile, never holding a thread, so many sessions close at once.
+    public func close() async {
+        await loop.shutdownAndWait(limit: .seconds(3))
+        await ownConnector.withLock { $0 }?.close()
+    }
+
+    /// Asks the session to disconnect and returns at once, waiting for nothing: for a `deinit`
+    /// or another place that cannot `await`. Prefer `close()`, which knows when it is over.
+    public func shutdown() {
+        loop.shutdown()
+        ownConnector.withLock { $0 }?.shutdown()
     }
 }
 

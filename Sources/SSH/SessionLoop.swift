@@ -128,7 +128,7 @@ final class SessionLoop: @unchecked Sendable {
                 } catch {
                     loop.closePipe(finishing: error)
                     loop.onTeardown?()
-                    loop.stopped.signal()
+                    loop.markStopped()
                     started.resume(throwing: error)
                     return
                 }
@@ -215,14 +215,60 @@ final class SessionLoop: @unchecked Sendable {
 
     /// Shuts down and waits (up to `limit`) until the loop thread has disconnected and freed
     /// the session, so nothing of libssh2 runs while the process exits.
-    func shutdownAndWait(limit: Duration) {
+    ///
+    /// Waiting never holds a thread: the caller is suspended and the loop thread resumes it as
+    /// it ends (or the limit passes first), so any number of sessions close at once.
+    func shutdownAndWait(limit: Duration) async {
         shutdown()
-        let waited = stopped.wait(timeout: .now() + .milliseconds(Int(limit.components.seconds * 1000)))
-        if waited == .success { stopped.signal() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitUntilStopped() }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
-    /// Signalled once when the loop thread ends (and re-signalled by each waiter).
-    private let stopped = DispatchSemaphore(value: 0)
+    /// Whether the loop thread has ended (the session freed, its socket closed).
+    var hasStopped: Bool { stopState.withLock { $0.stopped } }
+
+    /// Suspends until the loop thread ends, or the calling task is cancelled.
+    func waitUntilStopped() async {
+        let id = stopState.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = stopState.withLock { state -> Bool in
+                    if state.stopped || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            stopState.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+
+    /// Run once, on the loop thread, as it ends: every waiter goes on.
+    private func markStopped() {
+        let waiters = stopState.withLock { state in
+            state.stopped = true
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private struct StopState {
+        var stopped = false
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
+    }
+
+    /// Whether the loop thread has ended, and who waits for it to.
+    private let stopState = Mutex(StopState())
 
     // MARK: - The loop thread
 
@@ -452,7 +498,7 @@ final class SessionLoop: @unchecked Sendable {
         socketFD = -1
         closePipe(finishing: closed)
         onTeardown?()
-        stopped.signal()
+        markStopped()
     }
 
     /// Closes the wake pipe under the inbox lock, so a late `wake()` never writes to a

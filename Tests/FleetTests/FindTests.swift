@@ -71,7 +71,7 @@ extension LabFleetTests {
             let lab = try Lab.current()
             let host = try lab.host("lab3")
             let session = try await SSHSession.connect(to: try lab.endpoint("lab3"))
-            defer { session.close() }
+            defer { session.shutdown() }
             let docker = DockerClient(connector: DockerTunnel(session: session, socketPath: host.dockerSocket))
             let web = try await docker.inspectContainer("web")
             let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 16)

@@ -13,7 +13,7 @@ extension LabFleetTests {
         func execReturnsOutputAndStatus() async throws {
             let lab = try Lab.current()
             let session = try await SSHSession.connect(to: try lab.endpoint("lab1"))
-            defer { session.close() }
+            defer { session.shutdown() }
             let result = try await session.exec("id -un; echo oops >&2; exit 3")
             #expect(String(decoding: result.stdout, as: UTF8.self) == "molt-lab\n")
             #expect(String(decoding: result.stderr, as: UTF8.self) == "oops\n")
@@ -27,7 +27,7 @@ extension LabFleetTests {
             let text = try String(contentsOfFile: hashed, encoding: .utf8)
             #expect(text.hasPrefix("|1|"), "the lab's hashed known_hosts should hold hashed names")
             let session = try await SSHSession.connect(to: try lab.endpoint("lab2", knownHosts: hashed))
-            session.close()
+            await session.close()
         }
 
         @Test("[host]:port entries verify a host on a port other than 22, and a plain entry does not")
@@ -35,7 +35,7 @@ extension LabFleetTests {
             let lab = try Lab.current()
             let ported = lab.knownHosts + ".port2222"
             let session = try await SSHSession.connect(to: try lab.endpoint("lab3", port: 2222, knownHosts: ported))
-            session.close()
+            await session.close()
             await #expect(throws: SSHError.self) {
                 _ = try await SSHSession.connect(to: try lab.endpoint("lab3", port: 2222))
             }
@@ -117,11 +117,11 @@ extension LabFleetTests {
             let file = try scratch.write("known_hosts", "")
             let endpoint = try lab.endpoint("lab4", knownHosts: file)
             let first = try await SSHSession.connect(to: accepting(endpoint))
-            first.close()
+            await first.close()
             let recorded = try String(contentsOfFile: file, encoding: .utf8)
             #expect(recorded.hasPrefix(endpoint.address + " "))
             let second = try await SSHSession.connect(to: endpoint)
-            second.close()
+            await second.close()
         }
 
         @Test("a key the host does not accept fails authentication; a missing key file is named")
@@ -142,7 +142,7 @@ extension LabFleetTests {
         func directTCPIP() async throws {
             let lab = try Lab.current()
             let session = try await SSHSession.connect(to: try lab.endpoint("lab2"))
-            defer { session.close() }
+            defer { session.shutdown() }
             let channel = try await session.openTCP(host: "127.0.0.1", port: 8080)
             try await channel.write(Array("GET /health HTTP/1.0\r\nHost: lab\r\n\r\n".utf8))
             var reply: [UInt8] = []
@@ -161,7 +161,7 @@ extension LabFleetTests {
             let lab = try Lab.current()
             let host = try lab.host("lab1")
             let session = try await SSHSession.connect(to: try lab.endpoint("lab1"))
-            defer { session.close() }
+            defer { session.shutdown() }
             let docker = DockerClient(connector: DockerTunnel(session: session, socketPath: host.dockerSocket))
             let names = try await withThrowingTaskGroup(of: [String].self) { group in
                 for _ in 0..<24 {
@@ -182,7 +182,7 @@ extension LabFleetTests {
         private func connectError(_ endpoint: SSHEndpoint) async throws -> SSHError {
             do {
                 let session = try await SSHSession.connect(to: endpoint)
-                session.close()
+                await session.close()
             } catch let error as SSHError {
                 return error
             }

@@ -66,12 +66,12 @@ struct HostKeyTests {
         let user = try scratch.write("user", "")
         let global = try scratch.write("global", server.knownHostsLine + "\n")
         let session = try await SSHSession.connect(to: endpoint(server, key: key, knownHosts: [user, global]))
-        session.close()
+        await session.close()
 
         // A stale key in one file and the right one in another: the host is verified (OpenSSH).
         let stale = try scratch.write("stale", "[\(server.address)]:\(server.port) \(other.hostKey)\n")
         let both = try await SSHSession.connect(to: endpoint(server, key: key, knownHosts: [stale, global]))
-        both.close()
+        await both.close()
         let changed = try await #require(throws: SSHError.self) {
             try await SSHSession.connect(to: endpoint(server, key: key, knownHosts: [user, stale]))
         }
@@ -81,7 +81,7 @@ struct HostKeyTests {
         var accepting = endpoint(other, key: key, knownHosts: [user, global])
         accepting.hostKeyPolicy = .acceptNew
         let accepted = try await SSHSession.connect(to: accepting)
-        accepted.close()
+        await accepted.close()
         #expect(try String(contentsOfFile: user, encoding: .utf8) == other.knownHostsLine + "\n")
         #expect(try String(contentsOfFile: global, encoding: .utf8) == server.knownHostsLine + "\n")
     }
@@ -97,6 +97,6 @@ struct HostKeyTests {
         #expect(unknown.code == .hostKeyUnknown)
         endpoint.hostKeyAlias = "db-primary"
         let session = try await SSHSession.connect(to: endpoint)
-        session.close()
+        await session.close()
     }
 }

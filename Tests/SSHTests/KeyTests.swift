@@ -49,7 +49,7 @@ struct KeyTests {
             #expect(try await session.exec("true").exitStatus == 0)
             #expect(session.notices.contains { $0.contains(key) && $0.contains("encrypted") }, "\(session.notices)")
             #expect(passphrases.asked.withLock { $0 }.isEmpty)
-            session.close()
+            await session.close()
         }
     }
 
@@ -66,7 +66,7 @@ struct KeyTests {
         let session = try await SSHSession.connect(to: endpoint, using: SSHConnector(passphrases: right))
         #expect(try await session.exec("true").exitStatus == 0)
         #expect(right.asked.withLock { $0 } == [key])
-        session.close()
+        await session.close()
 
         let wrong = try await #require(throws: SSHError.self) {
             try await SSHSession.connect(to: endpoint, using: SSHConnector(passphrases: Passphrases("battery staple")))
@@ -104,7 +104,7 @@ struct KeyTests {
         let session = try await SSHSession.connect(to: endpoint)
         #expect(try await session.exec("true").exitStatus == 0)
         #expect(session.notices.isEmpty, "\(session.notices)")
-        session.close()
+        await session.close()
 
         endpoint.defaultIdentityFiles = []
         let error = try await #require(throws: SSHError.self) { try await SSHSession.connect(to: endpoint) }
@@ -129,7 +129,7 @@ struct KeyTests {
         endpoint.agentSocket = agent.socket
 
         let session = try await SSHSession.connect(to: endpoint)
-        session.close()
+        await session.close()
 
         endpoint.identitiesOnly = true
         let error = try await #require(throws: SSHError.self) { try await SSHSession.connect(to: endpoint) }
@@ -139,6 +139,6 @@ struct KeyTests {
 
         endpoint.identityFiles = [agentKey]
         let allowed = try await SSHSession.connect(to: endpoint)
-        allowed.close()
+        await allowed.close()
     }
 }

@@ -51,7 +51,7 @@ struct RouteTests {
         let bastion = try await client.server("127.0.0.2")
         let target = try await client.server("127.0.0.3")
         let connector = SSHConnector()
-        defer { connector.close() }
+        defer { connector.shutdown() }
         let session = try await connector.connect(to: client.endpoint(target, route: .jump([client.endpoint(bastion)])))
         #expect(try await hostname(session).contains("\(target.address) \(target.port)"))
         #expect(bastion.log.contains("target \(target.address) port \(target.port)"), "the bastion forwarded the connection")
@@ -61,7 +61,7 @@ struct RouteTests {
         #expect(big.stdout.count == 3_000_000)
         let counted = try await session.exec("wc -c", input: [UInt8](repeating: 7, count: 2_000_000))
         #expect(String(decoding: counted.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "2000000")
-        session.close()
+        await session.close()
         #expect(connector.jumpSessionsOpened == 1)
     }
 
@@ -72,7 +72,7 @@ struct RouteTests {
         let first = try await client.server("127.0.0.3")
         let second = try await client.server("127.0.0.4")
         let connector = SSHConnector()
-        defer { connector.close() }
+        defer { connector.shutdown() }
         let jump = SSHEndpoint.Route.jump([client.endpoint(bastion)])
         async let a = connector.connect(to: client.endpoint(first, route: jump))
         async let b = connector.connect(to: client.endpoint(second, route: jump))
@@ -92,9 +92,9 @@ struct RouteTests {
         let again = try await connector.connect(to: client.endpoint(second, route: jump))
         #expect(try await hostname(again).contains(second.address))
         #expect(bastion.logins == 1)
-        one.close()
-        two.close()
-        again.close()
+        await one.close()
+        await two.close()
+        await again.close()
     }
 
     @Test("many sessions through one jump host move megabytes at once, each intact")
@@ -103,13 +103,13 @@ struct RouteTests {
         let bastion = try await client.server("127.0.0.2")
         let target = try await client.server("127.0.0.3")
         let connector = SSHConnector()
-        defer { connector.close() }
+        defer { connector.shutdown() }
         let endpoint = client.endpoint(target, route: .jump([client.endpoint(bastion)]))
         let counts = try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for index in 0..<6 {
                 group.addTask {
                     let session = try await connector.connect(to: endpoint)
-                    defer { session.close() }
+                    defer { session.shutdown() }
                     let down = try await session.exec("head -c \(1_000_000 + index) /dev/urandom")
                     let up = try await session.exec("wc -c", input: down.stdout)
                     return (down.stdout.count, String(decoding: up.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
@@ -130,14 +130,14 @@ struct RouteTests {
         let hop2 = try await client.server("127.0.0.3")
         let target = try await client.server("127.0.0.4")
         let connector = SSHConnector()
-        defer { connector.close() }
+        defer { connector.shutdown() }
         let route = SSHEndpoint.Route.jump([client.endpoint(hop1), client.endpoint(hop2)])
         let session = try await connector.connect(to: client.endpoint(target, route: route))
         #expect(try await hostname(session).contains("\(target.address) \(target.port)"))
         #expect(hop1.log.contains("target \(hop2.address) port \(hop2.port)"))
         #expect(hop2.log.contains("target \(target.address) port \(target.port)"))
         #expect(connector.jumpSessionsOpened == 2)
-        session.close()
+        await session.close()
     }
 
     @Test("a wrong host key on the middle hop is refused, naming that hop; nothing reaches the target")
@@ -149,7 +149,7 @@ struct RouteTests {
         let hop2 = try await TestSSHD.start(address: "127.0.0.3", in: client.scratch, authorizing: [client.key])
         try client.trust("[\(hop2.address)]:\(hop2.port) \(hop1.hostKey)")
         let connector = SSHConnector()
-        defer { connector.close() }
+        defer { connector.shutdown() }
         let route = SSHEndpoint.Route.jump([client.endpoint(hop1), client.endpoint(hop2)])
         let error = try await #require(throws: SSHError.self) {
             try await connector.connect(to: client.endpoint(target, route: route))
@@ -172,7 +172,7 @@ struct RouteTests {
         try await Task.sleep(for: .milliseconds(100))
         bastion.connectTimeout = .seconds(3)
         let connector = SSHConnector()
-        defer { connector.close() }
+        defer { connector.shutdown() }
         let started = ContinuousClock.now
         for _ in 0..<3 {
             let error = try await #require(throws: SSHError.self) {
@@ -191,7 +191,7 @@ struct RouteTests {
         let bastion = try await client.server("127.0.0.2")
         let target = try await client.server("127.0.0.3")
         let connector = SSHConnector()
-        defer { connector.close() }
+        defer { connector.shutdown() }
         var endpoint = client.endpoint(target, route: .jump([client.endpoint(bastion)]))
         endpoint.keepaliveInterval = .seconds(1)
         let session = try await connector.connect(to: endpoint)
@@ -201,7 +201,7 @@ struct RouteTests {
         let error = try await #require(throws: SSHError.self) { _ = try await session.exec("true", timeout: .seconds(30)) }
         #expect(ContinuousClock.now - started < .seconds(5))
         #expect(error.code == .connectionLost, "\(error)")
-        session.close()
+        await session.close()
     }
 
     @Test("a host behind a jump host that goes away ends its own session quickly; the jump host's goes on")
@@ -211,7 +211,7 @@ struct RouteTests {
         let target = try await client.server("127.0.0.3")
         let other = try await client.server("127.0.0.4")
         let connector = SSHConnector()
-        defer { connector.close() }
+        defer { connector.shutdown() }
         let jump = SSHEndpoint.Route.jump([client.endpoint(bastion)])
         let session = try await connector.connect(to: client.endpoint(target, route: jump))
         _ = try await hostname(session)
@@ -219,10 +219,10 @@ struct RouteTests {
         let started = ContinuousClock.now
         let error = try await #require(throws: SSHError.self) { _ = try await session.exec("true", timeout: .seconds(30)) }
         #expect(ContinuousClock.now - started < .seconds(5), "\(error)")
-        session.close()
+        await session.close()
         let next = try await connector.connect(to: client.endpoint(other, route: jump))
         #expect(try await hostname(next).contains(other.address))
-        next.close()
+        await next.close()
         #expect(bastion.logins == 1)
     }
 
@@ -232,10 +232,10 @@ struct RouteTests {
         let bastion = try await client.server("127.0.0.2")
         let target = try await client.server("127.0.0.3")
         let connector = SSHConnector()
-        defer { connector.close() }
+        defer { connector.shutdown() }
         let session = try await connector.connect(to: client.endpoint(target, route: .jump([client.endpoint(bastion)])))
         _ = try await hostname(session)
-        session.close()
+        await session.close()
         let deadline = ContinuousClock.now + .seconds(5)
         while !bastion.log.contains("channel 0: free") && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
@@ -244,7 +244,7 @@ struct RouteTests {
         // The jump host's session is still there for the next host.
         let next = try await connector.connect(to: client.endpoint(target, route: .jump([client.endpoint(bastion)])))
         _ = try await hostname(next)
-        next.close()
+        await next.close()
         #expect(bastion.logins == 1)
     }
 
@@ -259,7 +259,7 @@ struct RouteTests {
         #expect(try await hostname(session).contains("\(target.address) \(target.port)"))
         let big = try await session.exec("head -c 1000000 /dev/zero")
         #expect(big.stdout.count == 1_000_000)
-        session.close()
+        await session.close()
         let deadline = ContinuousClock.now + .seconds(3)
         while Self.processes(running: proxy) > 0 && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
