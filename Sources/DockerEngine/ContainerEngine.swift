@@ -23,6 +23,9 @@ public protocol ContainerEngine: Sendable {
     func unpauseContainer(_ nameOrID: String) async throws
     /// Waits for the container to stop and returns its exit code.
     func waitContainer(_ nameOrID: String, condition: String, timeout: Duration) async throws -> Int
+    /// Follows the engine's events about a container (by ID) while `body` runs; the
+    /// subscription ends when `body` is done (see ``ContainerEventFeed/follow(_:_:)``).
+    func followingEvents<R>(of container: String, _ body: (ContainerEventFeed) async throws -> R) async throws -> R
     func logs(_ container: String, tail: Int, timestamps: Bool, tty: Bool?) async throws -> ContainerLogs
     func exec(in container: String, command: [String], user: String?, timeout: Duration?) async throws -> ExecResult
     func connectNetwork(_ network: String, container: String, endpointConfig: JSONValue) async throws

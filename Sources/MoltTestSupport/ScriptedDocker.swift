@@ -88,6 +88,8 @@ public actor ScriptedDocker {
     /// One call of the engine API, for faults and the call log.
     public enum Operation: String, Sendable, CaseIterable {
         case inspect, list, create, start, stop, rename, remove, pause, unpause, wait, logs, exec, connect
+        /// A subscription to the container's events (``ScriptedEngine/followingEvents(of:_:)``).
+        case events
         case inspectImage, pull, tag, archiveInfo, archive, putArchive, listVolumes, createVolume, removeVolume
         /// A command run on the host itself (``ScriptedShell``).
         case command
@@ -149,6 +151,8 @@ public actor ScriptedDocker {
         public var startedAt = "0001-01-01T00:00:00Z"
         public var networks: [String: JSONValue] = [:]
         public var logLines: [String] = []
+        /// The Docker health last announced by a `health_status` event.
+        public var announcedHealth: String?
 
         public var running: Bool { status == "running" }
         public var labels: [String: String] { config["Labels"]?.objectValue?.compactMapValues(\.stringValue) ?? [:] }
@@ -167,6 +171,8 @@ public actor ScriptedDocker {
     /// Every call, as `operation target`.
     public private(set) var calls: [String] = []
     private var faults: [Fault] = []
+    private var subscribers: [Int: Subscriber] = [:]
+    private var nextSubscriber = 0
     private var matched: [Int: Int] = [:]
     private var clock: Int64 = 1_700_000_000
     /// Engine calls so far: the model's time.
@@ -253,6 +259,35 @@ public actor ScriptedDocker {
 
     /// Every container's name, sorted.
     public var names: [String] { containers.values.map(\.name).sorted() }
+
+    /// The event subscriptions open now.
+    public var eventSubscribers: Int { subscribers.count }
+
+    /// The feeds of the event subscriptions open now.
+    public var eventFeeds: [ContainerEventFeed] { subscribers.keys.sorted().compactMap { subscribers[$0]?.feed } }
+
+    /// Ends every event subscription with an error, as an engine dropping its streams would.
+    public func dropEventStreams() {
+        for subscriber in subscribers.values {
+            subscriber.continuation.finish(throwing: DockerError(.transport, "the engine closed the event stream"))
+        }
+    }
+
+    /// Lets `count` engine calls' worth of time pass without a call: health moves on, and
+    /// its changes are announced.
+    public func pass(ticks count: Int) {
+        ticks += count
+        for id in containers.keys { advance(id) }
+    }
+
+    /// Makes a running container exit with `code`, as a crash or an OOM kill would.
+    public func kill(_ name: String, exitCode code: Int) {
+        guard let id = container(name)?.id, containers[id]?.running == true else { return }
+        containers[id]?.status = "exited"
+        containers[id]?.exitCode = code
+        containers[id]?.logLines.append("killed, exit \(code)")
+        announce(id, "die")
+    }
 
     /// Sets a container's state directly (a container the operator paused, say).
     public func set(_ name: String, paused: Bool) {
@@ -419,6 +454,7 @@ public actor ScriptedDocker {
         updated.paused = false
         updated.exitCode = 0
         updated.startedTick = ticks
+        updated.announcedHealth = nil
         clock += 1
         updated.startedAt = "2026-11-30T00:00:\(clock % 60)Z"
         updated.logLines += behaviour.logs
@@ -429,11 +465,14 @@ public actor ScriptedDocker {
                 updated.exitCode = 1
                 updated.logLines.append("cannot write \(path): Read-only file system")
                 containers[updated.id] = updated
+                announce(updated.id, "start")
+                announce(updated.id, "die")
                 return true
             }
             for (file, text) in files { volumes[volume, default: [:]][file] = text }
         }
         containers[updated.id] = updated
+        announce(updated.id, "start")
         copyIfHelper(updated.id)
         return true
     }
@@ -444,6 +483,7 @@ public actor ScriptedDocker {
         containers[container.id]?.status = "exited"
         containers[container.id]?.paused = false
         containers[container.id]?.exitCode = 0
+        announce(container.id, "die")
         return true
     }
 
@@ -460,6 +500,7 @@ public actor ScriptedDocker {
         if container.running && !force {
             throw DockerError(.conflict, status: 409, "You cannot remove a running container \(container.id). Stop the container before attempting removal or force remove")
         }
+        announce(container.id, "destroy")
         containers[container.id] = nil
         if removeVolumes {
             for mount in container.mounts where mount.isVolume && Self.isHexID(mount.name ?? "") {
@@ -475,6 +516,7 @@ public actor ScriptedDocker {
             throw DockerError(.conflict, status: 409, "Container \(container.id) is \(paused ? "already paused" : "not paused")")
         }
         containers[container.id]?.paused = paused
+        announce(container.id, paused ? "pause" : "unpause")
     }
 
     func doWait(_ nameOrID: String) throws -> Int {
@@ -572,6 +614,40 @@ public actor ScriptedDocker {
         volumeLabels[name] = nil
     }
 
+    // MARK: Events
+
+    private struct Subscriber {
+        /// A container ID or name, matched as the engine does: as a prefix of either.
+        var filter: String
+        var feed: ContainerEventFeed
+        var continuation: AsyncThrowingStream<ContainerEvent, any Error>.Continuation
+    }
+
+    /// One subscription: confirms `feed`, delivers every event about containers that
+    /// `filter` names until cancelled or dropped.
+    func streamEvents(of filter: String, into feed: ContainerEventFeed, session: ScriptedEngine.Session) async throws {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ContainerEvent.self)
+        nextSubscriber += 1
+        let id = nextSubscriber
+        subscribers[id] = Subscriber(filter: filter, feed: feed, continuation: continuation)
+        defer { subscribers[id] = nil }
+        feed.confirm()
+        for try await event in stream {
+            try session.check()
+            feed.deliver(event)
+        }
+    }
+
+    /// Tells the subscribers about a container that `action` happened to it.
+    private func announce(_ id: String, _ action: String) {
+        guard let container = containers[id] else { return }
+        let event = ContainerEvent(id: id, action: action, timeNano: Int64(ticks),
+                                   attributes: ["name": container.name, "image": container.configImage])
+        for subscriber in subscribers.values where id.hasPrefix(subscriber.filter) || container.name.hasPrefix(subscriber.filter) {
+            subscriber.continuation.yield(event)
+        }
+    }
+
     // MARK: Ports
 
     func answer(port: Int) -> (http: Int?, open: Bool) {
@@ -595,7 +671,8 @@ public actor ScriptedDocker {
         (images.values.first { $0.id == container.imageID } ?? untagged[container.imageID])?.behaviour ?? Behaviour()
     }
 
-    /// Moves a running container along its image's script: health, exits.
+    /// Moves a running container along its image's script: health, exits; and announces
+    /// what changed, as the engine's events do.
     private func advance(_ id: String) {
         guard var container = containers[id], container.running else { return }
         let behaviour = behaviour(of: container)
@@ -603,8 +680,16 @@ public actor ScriptedDocker {
             container.status = "exited"
             container.exitCode = exit.code
             container.logLines.append("exited with \(exit.code)")
+            containers[id] = container
+            announce(id, "die")
+            return
         }
+        // Docker announces a change of health to healthy or unhealthy, never `starting`.
+        let health = healthStatus(container)
+        let changed = health != container.announcedHealth && (health == "healthy" || health == "unhealthy")
+        container.announcedHealth = health
         containers[id] = container
+        if changed, let health { announce(id, "health_status: \(health)") }
     }
 
     private func healthStatus(_ container: Container) -> String? {
@@ -660,6 +745,7 @@ public actor ScriptedDocker {
         containers[id]?.status = "exited"
         containers[id]?.exitCode = 0
         containers[id]?.logLines.append("4\t/molt-dst")
+        announce(id, "die")
     }
 
     private static func noSuchContainer(_ nameOrID: String) -> DockerError {

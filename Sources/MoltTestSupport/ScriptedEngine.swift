@@ -83,6 +83,16 @@ public struct ScriptedEngine: ContainerEngine {
         try await call(.wait, nameOrID) { try $0.doWait(nameOrID) }
     }
 
+    public func followingEvents<R>(of container: String, _ body: (ContainerEventFeed) async throws -> R) async throws -> R {
+        let docker = self.docker
+        let session = self.session
+        return try await ContainerEventFeed.follow({ feed in
+            let crashAfter = try await docker.gate(.events, container, session: session)
+            try await docker.finish(crashAfter, session: session)
+            try await docker.streamEvents(of: container, into: feed, session: session)
+        }, body)
+    }
+
     public func logs(_ container: String, tail: Int, timestamps: Bool, tty: Bool?) async throws -> ContainerLogs {
         try await call(.logs, container) { try $0.doLogs(container, tail: tail) }
     }

@@ -6,25 +6,50 @@ import Playbook
 /// `timeout`, and then to stay healthy for `stable` (SPEC §3 `health`): a `stable` longer than
 /// `timeout` is allowed, the deadline is for becoming healthy.
 ///
+/// Docker's own view, the container's state and its HEALTHCHECK, is noticed when Docker
+/// notices it (SPEC §4.10): the check follows the engine's events for the container and reads
+/// the state again the moment one arrives. Polling is the fallback, at most every 100 ms while
+/// the events cannot be followed, and a safety net at `interval` while they can. HTTP, TCP
+/// and exec probes run at `interval`, and at once when Docker's health turns healthy.
+///
 /// HTTP and TCP probes go to `127.0.0.1:PORT` on the host through ``HostPorts``, so nothing
 /// needs to be reachable from the coordinator. A container that exits, restarts or that
 /// Docker calls unhealthy fails at once rather than at the deadline.
 struct HealthCheck: Sendable {
     let spec: HealthSpec
     let host: RolloutHost
-    /// Whether the container's image defines a HEALTHCHECK (the default of `docker:`).
-    let imageHasHealthcheck: Bool
+
+    /// The longest pause between two looks at the container while the engine's events cannot
+    /// be followed.
+    static let fallbackPoll: Duration = .milliseconds(100)
+    /// How long the first look waits for the engine to accept the event subscription; past
+    /// it the check polls, and looks again once the subscription is accepted.
+    static let subscriptionPatience: Duration = .seconds(2)
 
     /// Returns when healthy and stable; throws `HealthFailure` with the reason otherwise.
     func waitUntilHealthy(_ container: String) async throws {
+        try await host.engine.followingEvents(of: container) { events in
+            try await waitUntilHealthy(container, events: events)
+        }
+    }
+
+    /// The wait itself, woken by `events`.
+    func waitUntilHealthy(_ container: String, events: ContainerEventFeed) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + spec.timeout
+        if events.status == .opening {
+            // Subscribed before the first look, so that no change after it goes unnoticed.
+            _ = try await events.wait(past: 0, until: clock.now + Self.subscriptionPatience)
+        }
         var healthySince: ContinuousClock.Instant?
         var lastReason = "no check has run yet"
         var restartCount: Int?
         var startedAt: String?
+        var probeRound = ProbeRound()
         while true {
             try Task.checkCancellation()
+            // Whatever the feed brings from here on wakes the next look.
+            let seen = events.generation
             let details: ContainerDetails
             do {
                 details = try await host.engine.inspectContainer(container)
@@ -32,7 +57,7 @@ struct HealthCheck: Sendable {
                 // dockerd restarting: the container's fate is not known yet, and not its fault.
                 healthySince = nil
                 lastReason = "the Docker engine does not answer: \(ErrorText.oneLine(error))"
-                try await Task.sleep(for: min(spec.interval, max(.milliseconds(1), deadline - clock.now)))
+                _ = try await events.wait(past: seen, until: min(clock.now + pace(events), deadline))
                 continue
             }
             if let previous = restartCount, details.restartCount > previous {
@@ -49,7 +74,7 @@ struct HealthCheck: Sendable {
                 throw HealthFailure(reason: "the container is \(details.state.status) (exit code \(details.state.exitCode)\(details.state.error.isEmpty ? "" : ", \(details.state.error)"))",
                                     probes: probes(details))
             }
-            switch await evaluate(details) {
+            switch await evaluate(details, round: &probeRound, now: clock.now) {
             case .healthy:
                 let since = healthySince ?? clock.now
                 healthySince = since
@@ -64,8 +89,21 @@ struct HealthCheck: Sendable {
             if healthySince == nil && clock.now >= deadline {
                 throw HealthFailure(reason: "not healthy within \(DurationText.format(spec.timeout)): \(lastReason)", probes: probes(details))
             }
-            try await Task.sleep(for: healthySince == nil ? min(spec.interval, max(.milliseconds(1), deadline - clock.now)) : spec.interval)
+            var wake = clock.now + pace(events)
+            if let due = probeRound.next(interval: spec.interval) { wake = min(wake, due) }
+            if let since = healthySince {
+                wake = min(wake, since + spec.stable)
+            } else {
+                wake = min(wake, max(deadline, clock.now + .milliseconds(1)))
+            }
+            _ = try await events.wait(past: seen, until: wake)
         }
+    }
+
+    /// The pause before the next look when nothing happens: `interval` while every event
+    /// arrives (a safety net), at most ``fallbackPoll`` while they do not.
+    private func pace(_ events: ContainerEventFeed) -> Duration {
+        events.isFollowing ? spec.interval : min(spec.interval, Self.fallbackPoll)
     }
 
     enum Verdict {
@@ -74,18 +112,53 @@ struct HealthCheck: Sendable {
         case failed(String)
     }
 
-    private func evaluate(_ details: ContainerDetails) async -> Verdict {
-        if spec.docker ?? imageHasHealthcheck {
-            switch details.state.health?.status {
-            case "healthy": break
-            case "unhealthy":
-                return .failed("Docker reports it unhealthy after \(details.state.health?.failingStreak ?? 0) failed probes")
-            case nil, "none":
-                if spec.docker == true { return .failed("docker: true, but the container has no HEALTHCHECK") }
-            default:
-                return .waiting("Docker health is \(details.state.health?.status ?? "?")")
-            }
+    /// When the probes last ran and what they found: they run at `interval`, not at every look.
+    private struct ProbeRound {
+        var startedAt: ContinuousClock.Instant?
+        var verdict = Verdict.waiting("no probe has run yet")
+        /// Whether Docker's side passed at the last look: the probes run as soon as it does.
+        var dockerPassed = false
+
+        /// When the next round is due, while one is waited for.
+        func next(interval: Duration) -> ContinuousClock.Instant? {
+            dockerPassed ? startedAt.map { $0 + interval } : nil
         }
+    }
+
+    private var hasProbes: Bool { spec.http != nil || spec.tcp != nil || spec.exec != nil }
+
+    private func evaluate(_ details: ContainerDetails, round: inout ProbeRound, now: ContinuousClock.Instant) async -> Verdict {
+        let docker = dockerVerdict(details)
+        guard case .healthy = docker else {
+            round.dockerPassed = false
+            return docker
+        }
+        guard hasProbes else { return .healthy }
+        let due = !round.dockerPassed || round.startedAt.map { now - $0 >= spec.interval } ?? true
+        round.dockerPassed = true
+        if due {
+            round.startedAt = now
+            round.verdict = await probe(details)
+        }
+        return round.verdict
+    }
+
+    /// What Docker says: its HEALTHCHECK, when the spec or the image asks for it.
+    private func dockerVerdict(_ details: ContainerDetails) -> Verdict {
+        guard spec.docker ?? ServiceOnHost.hasHealthcheck(details) else { return .healthy }
+        switch details.state.health?.status {
+        case "healthy": return .healthy
+        case "unhealthy":
+            return .failed("Docker reports it unhealthy after \(details.state.health?.failingStreak ?? 0) failed probes")
+        case nil, "none":
+            return spec.docker == true ? .failed("docker: true, but the container has no HEALTHCHECK") : .healthy
+        default:
+            return .waiting("Docker health is \(details.state.health?.status ?? "?")")
+        }
+    }
+
+    /// One round of the HTTP, TCP and exec probes, in that order; the first that does not pass says why.
+    private func probe(_ details: ContainerDetails) async -> Verdict {
         if let http = spec.http {
             let url = "http://127.0.0.1:\(http.port)\(http.path)"
             do {

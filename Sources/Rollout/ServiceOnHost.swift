@@ -48,10 +48,10 @@ struct ServiceOnHost: Sendable {
     }
 
     /// Waits until the container passes the service's checks (or `spec`) and stays passing.
+    ///
+    /// `container` is an ID: the engine's event filter takes a name as a prefix.
     func healthCheck(_ container: String, spec: HealthSpec? = nil) async throws {
-        let details = try await EngineAway.retrying { try await engine.inspectContainer(container) }
-        try await HealthCheck(spec: spec ?? service.health, host: host, imageHasHealthcheck: Self.hasHealthcheck(details))
-            .waitUntilHealthy(container)
+        try await HealthCheck(spec: spec ?? service.health, host: host).waitUntilHealthy(container)
     }
 
     /// Whether the container has a Docker HEALTHCHECK of its own or from its image.

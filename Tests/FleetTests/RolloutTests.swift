@@ -85,6 +85,79 @@ extension LabFleetTests {
             #expect(try await fixture.volumes() == volumesBefore)
         }
 
+        @Test("molt notices Docker's healthy within 0.3 s of the engine's own health_status event (SPEC §4.10), not at the next interval")
+        func noticesHealthWhenDockerDoes() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            // Docker's health alone, with the default interval of 1 s: polling it, molt would
+            // notice half a second late on average, and up to a second.
+            let playbook = try fixture.scratch.write("web-events.yml", """
+                name: web
+                hosts: web
+                container: web
+                image: \(RolloutFixture.web2)
+                health: {docker: true, stable: 0s}
+                batches: [1, "100%"]
+                stop_timeout: 5s
+                retain: 1
+                """)
+            // The lab's engines run on this machine's clock; a second early for safety.
+            let since = RolloutFixture.nanosecondsNow() - 1_000_000_000
+            let rollout = try await fixture.molt("rollout", playbook, "--yes")
+            #expect(rollout.status == 0, "\(rollout.stderr)\n\(rollout.stdout)")
+            let until = RolloutFixture.nanosecondsNow() + 1_000_000_000
+
+            // From the engine's timestamps alone: the new container's first healthy, and molt
+            // giving it the service's name once it saw that.
+            var delays: [String: Double] = [:]
+            for host in lab.hosts {
+                let docker = try fixture.docker(host.name)
+                let web = try await docker.inspectContainer("web")
+                let events = try await docker.events(since: since, until: until, filters: ["type": ["container"], "event": ["health_status", "rename"]])
+                let healthy = try #require(events.first { $0.id == web.id && $0.action == "health_status: healthy" }, "\(host.name): \(events)")
+                let named = try #require(events.first { $0.id == web.id && $0.action == "rename" && $0.name == "web" }, "\(host.name): \(events)")
+                delays[host.name] = Double(named.timeNano - healthy.timeNano) / 1e9
+            }
+            print("from Docker's healthy to molt naming the container, per host (s):", delays.sorted { $0.key < $1.key })
+            for (host, delay) in delays {
+                #expect(delay >= 0 && delay < 0.3, "\(host): named \(delay) s after Docker's healthy")
+            }
+        }
+
+        @Test("an event subscription is one listener on the engine while its wait lasts, and none once the wait is done")
+        func eventSubscriptionEnds() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            let docker = try fixture.docker(lab.hosts[0].name)
+            func listeners() async throws -> Int64 {
+                let answer = try await docker.http.send(HTTPRequest(.get, "/v1.41/info"))
+                return try #require(try JSONValue(json: answer.body)["NEventsListener"]?.integerValue)
+            }
+            let before = try await listeners()
+            let web = try await docker.inspectContainer("web")
+            let during = try await docker.followingEvents(of: web.id) { feed in
+                let deadline = ContinuousClock.now + .seconds(30)
+                var seen = 0
+                while !feed.isFollowing && ContinuousClock.now < deadline {
+                    seen = try await feed.wait(past: seen, until: deadline)
+                }
+                #expect(feed.isFollowing, "\(feed.status)")
+                return try await listeners()
+            }
+            #expect(during == before + 1)
+            // The engine lets go of a listener when its connection closes.
+            let deadline = ContinuousClock.now + .seconds(10)
+            var after = try await listeners()
+            while after != before && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                after = try await listeners()
+            }
+            #expect(after == before)
+        }
+
         @Test("a release that never becomes healthy fails on the canary: every host stays on 1.0, healthy, exit 1, logs shown")
         func brokenRelease() async throws {
             let lab = try Lab.current()
@@ -445,6 +518,11 @@ final class RolloutFixture: @unchecked Sendable {
             stop_timeout: 5s
             retain: 1
             """)
+    }
+
+    /// Now, in nanoseconds since 1970: the lab's engines share this machine's clock.
+    static func nanosecondsNow() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1e9)
     }
 
     func molt(_ arguments: String...) async throws -> Shell.Result {
