@@ -455,14 +455,19 @@ public struct RolloutAction: Sendable {
         let identity = self.identity
         let playbookName = playbook.name
         let services = playbook.services.map(\.container)
-        let results = await concurrentMap(services, limit: max(1, services.count)) { service -> (String, Result<ServiceLock.Acquired?, any Error>) in
+        // One service after another: a playbook names few, and each lock is one call.
+        var results: [(String, Result<ServiceLock.Acquired?, any Error>)] = []
+        for service in services {
             do {
-                guard let image = try await Self.lockImage(connection, service) else { return (service, .success(nil)) }
-                return (service, .success(try await ServiceLock.acquire(
+                guard let image = try await Self.lockImage(connection, service) else {
+                    results.append((service, .success(nil)))
+                    continue
+                }
+                results.append((service, .success(try await ServiceLock.acquire(
                     on: connection.engine, host: name, service: service, image: image,
-                    playbook: playbookName, identity: identity)))
+                    playbook: playbookName, identity: identity))))
             } catch {
-                return (service, .failure(error))
+                results.append((service, .failure(error)))
             }
         }
         await sessions.release(name)
