@@ -117,6 +117,9 @@ public struct RolloutAction: Sendable {
         var failedHosts = Set<String>()
         var changed: [[Replacement]] = []
         var stopped = false
+        // With `prepull: batch`, the next batch pulls while this one is replaced: pulling
+        // touches no container, and the next batch then starts with its images there.
+        var nextPull: Task<[PullKey: String], Never>?
         for (index, batch) in batches.enumerated() {
             let number = index + 1
             if interruption.level >= .stop || record.failure != nil {
@@ -130,7 +133,16 @@ public struct RolloutAction: Sendable {
             record.write { try $0.startBatch(run: run, index: number, hosts: names, started: Date()) }
             reporter.report(RolloutEvent(.batchStarted, run: run, batch: number, message: "batch \(number) of \(batches.count)", hosts: names))
             if playbook.prepull == .batch, case .rollout = mode {
-                pullFailures.merge(await prepull(names.filter { unreachable[$0] == nil }, sessions, batch: number)) { $1 }
+                if let ahead = nextPull {
+                    nextPull = nil
+                    pullFailures.merge(await ahead.value) { $1 }
+                } else {
+                    pullFailures.merge(await prepull(names.filter { unreachable[$0] == nil }, sessions, batch: number)) { $1 }
+                }
+                if index + 1 < batches.count {
+                    let ahead = upcoming.filter { unreachable[$0] == nil }
+                    nextPull = Task { await self.prepull(ahead, sessions, batch: number + 1) }
+                }
             }
             let results = await runBatch(batch, number: number, sessions: sessions, unreachable: unreachable,
                                          pullFailures: pullFailures, record: record)
@@ -158,6 +170,7 @@ public struct RolloutAction: Sendable {
                 report.message = "paused after batch \(number): \(failedHosts.count) host(s) failed (\(failedList)), more than max_failures allows"
                 stopped = true
             case .rollBack:
+                await Self.abandon(&nextPull)
                 report.message = "aborted after batch \(number): \(failedHosts.count) host(s) failed (\(failedList)), more than max_failures allows"
                 if case .rollout = mode, changed.contains(where: { !$0.isEmpty }) {
                     // No batch comes next: the hosts to undo are reached as they are undone.
@@ -179,6 +192,7 @@ public struct RolloutAction: Sendable {
                 _ = try? await interruption.run(until: .stop) { [playbook] in try await Task.sleep(for: playbook.pause) }
             }
         }
+        await Self.abandon(&nextPull)
         if let signal = interruption.signal {
             report.result = .interrupted
             report.interruptedBy = signal
@@ -269,6 +283,14 @@ public struct RolloutAction: Sendable {
             }
         }
         return slots.flatMap { $0 }
+    }
+
+    /// Stops a pull started ahead for a batch that will not run, and waits for it to end.
+    private static func abandon(_ pull: inout Task<[PullKey: String], Never>?) async {
+        guard let running = pull else { return }
+        pull = nil
+        running.cancel()
+        _ = await running.value
     }
 
     /// A host and an image it pulls.

@@ -169,4 +169,52 @@ struct RolloutActionTests {
         #expect(canary.error?.contains("the engine sent nothing for 1m") == true, "\(canary)")
         #expect(await fleet.docker("h1").container("web")?.configImage == Scene.v1)
     }
+
+    @Test("with prepull: batch, the next batch pulls while this one is replaced; its hosts' containers wait for their turn")
+    func nextBatchPullsAhead() async throws {
+        let fleet = try await Fleetlet()
+        let report = try await fleet.action(Scene.v2).perform()
+        #expect(report.result == .succeeded, "\(report)")
+        let events = fleet.events.events
+        func index(_ match: (RolloutEvent) -> Bool) -> Int { events.firstIndex(where: match) ?? Int.max }
+        let firstDone = index { $0.event == .batchFinished && $0.batch == 1 }
+        let secondStarted = index { $0.event == .batchStarted && $0.batch == 2 }
+        #expect(firstDone < secondStarted && secondStarted < events.count)
+        // h2 and h3 (batch 2) pull during batch 1; nothing else happens to them before batch 2.
+        for host in ["h2", "h3"] {
+            #expect(index { $0.host == host && $0.message?.hasPrefix("pulling") == true } < firstDone)
+            let work = index { $0.host == host && $0.message?.hasPrefix("pulling") != true && $0.event == .hostStep }
+            #expect(work > secondStarted && work < events.count)
+        }
+        let h4 = index { $0.host == "h4" && $0.message?.hasPrefix("pulling") == true }
+        #expect(h4 > secondStarted && h4 < events.count)
+    }
+
+    @Test("a pull ahead that fails fails its host when its batch comes, with the pull's error, the old container untouched")
+    func pullAheadFailure() async throws {
+        let fleet = try await Fleetlet()
+        await fleet.docker("h2").inject(.init(.pull, effect: .fail(DockerError(.registry, "pulling web:2.0: manifest unknown"))))
+        let report = try await fleet.action(Scene.v2).perform()
+        let h2 = try #require(report.outcomes.first { $0.host == "h2" })
+        #expect(h2.kind == .failed)
+        #expect(h2.error?.contains("manifest unknown") == true, "\(h2)")
+        #expect(await fleet.docker("h2").container("web")?.configImage == Scene.v1)
+        #expect(await fleet.locks().isEmpty)
+    }
+
+    @Test("a canary that fails: the pull started ahead for batch 2 is abandoned, batch 2's containers are never touched")
+    func pullAheadAbandoned() async throws {
+        let fleet = try await Fleetlet()
+        // The canary's new container dies at once; batch 2's pull hangs until it is abandoned.
+        await fleet.docker("h1").inject(.init(.start, target: "web.molt-next", effect: .fail(DockerError(.serverError, "OCI runtime create failed"))))
+        await fleet.docker("h2").inject(.init(.pull, effect: .hang))
+        let report = try await fleet.action(Scene.v2).perform()
+        #expect(report.exitCode == 1, "\(report)")
+        #expect(report.notStarted.contains("h2"), "\(report)")
+        for host in ["h2", "h3", "h4"] {
+            #expect(await fleet.docker(host).container("web")?.configImage == Scene.v1)
+            #expect(await fleet.docker(host).container("web.molt-prev") == nil)
+        }
+        #expect(await fleet.locks().isEmpty)
+    }
 }
