@@ -214,3 +214,33 @@ run_parallel() {
     done
     return "$failed"
 }
+
+# The options every lab sshd shares (a lab host's own, and the wide lab's): keys only, the
+# lab user only, forwarding to sockets and ports allowed (molt's tunnels), DOCKER_HOST from
+# authorized_keys (docker -H ssh://). Arguments: host key, pid file, authorized_keys,
+# MaxStartups.
+lab_sshd_options() {
+    cat <<EOF
+HostKey $1
+PidFile $2
+AuthorizedKeysFile $3
+AllowUsers $LAB_USER
+PermitRootLogin no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes yes
+PermitUserEnvironment yes
+AllowStreamLocalForwarding yes
+AllowTcpForwarding yes
+X11Forwarding no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+ClientAliveInterval 15
+MaxSessions 64
+MaxStartups $4
+Subsystem sftp internal-sftp
+EOF
+}

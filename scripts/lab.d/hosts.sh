@@ -62,29 +62,7 @@ host_configure() {
     {
         printf '# sshd of lab host %s (scripts/lab), run in network namespace %s.\n' "$(host_name "$i")" "$ns"
         for port in $LAB_SSH_PORTS; do printf 'ListenAddress %s:%s\n' "$addr" "$port"; done
-        cat <<EOF
-HostKey $data/ssh_host_ed25519_key
-PidFile $run/sshd.pid
-AuthorizedKeysFile $data/authorized_keys
-AllowUsers $LAB_USER
-PermitRootLogin no
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes yes
-PermitUserEnvironment yes
-AllowStreamLocalForwarding yes
-AllowTcpForwarding yes
-X11Forwarding no
-PrintMotd no
-PrintLastLog no
-UseDNS no
-ClientAliveInterval 15
-MaxSessions 64
-MaxStartups 100:30:200
-Subsystem sftp internal-sftp
-EOF
+        lab_sshd_options "$data/ssh_host_ed25519_key" "$run/sshd.pid" "$data/authorized_keys" 100:30:200
     } >"$data/sshd_config"
     cat >"$data/containerd.toml" <<EOF
 # containerd of lab host $(host_name "$i") (scripts/lab), used by its dockerd only.

@@ -67,29 +67,8 @@ wide_configure() {
         printf '# Wide sshd %s of the molt lab (scripts/lab up N --wide M): endpoints %s..%s, engine of %s.\n' \
             "$s" "$(wide_name "$first")" "$(wide_name "$last")" "$(host_name "$engine")"
         for ((k = first; k <= last; k++)); do printf 'ListenAddress %s:%s\n' "$LAB_WIDE_ADDR" "$(wide_port "$k")"; done
-        cat <<EOF
-HostKey $LAB_WIDE_DATA/sshd${s}_host_key
-PidFile $LAB_WIDE_RUN/sshd$s.sshd-pid
-AuthorizedKeysFile $LAB_WIDE_DATA/sshd${s}_authorized_keys
-AllowUsers $LAB_USER
-PermitRootLogin no
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes yes
-PermitUserEnvironment yes
-AllowStreamLocalForwarding yes
-AllowTcpForwarding yes
-X11Forwarding no
-PrintMotd no
-PrintLastLog no
-UseDNS no
-ClientAliveInterval 15
-MaxSessions 64
-MaxStartups 200:30:400
-Subsystem sftp internal-sftp
-EOF
+        lab_sshd_options "$LAB_WIDE_DATA/sshd${s}_host_key" "$LAB_WIDE_RUN/sshd$s.sshd-pid" \
+            "$LAB_WIDE_DATA/sshd${s}_authorized_keys" 200:30:400
     } >"$config"
 }
 
