@@ -18,13 +18,16 @@
 
 LAB_WIDE_DATA=$LAB_DATA/wide
 LAB_WIDE_RUN=$LAB_RUN/wide
-LAB_WIDE_BASE_PORT=${LAB_WIDE_BASE_PORT:-42000}
+# Above Linux's ephemeral range (32768-60999 by default): a port inside it can be taken as the
+# source port of any outgoing connection between the check that it is free and sshd's bind
+# (seen: "Bind to port 42358 on 127.0.0.1 failed: Address already in use" at 1,000 endpoints).
+LAB_WIDE_BASE_PORT=${LAB_WIDE_BASE_PORT:-61000}
 LAB_WIDE_PORTS_PER_SSHD=16
 LAB_WIDE_MAX=4000
 LAB_WIDE_ADDR=127.0.0.1
 LAB_WIDE_COUNT_FILE=$LAB_WIDE_RUN/count                  # M and the base port, written last
 LAB_WIDE_INVENTORY=$LAB_DATA/inventory-wide.yml
-LAB_KNOWN_HOSTS_WIDE=$LAB_CLIENT/known_hosts.wide        # "[127.0.0.1]:42001 ssh-ed25519 …"
+LAB_KNOWN_HOSTS_WIDE=$LAB_CLIENT/known_hosts.wide        # "[127.0.0.1]:61001 ssh-ed25519 …"
 
 wide_name() { printf 'wide%04d' "$1"; }
 wide_port() { printf '%s' "$((LAB_WIDE_BASE_PORT + $1))"; }
