@@ -227,14 +227,35 @@ final class TestAgent: @unchecked Sendable {
 
     /// Adds a key, answering its passphrase through an askpass script (no terminal needed).
     func add(_ key: String, passphrase: String = "", scratch: TemporaryDirectory) async throws {
-        let askpass = try scratch.write("askpass-\(UUID().uuidString).sh", "#!/bin/sh\necho '\(passphrase)'\n")
-        chmod(askpass, 0o700)
+        let askpass = "\(scratch.path)/askpass-\(UUID().uuidString).sh"
+        try Self.writeExecutable(askpass, "#!/bin/sh\necho '\(passphrase)'\n")
         var environment = ProcessInfo.processInfo.environment
         environment["SSH_AUTH_SOCK"] = socket
         environment["SSH_ASKPASS"] = askpass
         environment["SSH_ASKPASS_REQUIRE"] = "force"
         environment["DISPLAY"] = ":0"
-        try await Run.checked(["/usr/bin/setsid", "/usr/bin/ssh-add", key], environment: environment)
+        // A process another test spawns in the instant the script is open for writing holds
+        // it until that process execs, and the script cannot be run meanwhile ("Text file busy").
+        for attempt in 1... {
+            let result = try await Run.run(["/usr/bin/setsid", "/usr/bin/ssh-add", key], environment: environment)
+            if result.status == 0 { return }
+            guard attempt < 5, result.output.contains("Text file busy") else {
+                throw TestFailure("ssh-add \(key) failed: \(result.output)")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Writes a script that only this process has open, and only while writing: close-on-exec,
+    /// so no child spawned meanwhile keeps it open for writing.
+    private static func writeExecutable(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o700)
+        guard fd >= 0 else { throw TestFailure("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw TestFailure("cannot write \(path)")
+        }
     }
 }
 
