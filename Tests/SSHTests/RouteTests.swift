@@ -252,8 +252,8 @@ struct RouteTests {
     func proxyCommand() async throws {
         let client = try await Client()
         let target = try await client.server("127.0.0.3")
-        let proxy = try client.scratch.write("proxy.sh", "#!/bin/bash\nexec 3<>/dev/tcp/$1/$2\ncat <&3 &\ncat >&3\nwait\n")
-        chmod(proxy, 0o700)
+        let proxy = client.scratch.path + "/proxy.sh"
+        try writeExecutable(proxy, "#!/bin/bash\nexec 3<>/dev/tcp/$1/$2\ncat <&3 &\ncat >&3\nwait\n")
         let command = "exec \(proxy) \(target.address) \(target.port)"
         let session = try await SSHSession.connect(to: client.endpoint(target, route: .command(command)))
         #expect(try await hostname(session).contains("\(target.address) \(target.port)"))

@@ -228,7 +228,7 @@ final class TestAgent: @unchecked Sendable {
     /// Adds a key, answering its passphrase through an askpass script (no terminal needed).
     func add(_ key: String, passphrase: String = "", scratch: TemporaryDirectory) async throws {
         let askpass = "\(scratch.path)/askpass-\(UUID().uuidString).sh"
-        try Self.writeExecutable(askpass, "#!/bin/sh\necho '\(passphrase)'\n")
+        try writeExecutable(askpass, "#!/bin/sh\necho '\(passphrase)'\n")
         var environment = ProcessInfo.processInfo.environment
         environment["SSH_AUTH_SOCK"] = socket
         environment["SSH_ASKPASS"] = askpass
@@ -243,18 +243,6 @@ final class TestAgent: @unchecked Sendable {
                 throw TestFailure("ssh-add \(key) failed: \(result.output)")
             }
             try await Task.sleep(for: .milliseconds(100))
-        }
-    }
-
-    /// Writes a script that only this process has open, and only while writing: close-on-exec,
-    /// so no child spawned meanwhile keeps it open for writing.
-    private static func writeExecutable(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o700)
-        guard fd >= 0 else { throw TestFailure("cannot create \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
-            throw TestFailure("cannot write \(path)")
         }
     }
 }
@@ -309,5 +297,18 @@ enum Spawn {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
+    }
+}
+
+/// Writes a script that only this process has open, and only while writing: close-on-exec,
+/// so no child another test spawns meanwhile keeps it open for writing, which would make it
+/// "Text file busy" to run.
+func writeExecutable(_ path: String, _ text: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o700)
+    guard fd >= 0 else { throw TestFailure("cannot create \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+        throw TestFailure("cannot write \(path)")
     }
 }
