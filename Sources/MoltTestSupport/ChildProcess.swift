@@ -81,6 +81,23 @@ public final class TemporaryDirectory: Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
+    /// Writes an executable script `name` inside the directory and returns its full path. It is
+    /// written in place through a close-on-exec descriptor: a process another test spawns
+    /// meanwhile must not keep it open for writing, which makes it "Text file busy" to run.
+    @discardableResult
+    public func writeExecutable(_ name: String, _ text: String) throws -> String {
+        let file = "\(path)/\(name)"
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file]) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file])
+        }
+        return file
+    }
+
     /// Writes `text` to `name` inside the directory and returns its full path.
     @discardableResult
     public func write(_ name: String, _ text: String) throws -> String {

@@ -37,8 +37,7 @@ extension LabFleetTests {
             }
 
             private func helper(_ name: String, _ body: String) throws {
-                let path = try scratch.write("bin/docker-credential-\(name)", "#!/bin/sh\n\(body)\n")
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+                try scratch.writeExecutable("bin/docker-credential-\(name)", "#!/bin/sh\n\(body)\n")
             }
 
             func config(_ text: String) throws {
