@@ -34,7 +34,8 @@ public struct ReplacementSettings: Sendable {
 /// crash finds it:
 /// - `NAME` is given only to a container that passed its checks (or one molt did not make).
 ///   A new container is `NAME.molt-next` until then; a rerun removes a leftover one.
-/// - The old container is stopped and renamed `NAME.molt-prev` before the new one starts, and
+/// - The old container is stopped and renamed `NAME.molt-prev` before the new one starts (in
+///   stop-first the new one is created, not started, while the old one still serves), and
 ///   stays until the new one has passed; older retained ones step aside as
 ///   `NAME.molt-prev-<id>` and are pruned past `retain` only once the new one has passed.
 /// - A failed new container waits as `NAME.molt-failed` until the old one is healthy again,
@@ -74,8 +75,11 @@ struct Replacement: Sendable {
     func run(image: String? = nil, alreadyPulled: Bool = false) async -> ServiceOutcome {
         let started = ContinuousClock.now
         let image = image ?? target.service.image
-        var outcome = await forward(to: image, alreadyPulled: alreadyPulled)
-        if outcome.from != nil {
+        // Whether a Compose tag may need keeping: until the live container is known not to be
+        // Compose's, it may.
+        var maybeCompose = true
+        var outcome = await forward(to: image, alreadyPulled: alreadyPulled, maybeCompose: &maybeCompose)
+        if outcome.from != nil && maybeCompose {
             outcome.append(note: await keepComposeTag(reference: image))
         }
         outcome.seconds = (ContinuousClock.now - started).seconds
@@ -85,6 +89,12 @@ struct Replacement: Sendable {
     /// `pinned`: the image ID to bring the service to, whatever `image` (a tag) names now; a
     /// Compose service's rollback goes back to the image its tag named before.
     private func forward(to image: String, pinned: String? = nil, alreadyPulled: Bool) async -> ServiceOutcome {
+        var maybeCompose = true
+        return await forward(to: image, pinned: pinned, alreadyPulled: alreadyPulled, maybeCompose: &maybeCompose)
+    }
+
+    /// `maybeCompose` turns false once the live container is known not to be Compose's.
+    private func forward(to image: String, pinned: String? = nil, alreadyPulled: Bool, maybeCompose: inout Bool) async -> ServiceOutcome {
         var notes: [String] = []
         if interruption.level >= .stop { return interrupted(to: image, notes: notes, changed: false) }
 
@@ -135,6 +145,7 @@ struct Replacement: Sendable {
         let compose: ComposeService?
         do {
             compose = try ComposeService.managing(live, host: host)
+            maybeCompose = compose != nil
             try compose?.checkStatically(image: image, live: live, host: host, hasShell: target.host.shell != nil)
             notes += try await detachRetained()
         } catch {
@@ -291,36 +302,50 @@ struct Replacement: Sendable {
     private func stopFirst(_ swap: Swap) async -> ServiceOutcome {
         let live = swap.live
         var notes = swap.notes
-        // The old container steps aside; nothing is removed until the new one has passed.
+        // The new container is made while the old one still serves: creating it binds no port
+        // and starts nothing, so a failure here leaves the old one untouched, and the old one
+        // is down only from its stop to the new one's start.
+        let id: String
         do {
             try await archivePrevious()
+            step("creating \(names.next) from \(swap.to)")
+            id = try await create(names.next, swap.recreation)
+        } catch {
+            await discardUnstarted()
+            return ServiceOutcome(host: host, service: name, kind: .failed, from: swap.from, to: swap.to,
+                                  message: (notes + ["\(name) was never stopped"]).joined(separator: "; "), error: ErrorText.oneLine(error))
+        }
+        if interruption.level >= .stop {
+            await discardUnstarted()
+            return interrupted(from: swap.from, to: swap.to, notes: notes + ["\(name) was never stopped"], changed: false)
+        }
+        // The old container steps aside; nothing is removed until the new one has passed.
+        do {
             step("stopping \(name)")
             _ = try await engine.stopContainer(live.id, timeout: settings.stopTimeout)
             try await engine.renameContainer(live.id, to: names.previous)
         } catch {
-            let back = await bringBack(oldID: live.id, newID: nil)
+            try? await engine.removeContainer(id, force: true, volumes: false)
+            let back = await bringBack(oldID: live.id, newID: nil, stray: names.next)
             return ServiceOutcome(host: host, service: name, kind: back ? .failed : .degraded, from: swap.from, to: swap.to,
                                   message: notes.joined(separator: "; ").nilIfEmpty,
                                   error: ErrorText.oneLine(error) + (back ? "" : "; and \(name) could not be started again"))
         }
         if interruption.level >= .stop {
-            let back = interruption.level >= .hurry ? false : await bringBack(oldID: live.id, newID: nil)
+            if interruption.level >= .hurry { return interrupted(from: swap.from, to: swap.to, notes: notes, changed: true) }
+            try? await engine.removeContainer(id, force: true, volumes: false)
+            let back = await bringBack(oldID: live.id, newID: nil, stray: names.next)
             return interrupted(from: swap.from, to: swap.to, notes: notes, changed: !back)
         }
 
-        var newID: String?
         do {
-            step("creating \(names.next) from \(swap.to)")
-            let id = try await create(names.next, swap.recreation)
-            newID = id
             step("starting \(names.next)")
             _ = try await engine.startContainer(id)
         } catch {
-            let back = await bringBack(oldID: live.id, newID: newID, stray: names.next)
+            let back = await bringBack(oldID: live.id, newID: id)
             return ServiceOutcome(host: host, service: name, kind: back ? .rolledBack : .degraded, from: swap.from, to: swap.to,
                                   message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error))
         }
-        let id = newID ?? ""
         do {
             step("waiting for \(names.next) to be healthy")
             try await interruption.run(until: .stop) { [target] in try await target.healthCheck(id) }
@@ -398,6 +423,16 @@ struct Replacement: Sendable {
         return id
     }
 
+    /// Removes a `NAME.molt-next` that never started (a create that failed halfway leaves one),
+    /// and gives `NAME.molt-prev` back to the container that stepped aside for this swap.
+    /// The live container was never touched; what cannot be removed now, a rerun removes.
+    private func discardUnstarted() async {
+        if let made = try? await target.inspect(names.next) {
+            try? await engine.removeContainer(made.id, force: true, volumes: false)
+        }
+        try? await restoreArchived()
+    }
+
     // MARK: Retained containers
 
     /// Frees `NAME.molt-prev` for the container about to be replaced: the one there steps aside
@@ -415,10 +450,19 @@ struct Replacement: Sendable {
 
     /// The containers set aside as `NAME.molt-prev-<id>`, newest first.
     private func archived() async throws -> [ContainerSummary] {
-        let pattern = "^/" + NSRegularExpression.escapedPattern(for: names.previous) + "-"
+        archived(in: try await setAside())
+    }
+
+    private func archived(in setAside: [ContainerSummary]) -> [ContainerSummary] {
+        setAside.filter { $0.name.hasPrefix(names.previous + "-") }.sorted { $0.created > $1.created }
+    }
+
+    /// Every container of the service under a `NAME.molt-…` name, in one listing: retained,
+    /// archived, failed, next.
+    private func setAside() async throws -> [ContainerSummary] {
+        let pattern = "^/" + NSRegularExpression.escapedPattern(for: name + ".molt-")
         return try await engine.listContainers(all: true, filters: ["name": [pattern]])
-            .filter { $0.name.hasPrefix(names.previous + "-") }
-            .sorted { $0.created > $1.created }
+            .filter { $0.name.hasPrefix(name + ".molt-") }
     }
 
     /// Once the new container has passed: keeps `retain` replaced containers (the one just
@@ -428,11 +472,14 @@ struct Replacement: Sendable {
             if settings.retain == 0 {
                 try await engine.removeContainer(replaced, force: true, volumes: false)
             }
-            let notes = try await detachRetained()
-            for stale in try await archived().dropFirst(max(0, settings.retain - 1)) {
+            // One listing decides it all, unless Compose's retained containers were copied.
+            var family = try await setAside()
+            let notes = try await detachRetained(family)
+            if retainedByCompose(family) { family = try await setAside() }
+            for stale in archived(in: family).dropFirst(max(0, settings.retain - 1)) {
                 try await engine.removeContainer(stale.id, force: true, volumes: false)
             }
-            try await removeFailed()
+            try await removeFailed(family)
             return notes
         } catch {
             return ["warning: could not prune the retained containers: \(ErrorText.oneLine(error))"]
@@ -448,12 +495,14 @@ struct Replacement: Sendable {
     /// its configuration, its image pinned by ID, its labels kept under `molt.compose.`. The
     /// copy is made before the original goes, so a crash in between leaves both, and the next
     /// run removes the original once it finds the copy.
-    private func detachRetained() async throws -> [String] {
-        var retained: [ContainerDetails] = []
-        if let previous = try await target.inspect(names.previous) { retained.append(previous) }
-        for summary in try await archived() { retained.append(try await engine.inspectContainer(summary.id)) }
-        let compose = retained.filter { ComposeService.isComposeContainer($0.labels) }
-        guard !compose.isEmpty else { return [] }
+    private func detachRetained(_ listed: [ContainerSummary]? = nil) async throws -> [String] {
+        let family: [ContainerSummary]
+        if let listed { family = listed } else { family = try await setAside() }
+        guard retainedByCompose(family) else { return [] }
+        var compose: [ContainerDetails] = []
+        for summary in retained(in: family) where ComposeService.isComposeContainer(summary.labels) {
+            compose.append(try await engine.inspectContainer(summary.id))
+        }
         let copied = Set(try await engine.listContainers(all: true, filters: ["label": [MoltLabel.copyOf]]).compactMap { $0.labels[MoltLabel.copyOf] })
         var notes: [String] = []
         for original in compose {
@@ -472,6 +521,15 @@ struct Replacement: Sendable {
             try await engine.removeContainer(original.id, force: true, volumes: false)
         }
         return notes
+    }
+
+    /// `NAME.molt-prev` first, then the archived ones, newest first.
+    private func retained(in family: [ContainerSummary]) -> [ContainerSummary] {
+        family.filter { $0.name == names.previous } + archived(in: family)
+    }
+
+    private func retainedByCompose(_ family: [ContainerSummary]) -> Bool {
+        retained(in: family).contains { ComposeService.isComposeContainer($0.labels) }
     }
 
     /// Creates molt's copy of a Compose container, never started: it keeps the container's
@@ -559,10 +617,10 @@ struct Replacement: Sendable {
 
     /// Once a container of the service has passed its checks, the failed new containers kept
     /// for the operator (`NAME.molt-failed`, and older ones set aside beside it) have served.
-    private func removeFailed() async throws {
-        let pattern = "^/" + NSRegularExpression.escapedPattern(for: names.failed)
-        for leftover in try await engine.listContainers(all: true, filters: ["name": [pattern]])
-        where leftover.name == names.failed || leftover.name.hasPrefix(names.failed + "-") {
+    private func removeFailed(_ listed: [ContainerSummary]? = nil) async throws {
+        let family: [ContainerSummary]
+        if let listed { family = listed } else { family = try await setAside() }
+        for leftover in family where leftover.name == names.failed || leftover.name.hasPrefix(names.failed + "-") {
             try await engine.removeContainer(leftover.id, force: true, volumes: false)
         }
     }

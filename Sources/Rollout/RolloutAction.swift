@@ -84,9 +84,18 @@ public struct RolloutAction: Sendable {
         if let first = batches.first {
             await sessions.setWindow(Array(first.map(\.name).prefix(forks)), openAhead: false)
         }
+        // With `prepull: batch`, a batch's images are pulled while the batch before it is
+        // replaced: pulling touches no container. The first batch pulls while the locks are
+        // taken; a host whose lock is not taken is not touched, whatever it pulled.
+        var nextPull: Task<[PullKey: String], Never>?
+        if playbook.prepull == .batch, case .rollout = mode, let first = batches.first {
+            let hosts = first.map(\.name)
+            nextPull = Task { await self.prepull(hosts, sessions, batch: 1) }
+        }
         let locks = await lockAll(sessions)
         var unreachable = locks.unreachable
         if let held = locks.held {
+            await Self.abandon(&nextPull)
             await releaseAll(locks.taken, sessions)
             await closeAll(sessions)
             var report = RolloutReport(run: run, result: .failed, outcomes: [], lockedBy: held)
@@ -117,9 +126,6 @@ public struct RolloutAction: Sendable {
         var failedHosts = Set<String>()
         var changed: [[Replacement]] = []
         var stopped = false
-        // With `prepull: batch`, the next batch pulls while this one is replaced: pulling
-        // touches no container, and the next batch then starts with its images there.
-        var nextPull: Task<[PullKey: String], Never>?
         for (index, batch) in batches.enumerated() {
             let number = index + 1
             if interruption.level >= .stop || record.failure != nil {

@@ -50,6 +50,40 @@ struct ReplacementTests {
         #expect(await scene.docker.container("web.molt-next")?.configImage == Scene.v2)
     }
 
+    @Test("stop-first makes the new container while the old one still serves: create, then stop, then start")
+    func createdBeforeTheStop() async throws {
+        let scene = try await Scene.make()
+        let old = try await scene.web()
+        let outcome = await scene.replacement().run()
+        #expect(outcome.kind == .updated, "\(outcome)")
+        let new = try await scene.web()
+        let calls = await scene.docker.calls
+        let created = try #require(calls.firstIndex(of: "create web.molt-next"), "\(calls)")
+        let stopped = try #require(calls.firstIndex(of: "stop \(old.id)"), "\(calls)")
+        let started = try #require(calls.firstIndex(of: "start \(new.id)"), "\(calls)")
+        #expect(created < stopped && stopped < started, "\(calls)")
+        // Once it is named web, one listing of the service's set-aside containers decides
+        // what to prune, and nothing else is asked: each call is a round trip to the host.
+        let named = try #require(calls.lastIndex(of: "rename \(new.id)"), "\(calls)")
+        #expect(Array(calls[(named + 1)...]) == ["list"], "\(calls)")
+    }
+
+    @Test("stop-first: a new container that cannot be made fails the host with the old one never stopped, and nothing left")
+    func createFailsBeforeTheStop() async throws {
+        let scene = try await Scene.make()
+        let old = try await scene.web()
+        await scene.docker.inject(.init(.create, target: "web.molt-next", effect: .fail(DockerError(.serverError, status: 500, "no space left on device"))))
+        let outcome = await scene.replacement().run()
+        #expect(outcome.kind == .failed, "\(outcome)")
+        #expect(outcome.message?.contains("web was never stopped") == true, "\(outcome)")
+        #expect(outcome.error?.contains("no space left on device") == true, "\(outcome)")
+        let calls = await scene.docker.calls
+        #expect(!calls.contains { $0.hasPrefix("stop") }, "\(calls)")
+        let web = try await scene.web()
+        #expect(web.id == old.id && web.running)
+        #expect(await scene.docker.names == ["web"])
+    }
+
     @Test("a pull the registry refuses: the host fails with the registry's words, nothing is touched")
     func missingTag() async throws {
         let scene = try await Scene.make()
