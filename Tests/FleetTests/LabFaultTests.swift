@@ -114,6 +114,56 @@ extension LabFleetTests {
             try await inspector.expectNoLeftovers(on: ["lab4"])
             try await inspector.reset()
         }
+
+        @Test("the last batch's pull, run ahead while batch 2 is replaced, fails (lab4's data root full): lab4 fails naming it, its old web untouched; lab1..lab3 are updated")
+        func pullAheadFails() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            for host in lab.hosts { try await fixture.removeImage(RolloutFixture.web2, on: host.name) }
+            let before = try await fixture.webs()
+            // lab1 | lab2 lab3 | lab4; one failed host is allowed, so the run goes on to its end.
+            let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"[1, "50%", "100%"]"#, stable: "0s", maxFailures: "1")
+
+            let result: Shell.Result
+            do {
+                // Room for the lock container, not for the image.
+                try await lab.script("fill", "lab4", "512k")
+                result = try await fixture.molt("rollout", playbook, "--yes", "--output", "json")
+                let web = try await fixture.docker("lab4").inspectContainer("web")
+                #expect(web.id == before["lab4"]?.id && web.state.startedAt == before["lab4"]?.state.startedAt, "lab4's old web was touched")
+                #expect(web.state.running && web.state.health?.status == "healthy")
+            } catch {
+                try? await lab.restore()
+                throw error
+            }
+            try await lab.restore()
+
+            // Finished with a tolerated failure.
+            #expect(result.status == 3, "exit \(result.status): \(result.stdout)\(result.stderr)")
+            let events = RolloutEvents.events(result.stdout)
+            // lab4 pulled ahead: while batch 2 was replaced, before its own batch started.
+            let pulled = events.firstIndex { $0["event"] as? String == "host.step" && $0["host"] as? String == "lab4"
+                && ($0["message"] as? String)?.hasPrefix("pulling") == true }
+            let batch2Done = events.firstIndex { $0["event"] as? String == "batch.finished" && $0["batch"] as? Int == 2 }
+            let pulledAhead = try #require(pulled, "lab4 never pulled: \(result.stdout)")
+            #expect(pulledAhead < (try #require(batch2Done, "\(result.stdout)")), "lab4 did not pull while batch 2 ran: \(result.stdout)")
+            let failure = try #require(RolloutEvents.failure(of: "lab4", in: events), "lab4 is not reported failed: \(result.stdout)")
+            let cause = (failure["error"] as? String ?? "").lowercased()
+            #expect(cause.contains("no space left on device"), "\(cause)")
+            #expect((failure["message"] as? String ?? "").contains("nothing was touched"), "\(failure)")
+
+            let inspector = try await RolloutFixture(lab)
+            defer { inspector.keep() }
+            for host in ["lab1", "lab2", "lab3"] {
+                let web = try await inspector.docker(host).inspectContainer("web")
+                #expect(web.configImage == RolloutFixture.web2 && web.state.health?.status == "healthy", "\(host) runs \(web.configImage)")
+                #expect(try await inspector.file("/data/created", in: "web", on: host) == "1.0\n", "\(host) lost its data")
+            }
+            try await inspector.expectNoLeftovers(on: lab.hosts.map(\.name))
+            try await inspector.reset()
+        }
     }
 }
 

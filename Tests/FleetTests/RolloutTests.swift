@@ -502,7 +502,8 @@ final class RolloutFixture: @unchecked Sendable {
         return DockerClient(connector: DockerTunnel(session: session, socketPath: try lab.host(host).dockerSocket))
     }
 
-    func playbook(image: String, batches: String, timeout: String = "60s", stable: String = "2s", pause: String = "0s") throws -> String {
+    func playbook(image: String, batches: String, timeout: String = "60s", stable: String = "2s", pause: String = "0s",
+                  maxFailures: String = "0") throws -> String {
         try scratch.write("web-\(UUID().uuidString.prefix(8)).yml", """
             name: web
             hosts: web
@@ -515,6 +516,7 @@ final class RolloutFixture: @unchecked Sendable {
               stable: \(stable)
             batches: \(batches)
             pause: \(pause)
+            max_failures: \(maxFailures)
             stop_timeout: 5s
             retain: 1
             """)
