@@ -102,11 +102,16 @@ struct Replacement: Sendable {
         var live: ContainerDetails
         let previous: ContainerDetails?
         do {
-            guard let found = try await repair(notes: &notes) else {
+            let found = try await repair(notes: &notes)
+            guard let current = found.live else {
                 return outcome(.skipped, to: image, message: "no container named \(name)")
             }
-            live = found
-            previous = try await target.inspect(names.previous)
+            live = current
+            if let unchanged = found.previous {
+                previous = unchanged
+            } else {
+                previous = try await target.inspect(names.previous)
+            }
         } catch {
             return failed(error, to: image, notes: notes)
         }
@@ -139,15 +144,25 @@ struct Replacement: Sendable {
             }
         }
         let from = live.configImage
+        // The old image's defaults shape the new container's configuration: asked for now,
+        // while the rest is worked out, as each question is a round trip to the host.
+        let liveImage = live.image
+        async let oldImageLookup = engine.inspectImage(liveImage)
 
         // Compose must be able to keep the new container as its own, or the service is refused
         // before anything changes; retained containers it would take for its own are copied.
         let compose: ComposeService?
+        var previousNow = Lookup.known(previous)
         do {
             compose = try ComposeService.managing(live, host: host)
             maybeCompose = compose != nil
             try compose?.checkStatically(image: image, live: live, host: host, hasShell: target.host.shell != nil)
-            notes += try await detachRetained()
+            let family = try await setAside()
+            // Copying Compose's retained containers renames them; otherwise `previous` stands.
+            if retainedByCompose(family) {
+                notes += try await detachRetained(family)
+                previousNow = .unknown
+            }
         } catch {
             return failed(error, from: from, to: image, notes: notes)
         }
@@ -225,7 +240,7 @@ struct Replacement: Sendable {
         // 6. The new container's configuration: the old one's, with only the image changed.
         let recreation: ContainerRecreation
         do {
-            let oldImage = try await engine.inspectImage(live.image)
+            let oldImage = try await oldImageLookup
             recreation = try ContainerRecreation(
                 // Compose's container keeps the reference as Compose wrote it.
                 container: live, oldImage: oldImage, image: compose?.reference ?? image,
@@ -244,7 +259,7 @@ struct Replacement: Sendable {
             return failed(error, from: from, to: image, notes: notes)
         }
 
-        let swap = Swap(live: live, recreation: recreation, from: from, to: image, notes: notes)
+        let swap = Swap(live: live, previous: previousNow, recreation: recreation, from: from, to: image, notes: notes)
         switch settings.order {
         case .stopFirst: return await stopFirst(swap)
         case .startFirst: return await startFirst(swap)
@@ -254,10 +269,18 @@ struct Replacement: Sendable {
     /// What one swap works with.
     private struct Swap {
         var live: ContainerDetails
+        /// `NAME.molt-prev`, when it is known as it is now.
+        var previous: Lookup
         var recreation: ContainerRecreation
         var from: String
         var to: String
         var notes: [String]
+    }
+
+    /// A container looked up earlier, or one to look up again.
+    private enum Lookup {
+        case known(ContainerDetails?)
+        case unknown
     }
 
     // MARK: Repair
@@ -267,14 +290,23 @@ struct Replacement: Sendable {
     /// A `NAME.molt-next` was never confirmed: it goes. A `NAME.molt-prev` without a `NAME`
     /// was stopped for a swap that never finished: it comes back. A live container that a
     /// killed clone left paused is unpaused.
-    private func repair(notes: inout [String]) async throws -> ContainerDetails? {
-        if let next = try await target.inspect(names.next) {
+    /// `previous` is `NAME.molt-prev` as it is now when nothing was repaired, and `nil` when it
+    /// must be looked up again (or there is none).
+    private func repair(notes: inout [String]) async throws -> (live: ContainerDetails?, previous: ContainerDetails?) {
+        // The three names are looked up at once: each lookup is a round trip to the host.
+        async let nextLookup = target.inspect(names.next)
+        async let liveLookup = target.inspect(name)
+        async let previousLookup = target.inspect(names.previous)
+        let (leftover, found, retained) = try await (nextLookup, liveLookup, previousLookup)
+        var repaired = false
+        if let next = leftover {
             step("removing \(names.next), left unconfirmed by an interrupted run")
             try await engine.removeContainer(next.id, force: true, volumes: false)
             notes.append("removed \(names.next), left unconfirmed by an interrupted run")
         }
-        var live = try await target.inspect(name)
-        if live == nil, let previous = try await target.inspect(names.previous) {
+        var live = found
+        if live == nil, let previous = retained {
+            repaired = true
             if ComposeService.isCopy(previous.labels) {
                 throw ReplacementError(
                     "\(name) is gone and \(names.previous) is molt's copy of a Compose container, without Compose's labels; "
@@ -294,7 +326,7 @@ struct Replacement: Sendable {
             notes.append("unpaused \(name), left paused by an interrupted volume clone")
             live = try await engine.inspectContainer(paused.id)
         }
-        return live
+        return (live, repaired ? nil : retained)
     }
 
     // MARK: Swapping
@@ -307,7 +339,7 @@ struct Replacement: Sendable {
         // is down only from its stop to the new one's start.
         let id: String
         do {
-            try await archivePrevious()
+            try await archivePrevious(swap.previous)
             step("creating \(names.next) from \(swap.to)")
             id = try await create(names.next, swap.recreation)
         } catch {
@@ -437,8 +469,13 @@ struct Replacement: Sendable {
 
     /// Frees `NAME.molt-prev` for the container about to be replaced: the one there steps aside
     /// as `NAME.molt-prev-<id>` and stays until the new container has passed.
-    private func archivePrevious() async throws {
-        guard let existing = try await target.inspect(names.previous) else { return }
+    private func archivePrevious(_ previous: Lookup = .unknown) async throws {
+        let found: ContainerDetails?
+        switch previous {
+        case .known(let container): found = container
+        case .unknown: found = try await target.inspect(names.previous)
+        }
+        guard let existing = found else { return }
         try await engine.renameContainer(existing.id, to: names.archived(id: existing.id))
     }
 
