@@ -122,7 +122,10 @@ public struct HTTPClient: Sendable {
                     )
                     let result = try await body(response)
                     await codec.close()
-                    await stream.close()
+                    // The exchange is over and its answer whole. Closing the stream waits for
+                    // the peer's goodbye, over SSH a round trip more, which the caller need
+                    // not wait for.
+                    Task { await stream.close() }
                     return result
                 } catch {
                     await codec.close()
