@@ -18,7 +18,7 @@ programs_build() {
     for source in "$LAB_IMAGE_SOURCES"/src/*.c; do
         [ -e "$source" ] || continue
         program=$(basename "$source" .c)
-        cc -static -O2 -Wall -Wextra -o "$LAB_IMAGE_BUILD/bin/$program" "$source" ||
+        cc -static -O2 -s -Wall -Wextra -o "$LAB_IMAGE_BUILD/bin/$program" "$source" ||
             die "could not compile scripts/lab-images/src/$program.c (static: needs libc6-dev's libc.a)"
     done
 }

@@ -24,7 +24,7 @@
  * in the container's own /tmp reaches this copy only.
  *
  * One connection at a time, each with a 2 s deadline: enough for probes and health checks.
- * Static build: cc -static -O2 -o reuseport-httpd reuseport-httpd.c
+ * Static build (scripts/lab does it): cc -static -O2 -s -o reuseport-httpd reuseport-httpd.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
