@@ -52,28 +52,30 @@ extension LabFleetTests {
             try await Task.sleep(for: .milliseconds(500))
             let answers = await probe.stop()
 
+            let live = try await docker.inspectContainer(Self.name)
+            let previous = try await docker.container(named: "\(Self.name).molt-prev")
+            // Gone before anything is asserted, so a failure here leaves no stray for the tests after.
+            try await Self.removeService(docker)
+
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("creating \(Self.name).molt-next"), "\(result.stdout)")
             let failed = answers.filter { $0.release == nil }
             #expect(answers.count >= 50, "only \(answers.count) probes")
-            #expect(failed.isEmpty, "\(failed.count) of \(answers.count) probes failed: \(failed.prefix(10).map(\.detail))")
+            #expect(failed.isEmpty, "\(failed.count) of \(answers.count) probes failed: \(failed.prefix(10).map { "\($0.at) s: \($0.detail)" })")
             let releases = answers.compactMap(\.release)
             #expect(releases.first == "1.0", "\(releases.prefix(5))")
             #expect(releases.suffix(10).allSatisfy { $0 == "2.0" }, "\(releases.suffix(10))")
             let old = try #require(releases.lastIndex(of: "1.0"))
             let new = try #require(releases.firstIndex(of: "2.0"))
-            print("start-first on a shared port: \(answers.count) probes, none failed; 1.0 answered \(releases.filter { $0 == "1.0" }.count) times, 2.0 \(releases.filter { $0 == "2.0" }.count); both answered from probe \(new) to probe \(old)")
+            print("start-first on a shared port: \(answers.count) probes, \(failed.count) failed; 1.0 answered \(releases.filter { $0 == "1.0" }.count) times, 2.0 \(releases.filter { $0 == "2.0" }.count); both answered from probe \(new) to probe \(old)")
 
-            let live = try await docker.inspectContainer(Self.name)
             #expect(live.id != oldID)
             #expect(live.configImage == RolloutFixture.web2)
             #expect(live.state.health?.status == "healthy")
-            let previous = try await docker.inspectContainer("\(Self.name).molt-prev")
-            #expect(previous.id == oldID)
-            #expect(!previous.state.running)
+            #expect(previous?.id == oldID)
+            #expect(previous?.state.running == false)
             // It closed its socket on SIGTERM and exited by itself, before Docker's SIGKILL.
-            #expect(previous.state.exitCode == 0, "\(previous.state)")
-            try await Self.removeService(docker)
+            #expect(previous?.state.exitCode == 0, "\(String(describing: previous?.state))")
         }
 
         /// Removes the service's containers (and their anonymous /data volumes) and its lock.
