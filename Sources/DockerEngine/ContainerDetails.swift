@@ -50,6 +50,23 @@ public struct ContainerDetails: Sendable, Hashable {
     /// `HostConfig`: binds, ports, restart policy, resources.
     public var hostConfig: JSONValue { raw["HostConfig"] ?? .null }
 
+    /// The host ports published at a fixed number (`HostConfig.PortBindings` entries whose
+    /// `HostPort` is set and not 0), as Docker shows them: `[HOSTIP:]HOSTPORT->PORT/PROTO`,
+    /// sorted. Only one running container at a time can publish each of them.
+    public var fixedHostPorts: [String] {
+        var published: [String] = []
+        for (port, bindings) in hostConfig["PortBindings"]?.objectValue ?? [:] {
+            for binding in bindings.arrayValue ?? [] {
+                let hostPort = binding["HostPort"]?.stringValue ?? ""
+                guard !hostPort.isEmpty, hostPort != "0" else { continue }
+                let hostIP = binding["HostIp"]?.stringValue ?? ""
+                let address = hostIP.isEmpty ? "" : hostIP.contains(":") ? "[\(hostIP)]:" : "\(hostIP):"
+                published.append("\(address)\(hostPort)->\(port)")
+            }
+        }
+        return published.sorted()
+    }
+
     /// The names of the networks the container is attached to, sorted.
     public var networkNames: [String] {
         (raw["NetworkSettings"]?["Networks"]?.objectValue ?? [:]).keys.sorted()

@@ -211,12 +211,16 @@ public actor ScriptedDocker {
         registry[image.reference] = image
     }
 
-    /// Creates and starts a container from an image on the host, as `docker run` would.
+    /// Creates and starts a container from an image on the host, as `docker run` would: on the
+    /// host network unless `hostConfig` (fields set over the defaults) says otherwise.
     @discardableResult
-    public func run(_ name: String, image reference: String, env: [String] = [], binds: [String] = [], labels: [String: String] = [:]) throws -> String {
+    public func run(_ name: String, image reference: String, env: [String] = [], binds: [String] = [], labels: [String: String] = [:],
+                    hostConfig: [String: JSONValue] = [:]) throws -> String {
         var body: [String: JSONValue] = ["Image": .string(reference), "Env": .array(env.map(JSONValue.string)),
                                          "Labels": .object(labels.mapValues(JSONValue.string))]
-        body["HostConfig"] = ["Binds": .array(binds.map(JSONValue.string)), "NetworkMode": "host", "RestartPolicy": ["Name": "unless-stopped"]]
+        var host: [String: JSONValue] = ["Binds": .array(binds.map(JSONValue.string)), "NetworkMode": "host", "RestartPolicy": ["Name": "unless-stopped"]]
+        host.merge(hostConfig) { _, given in given }
+        body["HostConfig"] = .object(host)
         let id = try doCreate(name: name, body: .object(body))
         _ = try doStart(id)
         return id
@@ -448,6 +452,13 @@ public actor ScriptedDocker {
     func doStart(_ nameOrID: String) throws -> Bool {
         guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
         if container.running { return false }
+        // As the engine does: a fixed host port is published by one running container at a time.
+        for port in Self.fixedHostPorts(container.hostConfig) {
+            if containers.values.contains(where: { $0.running && Self.fixedHostPorts($0.hostConfig).contains(port) }) {
+                throw DockerError(.serverError, status: 500,
+                                  "driver failed programming external connectivity on endpoint \(container.name): Bind for 0.0.0.0:\(port) failed: port is already allocated")
+            }
+        }
         let behaviour = behaviour(of: container)
         var updated = container
         updated.status = "running"
@@ -763,6 +774,17 @@ public actor ScriptedDocker {
             result += String(format: "%016llx", hash)
         }
         return result
+    }
+
+    /// The fixed host ports a host configuration publishes (`PortBindings` with a `HostPort`).
+    private static func fixedHostPorts(_ hostConfig: JSONValue) -> Set<String> {
+        var ports = Set<String>()
+        for bindings in (hostConfig["PortBindings"]?.objectValue ?? [:]).values {
+            for binding in bindings.arrayValue ?? [] {
+                if let port = binding["HostPort"]?.stringValue, !port.isEmpty, port != "0" { ports.insert(port) }
+            }
+        }
+        return ports
     }
 
     private static func isHexID(_ text: String) -> Bool {

@@ -16,10 +16,11 @@ public struct PlanAction: Sendable {
 
     public func perform() async -> PlanReport {
         let services = playbook.services
+        let order = playbook.order
         let outcomes = await fleet.visit { connection in
             var entries: [PlanEntry] = []
             for service in services {
-                entries.append(try await Self.entry(for: ServiceOnHost(host: RolloutHost(connection), service: service)))
+                entries.append(try await Self.entry(for: ServiceOnHost(host: RolloutHost(connection), service: service), order: order))
             }
             return entries
         }
@@ -41,8 +42,10 @@ public struct PlanAction: Sendable {
         return PlanReport(batches: batches)
     }
 
-    /// What a rollout would do to one service on one host, read without changing anything.
-    static func entry(for target: ServiceOnHost) async throws -> PlanEntry {
+    /// What a rollout would do to one service on one host, read without changing anything;
+    /// with `order` start-first, what would keep the new copy from running beside the old one
+    /// is a warning in the note.
+    static func entry(for target: ServiceOnHost, order: UpdateOrder = .stopFirst) async throws -> PlanEntry {
         let service = target.service
         let names = target.names
         func entry(_ action: PlanEntry.Action, from: String?, note: String? = nil) -> PlanEntry {
@@ -80,6 +83,9 @@ public struct PlanAction: Sendable {
             }
         } catch let refusal as ComposeRefusal {
             return entry(.refuse, from: current.configImage, note: refusal.description)
+        }
+        if order == .startFirst {
+            notes += StartFirstHazards.warnings(for: current, health: service.health).map { "warning: \($0)" }
         }
         return entry(.update, from: current.configImage, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
     }

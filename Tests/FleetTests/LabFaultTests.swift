@@ -169,7 +169,7 @@ extension LabFleetTests {
 
 /// When in the canary's replacement a fault strikes.
 enum FaultMoment: String, Sendable, CustomTestStringConvertible {
-    /// While the canary pulls web:2.0, slowed to some 30 s by `scripts/lab throttle`.
+    /// While the canary pulls web:2.0, slowed to some 45 s by `scripts/lab throttle`.
     case pull
     /// While molt waits for the canary's new web to be healthy and stable (its old one stopped).
     case healthWait

@@ -58,7 +58,7 @@ registry_alive() { pid_alive "$(read_pid "$LAB_REGISTRY_PID")" "$LAB_REGISTRY_DI
 
 # --- a slow download from the registry -----------------------------------------------------
 
-# The default rate of `throttle`: a lab image's layer (about 1 MB) takes some 30 s to pull.
+# The default rate of `throttle`: a lab image's layer (1 to 1.4 MB) takes 35 to 50 s to pull.
 LAB_THROTTLE_RATE=256kbit
 
 # Limits what host I receives from the registry to RATE, on the host's port of the lab

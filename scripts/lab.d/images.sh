@@ -9,12 +9,27 @@ image_list() {
     awk '!/^#/ && NF { print $1 }' "$LAB_IMAGE_SOURCES/manifest"
 }
 
+# Compiles every C program in scripts/lab-images/src into $LAB_IMAGE_BUILD/bin, static, so
+# that it runs in the BusyBox images (which have no libc).
+programs_build() {
+    local source program
+    command -v cc >/dev/null || die "cc not found: install gcc and libc6-dev (scripts/lab install)"
+    mkdir -p "$LAB_IMAGE_BUILD/bin"
+    for source in "$LAB_IMAGE_SOURCES"/src/*.c; do
+        [ -e "$source" ] || continue
+        program=$(basename "$source" .c)
+        cc -static -O2 -s -Wall -Wextra -o "$LAB_IMAGE_BUILD/bin/$program" "$source" ||
+            die "could not compile scripts/lab-images/src/$program.c (static: needs libc6-dev's libc.a)"
+    done
+}
+
 # Builds a root file system for every image and packs it as $LAB_IMAGE_BUILD/NAME-TAG.tar,
 # with the `docker import -c` instructions beside it (NAME-TAG.changes). Needs no daemon.
 images_build() {
-    local busybox applet line image dir rootfs base
+    local busybox applet line image dir rootfs base program
     busybox=$(command -v busybox) || die "busybox not found: install busybox-static (scripts/lab install)"
     mkdir -p "$LAB_IMAGE_BUILD"
+    programs_build
     while read -r line; do
         [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
         read -r image line <<<"$line"
@@ -30,9 +45,15 @@ images_build() {
         : >"$base.changes"
         for dir in $line; do
             [ -d "$LAB_IMAGE_SOURCES/$dir" ] || die "image $image: no directory scripts/lab-images/$dir"
-            tar -C "$LAB_IMAGE_SOURCES/$dir" --exclude=./changes -cf - . | tar -C "$rootfs" -xf -
+            tar -C "$LAB_IMAGE_SOURCES/$dir" --exclude=./changes --exclude=./programs -cf - . | tar -C "$rootfs" -xf -
             if [ -f "$LAB_IMAGE_SOURCES/$dir/changes" ]; then
                 grep -vE '^[[:space:]]*(#|$)' "$LAB_IMAGE_SOURCES/$dir/changes" >>"$base.changes"
+            fi
+            if [ -f "$LAB_IMAGE_SOURCES/$dir/programs" ]; then
+                for program in $(grep -vE '^[[:space:]]*(#|$)' "$LAB_IMAGE_SOURCES/$dir/programs"); do
+                    [ -x "$LAB_IMAGE_BUILD/bin/$program" ] || die "image $image: no program scripts/lab-images/src/$program.c"
+                    install -D -m 755 "$LAB_IMAGE_BUILD/bin/$program" "$rootfs/app/$program"
+                done
             fi
         done
         printf 'LABEL org.opencontainers.image.version=%s\n' "${image#*:}" >>"$base.changes"

@@ -25,6 +25,21 @@ plug_into_switch() {
     ip -n "$ns" link set eth0 up
 }
 
+# What a real host that restarts services without dropping a connection on host networking
+# sets: with SO_REUSEPORT two copies of a service share a port (start-first), and when the
+# old copy closes its listening socket, the connections the kernel had queued on it (accepted
+# by the kernel, not yet by the program) move to the new copy instead of being reset. Linux
+# 5.14 and later, per network namespace.
+host_network_tune() {
+    local ns=$1
+    if [ -e /proc/sys/net/ipv4/tcp_migrate_req ]; then
+        nsenter --net="/var/run/netns/$ns" sysctl -q -w net.ipv4.tcp_migrate_req=1 >/dev/null ||
+            warn "could not set net.ipv4.tcp_migrate_req=1 in $ns"
+    else
+        warn "this kernel ($(uname -r)) has no net.ipv4.tcp_migrate_req (Linux 5.14 and later): a start-first rollout on a shared port may reset the connections queued on the old copy"
+    fi
+}
+
 network_up() {
     local count=$1 i
     if ip -4 route show "$LAB_NET.0/24" | grep -q . || ip -4 addr show | grep -q " $LAB_NET\."; then
@@ -42,6 +57,7 @@ network_up() {
     plug_into_switch moltlab-vr "$LAB_REGISTRY_NS" "$LAB_REGISTRY_ADDR"
     for ((i = 1; i <= count; i++)); do
         plug_into_switch "$(host_link "$i")" "$(host_ns "$i")" "$(host_addr "$i")"
+        host_network_tune "$(host_ns "$i")"
     done
 }
 
