@@ -75,7 +75,7 @@ let package = Package(
         // the replacement state machine runs against it in milliseconds.
         .target(
             name: "MoltTestSupport",
-            dependencies: ["DockerEngine", "Fleet", "Inventory", "Rollout"],
+            dependencies: ["DockerEngine", "Fleet", "Inventory", "Packages", "Rollout"],
             swiftSettings: upcoming
         ),
         // The executable: subcommands and output rendering, no business logic.

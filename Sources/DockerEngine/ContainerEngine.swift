@@ -44,6 +44,13 @@ public protocol ContainerEngine: Sendable {
     func listVolumes(filters: [String: [String]]) async throws -> [Volume]
     func createVolume(name: String, labels: [String: String], driver: String) async throws -> Volume
     func removeVolume(_ name: String, force: Bool) async throws
+
+    /// What changed in the container's filesystem against its image.
+    func containerChanges(_ nameOrID: String) async throws -> [ContainerChange]
+    /// The image's layers, newest first.
+    func imageHistory(_ reference: String) async throws -> [ImageHistoryEntry]
+    /// The digest the registry holds now for the tag `reference`, asked through the engine.
+    func distributionDigest(_ reference: String, auth: RegistryAuth?) async throws -> String
 }
 
 extension DockerClient: ContainerEngine {}

@@ -1,6 +1,7 @@
 public import DockerEngine
 public import Rollout
 import Foundation
+import Packages
 
 /// A Docker host modelled in memory, for tests of everything that replaces, tries out or locks
 /// containers: images with scripted behaviour (health, ports, exec), containers with names,
@@ -65,6 +66,13 @@ public actor ScriptedDocker {
         /// `Config` defaults: `Env`, `Cmd`, `Entrypoint`, `Labels`, `Healthcheck`, `Volumes`.
         public var config: JSONValue
         public var behaviour: Behaviour
+        /// Files in the image with their text (`/var/lib/dpkg/status`), read through the archive
+        /// API; a container sees them as changed by ``ScriptedDocker/change(_:file:to:)``.
+        public var contents: [String: String] = [:]
+        /// The registry digest; `nil` for an image built or committed on the host.
+        public var digest: String?
+        /// The image's history, newest first.
+        public var history: [ImageHistoryEntry]
 
         /// `build` tells apart two images pushed under one tag (`web:latest` rebuilt): the ID
         /// comes from the reference and the build.
@@ -82,6 +90,8 @@ public actor ScriptedDocker {
             if !volumes.isEmpty { config["Volumes"] = .object(Dictionary(uniqueKeysWithValues: volumes.map { ($0, JSONValue.object([:])) })) }
             self.config = .object(config)
             self.behaviour = behaviour
+            self.digest = "sha256:" + ScriptedDocker.hexID("digest of " + id)
+            self.history = [ImageHistoryEntry(id: id, created: 1_700_000_000, createdBy: "/bin/sh -c #(nop) scripted build of \(reference)")]
         }
     }
 
@@ -91,6 +101,8 @@ public actor ScriptedDocker {
         /// A subscription to the container's events (``ScriptedEngine/followingEvents(of:_:)``).
         case events
         case inspectImage, pull, tag, archiveInfo, archive, putArchive, listVolumes, createVolume, removeVolume
+        /// The drift questions of `molt audit`: filesystem changes, image history, the registry's digest.
+        case changes, history, distribution
         /// A command run on the host itself (``ScriptedShell``).
         case command
     }
@@ -153,6 +165,8 @@ public actor ScriptedDocker {
         public var logLines: [String] = []
         /// The Docker health last announced by a `health_status` event.
         public var announcedHealth: String?
+        /// Files changed in place against the image: new text, or `nil` for deleted.
+        public var changedFiles: [String: String?] = [:]
 
         public var running: Bool { status == "running" }
         public var labels: [String: String] { config["Labels"]?.objectValue?.compactMapValues(\.stringValue) ?? [:] }
@@ -555,7 +569,9 @@ public actor ScriptedDocker {
     func doInspectImage(_ reference: String) throws -> ImageDetails? {
         guard let image = image(reference) else { return nil }
         let tags = images.filter { $0.value.id == image.id }.keys.sorted()
-        return try ImageDetails(raw: ["Id": .string(image.id), "RepoTags": .array(tags.map(JSONValue.string)), "Config": image.config])
+        let repository = (try? ImageReference(image.reference))?.name ?? image.reference
+        let digests = image.digest.map { [JSONValue.string(repository + "@" + $0)] } ?? []
+        return try ImageDetails(raw: ["Id": .string(image.id), "RepoTags": .array(tags.map(JSONValue.string)), "RepoDigests": .array(digests), "Config": image.config])
     }
 
     func doPull(_ reference: String) throws {
@@ -597,7 +613,54 @@ public actor ScriptedDocker {
 
     func doArchiveInfo(_ nameOrID: String, path: String) throws -> PathStat? {
         guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
-        return behaviour(of: container).files.contains(path) ? PathStat(name: String(path.split(separator: "/").last ?? ""), size: 1, mode: 0o755) : nil
+        let exists = behaviour(of: container).files.contains(path) || files(of: container)[path] != nil
+        return exists ? PathStat(name: String(path.split(separator: "/").last ?? ""), size: 1, mode: 0o755) : nil
+    }
+
+    /// Changes a file inside a container, as `docker exec … apt-get upgrade` would: `nil` deletes it.
+    public func change(_ nameOrID: String, file path: String, to text: String?) throws {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        containers[container.id]?.changedFiles[path] = .some(text)
+    }
+
+    /// The files a container sees: its image's, with its own changes over them.
+    private func files(of container: Container) -> [String: String] {
+        var files = (images.values.first { $0.id == container.imageID } ?? untagged[container.imageID])?.contents ?? [:]
+        for (path, text) in container.changedFiles { files[path] = text }
+        return files
+    }
+
+    /// A file as a one-member tar archive; a path nothing has is 404, but a directory's
+    /// contents (`/data/.`, a volume copy) are an empty archive, as before files had contents.
+    func doArchive(_ nameOrID: String, path: String) throws -> [UInt8] {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        if let text = files(of: container)[path] {
+            let name = String(path.split(separator: "/").last ?? "")
+            return TarArchive.make(entries: [TarEntry(path: name, kind: .file, contents: Array(text.utf8))])
+        }
+        if path.hasSuffix("/.") || behaviour(of: container).files.contains(path) { return [] }
+        throw DockerError(.notFound, status: 404, "Could not find the file \(path) in container \(nameOrID)")
+    }
+
+    func doChanges(_ nameOrID: String) throws -> [ContainerChange] {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        let original = (images.values.first { $0.id == container.imageID } ?? untagged[container.imageID])?.contents ?? [:]
+        return container.changedFiles.keys.sorted().map { path in
+            let kind: ContainerChange.Kind = original[path] == nil ? .added : container.changedFiles[path]! == nil ? .deleted : .modified
+            return ContainerChange(path: path, kind: kind)
+        }
+    }
+
+    func doHistory(_ reference: String) throws -> [ImageHistoryEntry] {
+        guard let image = image(reference) else { throw DockerError(.notFound, status: 404, "No such image: \(reference)") }
+        return image.history
+    }
+
+    func doDistribution(_ reference: String) throws -> String {
+        guard let digest = registry[reference]?.digest else {
+            throw DockerError(.notFound, status: 404, "\(reference): manifest unknown")
+        }
+        return digest
     }
 
     func doListVolumes(filters: [String: [String]]) throws -> [Volume] {

@@ -128,7 +128,7 @@ public struct ScriptedEngine: ContainerEngine {
     }
 
     public func archive(of container: String, path: String, maxSize: Int) async throws -> [UInt8] {
-        try await call(.archive, container) { _ in [] }
+        try await call(.archive, container) { try $0.doArchive(container, path: path) }
     }
 
     public func putArchive(into container: String, path: String, tar: [UInt8]) async throws {
@@ -145,6 +145,18 @@ public struct ScriptedEngine: ContainerEngine {
 
     public func removeVolume(_ name: String, force: Bool) async throws {
         try await call(.removeVolume, name) { try $0.doRemoveVolume(name) }
+    }
+
+    public func containerChanges(_ nameOrID: String) async throws -> [ContainerChange] {
+        try await call(.changes, nameOrID) { try $0.doChanges(nameOrID) }
+    }
+
+    public func imageHistory(_ reference: String) async throws -> [ImageHistoryEntry] {
+        try await call(.history, reference) { try $0.doHistory(reference) }
+    }
+
+    public func distributionDigest(_ reference: String, auth: RegistryAuth?) async throws -> String {
+        try await call(.distribution, reference) { try $0.doDistribution(reference) }
     }
 }
 
