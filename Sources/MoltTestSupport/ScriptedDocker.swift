@@ -617,6 +617,11 @@ public actor ScriptedDocker {
         return exists ? PathStat(name: String(path.split(separator: "/").last ?? ""), size: 1, mode: 0o755) : nil
     }
 
+    /// Removes a container by name, as `docker rm -f` would (a service swapped by hand).
+    public func remove(_ nameOrID: String) throws {
+        try doRemove(nameOrID, force: true, volumes: false)
+    }
+
     /// Changes a file inside a container, as `docker exec … apt-get upgrade` would: `nil` deletes it.
     public func change(_ nameOrID: String, file path: String, to text: String?) throws {
         guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
