@@ -80,6 +80,20 @@ public struct AuditAction: Sendable {
         }
     }
 
+    /// How old a scratch container must be before an audit takes it for one a killed audit
+    /// left behind (an audit in flight keeps its own for well under a second).
+    public static let leftoverAge: Int64 = 600
+
+    /// Removes scratch containers that an audit killed with SIGKILL left behind: created by an
+    /// audit (its label and name) more than ``leftoverAge`` seconds ago.
+    static func removeLeftovers(_ listed: [ContainerSummary], engine: some ContainerEngine) async {
+        let now = Int64(Date().timeIntervalSince1970)
+        for leftover in listed where leftover.labels[scratchLabel] != nil && leftover.name.contains(".molt-audit-")
+            && leftover.state != "running" && now - leftover.created > leftoverAge {
+            try? await engine.removeContainer(leftover.id, force: false, volumes: true)
+        }
+    }
+
     /// The fleet's report from each host's audit: their findings, then `mixed` ones.
     public static func report(_ audits: [HostAudit], hostProblems: [FindProblem]) -> AuditReport {
         var findings = audits.flatMap(\.findings)
@@ -125,7 +139,9 @@ public struct AuditAction: Sendable {
         do {
             var filters: [String: [String]] = [:]
             if let name = options.containerName { filters["name"] = ["^/\(name)$"] }
-            summaries = try await engine.listContainers(all: true, filters: filters)
+            let listed = try await engine.listContainers(all: true, filters: filters)
+            await removeLeftovers(listed, engine: engine)
+            summaries = listed
                 .filter { !FindAction.isMoltInternal($0.name) && options.containerName.map($0.name.elementsEqual) ?? true }
                 .sorted { $0.name < $1.name }
         } catch {
