@@ -133,7 +133,7 @@ public struct AuditAction: Sendable {
 
     /// Audits every service container of one host (never molt's own retained, trial, lock or
     /// audit containers).
-    public static func audit<Engine: ContainerEngine>(host: String, engine: Engine, options: Options) async -> HostAudit {
+    public static func audit<Engine: ContainerEngine & PackageDatabaseSource>(host: String, engine: Engine, options: Options) async -> HostAudit {
         var audit = HostAudit(host: host)
         let summaries: [ContainerSummary]
         do {

@@ -4,7 +4,7 @@ import Packages
 
 /// The audit of one container: every kind of SPEC §8 but `mixed`, which needs the whole fleet,
 /// and `stale-tag`, whose registry question is asked once per tag on the host.
-struct ContainerAudit<Engine: ContainerEngine>: Sendable {
+struct ContainerAudit<Engine: ContainerEngine & PackageDatabaseSource>: Sendable {
     var host: String
     var summary: ContainerSummary
     var engine: Engine
@@ -84,7 +84,7 @@ struct ContainerAudit<Engine: ContainerEngine>: Sendable {
     func packageDrift() async throws -> PackageDiff? {
         let changes = try await engine.containerChanges(summary.id)
         guard changes.contains(where: { Self.touchesPackageDatabase($0.path) }) else { return nil }
-        let current = try await Self.packages(in: summary.id, engine: engine)
+        let current = try await engine.installedPackages(in: summary.id)
         let original = try await imagePackages()
         let diff = PackageDiff(image: original, container: current)
         return diff.isEmpty ? nil : diff
@@ -110,28 +110,13 @@ struct ContainerAudit<Engine: ContainerEngine>: Sendable {
         let id = try await engine.createContainer(name: name, body: body)
         let engine = self.engine
         do {
-            let packages = try await Self.packages(in: id, engine: engine)
+            let packages = try await engine.installedPackages(in: id)
             await Task { try? await engine.removeContainer(id, force: true, volumes: true) }.value
             return packages
         } catch {
             await Task { try? await engine.removeContainer(id, force: true, volumes: true) }.value
             throw error
         }
-    }
-
-    /// Every package in every database the container has.
-    static func packages(in container: String, engine: Engine) async throws -> [InstalledPackage] {
-        var found: [InstalledPackage] = []
-        for location in PackageDatabase.locations {
-            let archive: [UInt8]
-            do {
-                archive = try await engine.archive(of: container, path: location.path, maxSize: PackageDatabaseReader.defaultLimit)
-            } catch let error as DockerError where error.code == .notFound {
-                continue
-            }
-            found += try PackageDatabase.packages(fromArchive: archive, format: location.format)
-        }
-        return found
     }
 
     // MARK: - local-image

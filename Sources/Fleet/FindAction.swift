@@ -103,24 +103,8 @@ public struct FindAction: Sendable {
     }
 
     /// Every installed package called `name` in the container, from each database it has.
-    ///
-    /// Each archive is read as it arrives: only the database's own bytes are held (at most
-    /// ``PackageDatabaseReader/defaultLimit``), so a container whose database path holds
-    /// something huge costs no memory, and many containers can be searched at once.
     static func installedPackages(named name: String, in container: String, docker: DockerClient) async throws -> [InstalledPackage] {
-        var found: [InstalledPackage] = []
-        for location in PackageDatabase.locations {
-            let packages: [InstalledPackage]
-            do {
-                packages = try await docker.withArchive(of: container, path: location.path) { body in
-                    try await PackageDatabase.packages(fromArchive: body, location: location.path, format: location.format)
-                }
-            } catch let error as DockerError where error.code == .notFound {
-                continue
-            }
-            found += packages.filter { $0.name == name }
-        }
-        return found
+        try await docker.installedPackages(in: container).filter { $0.name == name }
     }
 
     static func glob(_ pattern: String, matches text: String) -> Bool {

@@ -1,6 +1,7 @@
 public import DockerEngine
 public import Fleet
 public import Inventory
+public import Packages
 public import Rollout
 import Synchronization
 
@@ -236,5 +237,22 @@ public struct ScriptedConnector: HostConnector {
         if let reason = unreachable[host.name] { throw HostFailure(host: host.name, stage: .connect, message: reason) }
         guard let docker = hosts[host.name] else { throw HostFailure(host: host.name, stage: .connect, message: "no scripted host \(host.name)") }
         return docker.engine().host(host.name)
+    }
+}
+
+extension ScriptedEngine: PackageDatabaseSource {
+    /// The databases of ``ScriptedDocker/Image/contents`` (with the container's changes), read
+    /// through the archive API as a real engine's are.
+    public func installedPackages(in container: String) async throws -> [InstalledPackage] {
+        var found: [InstalledPackage] = []
+        for location in PackageDatabase.locations {
+            do {
+                let archive = try await archive(of: container, path: location.path, maxSize: PackageDatabaseReader.defaultLimit)
+                found += try PackageDatabase.packages(fromArchive: archive, format: location.format)
+            } catch let error as DockerError where error.code == .notFound {
+                continue
+            }
+        }
+        return found
     }
 }
