@@ -27,11 +27,15 @@ struct ContainerAudit<Engine: ContainerEngine & PackageDatabaseSource>: Sendable
 
     func run() async -> Result {
         var result = Result()
-        let patch = await attempt("reading \(AuditAction.patchRecord)", into: &result.problems) { try await patchLines() }
-        if let lines = patch ?? nil {
-            result.findings.append(finding(.patched, lines.isEmpty ? "\(AuditAction.patchRecord) is empty" : lines.joined(separator: "\n")))
+        // One changes call tells both whether a patch was recorded and whether packages changed.
+        let changes = await attempt("listing its changes", into: &result.problems) { try await engine.containerChanges(summary.id) } ?? []
+        if changes.contains(where: { $0.path == AuditAction.patchRecord && $0.kind != .deleted }) {
+            let patch = await attempt("reading \(AuditAction.patchRecord)", into: &result.problems) { try await patchLines() }
+            if let lines = patch {
+                result.findings.append(finding(.patched, lines.isEmpty ? "\(AuditAction.patchRecord) is empty" : lines.joined(separator: "\n")))
+            }
         }
-        let drift = await attempt("comparing its packages with its image's", into: &result.problems) { try await packageDrift() }
+        let drift = await attempt("comparing its packages with its image's", into: &result.problems) { try await packageDrift(changes) }
         if let diff = drift ?? nil {
             result.findings.append(finding(.changedInPlace, diff.lines.joined(separator: "\n")))
         }
@@ -69,9 +73,9 @@ struct ContainerAudit<Engine: ContainerEngine & PackageDatabaseSource>: Sendable
 
     // MARK: - patched
 
-    /// The lines of the container's patch record, or `nil` when it has none.
-    func patchLines() async throws -> [String]? {
-        guard try await engine.archiveInfo(of: summary.id, path: AuditAction.patchRecord) != nil else { return nil }
+    /// The lines of the container's patch record, which the changes API says it has (it is
+    /// written into the running container, never into an image molt builds).
+    func patchLines() async throws -> [String] {
         let archive = try await engine.archive(of: summary.id, path: AuditAction.patchRecord, maxSize: Self.patchRecordLimit)
         guard let file = try TarArchive.entries(archive).first(where: { $0.kind == .file }) else { return [] }
         return String(decoding: file.contents, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
@@ -81,8 +85,7 @@ struct ContainerAudit<Engine: ContainerEngine & PackageDatabaseSource>: Sendable
 
     /// How the container's packages differ from its image's, when the changes API says its
     /// package database changed and they do differ; `nil` otherwise.
-    func packageDrift() async throws -> PackageDiff? {
-        let changes = try await engine.containerChanges(summary.id)
+    func packageDrift(_ changes: [ContainerChange]) async throws -> PackageDiff? {
         guard changes.contains(where: { Self.touchesPackageDatabase($0.path) }) else { return nil }
         let current = try await engine.installedPackages(in: summary.id)
         let original = try await imagePackages()
