@@ -68,14 +68,14 @@ let package = Package(
         // and the failure policy, written to the journal as they go.
         .target(
             name: "Rollout",
-            dependencies: ["Fleet", "DockerEngine", "Inventory", "Playbook", "Journal", "SSH"],
+            dependencies: ["Fleet", "DockerEngine", "Inventory", "Packages", "Playbook", "Journal", "SSH"],
             swiftSettings: upcoming
         ),
         // A Docker host modelled in memory, with scripted behaviour and faults: every branch of
         // the replacement state machine runs against it in milliseconds.
         .target(
             name: "MoltTestSupport",
-            dependencies: ["DockerEngine", "Fleet", "Inventory", "Rollout"],
+            dependencies: ["DockerEngine", "Fleet", "Inventory", "Packages", "Rollout"],
             swiftSettings: upcoming
         ),
         // The executable: subcommands and output rendering, no business logic.

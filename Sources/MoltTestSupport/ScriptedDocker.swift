@@ -1,4 +1,5 @@
 public import DockerEngine
+import Packages
 public import Rollout
 import Foundation
 
@@ -32,6 +33,12 @@ public actor ScriptedDocker {
         public var writesOnStart: [String: [String: String]]
         /// Files the image contains (`/bin/cp`, `/bin/sh`), for copy helpers.
         public var files: Set<String>
+        /// Exec commands (joined by spaces) after which Docker calls the container unhealthy:
+        /// a patch that breaks it.
+        public var execBreaksHealth: Set<String> = []
+        /// Files with contents every container of the image starts with, readable and
+        /// writable through the archive API (`/var/lib/dpkg/status`).
+        public var contents: [String: String] = [:]
 
         public init(health: Health? = nil, exitsAfter: (calls: Int, code: Int)? = nil, http: [Int: Int] = [:], tcp: Set<Int> = [],
                     exec: [String: Int] = [:], logs: [String] = [], writesOnStart: [String: [String: String]] = [:],
@@ -153,6 +160,10 @@ public actor ScriptedDocker {
         public var logLines: [String] = []
         /// The Docker health last announced by a `health_status` event.
         public var announcedHealth: String?
+        /// Health forced by an exec (``Behaviour/execBreaksHealth``), over the image's script.
+        public var forcedHealth: String?
+        /// Regular files by absolute path, as the archive API reads and writes them.
+        public var files: [String: [UInt8]] = [:]
 
         public var running: Bool { status == "running" }
         public var labels: [String: String] { config["Labels"]?.objectValue?.compactMapValues(\.stringValue) ?? [:] }
@@ -170,6 +181,8 @@ public actor ScriptedDocker {
     public private(set) var volumeLabels: [String: [String: String]] = [:]
     /// Every call, as `operation target`.
     public private(set) var calls: [String] = []
+    /// Every exec command, with the container's name, in order.
+    public private(set) var execs: [(container: String, command: [String])] = []
     private var faults: [Fault] = []
     private var subscribers: [Int: Subscriber] = [:]
     private var nextSubscriber = 0
@@ -444,6 +457,7 @@ public actor ScriptedDocker {
         }
         clock += 1
         var container = Container(id: id, name: name, imageID: image.id, config: .object(config), hostConfig: hostConfig, mounts: mounts, created: clock)
+        container.files = image.behaviour.contents.mapValues { Array($0.utf8) }
         container.networks = body["NetworkingConfig"]?["EndpointsConfig"]?.objectValue ?? [:]
         containers[id] = container
         return id
@@ -544,7 +558,45 @@ public actor ScriptedDocker {
     func doExec(_ nameOrID: String, command: [String]) throws -> ExecResult {
         guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
         guard container.running else { throw DockerError(.conflict, status: 409, "Container \(container.id) is not running") }
-        return ExecResult(exitCode: behaviour(of: container).exec[command.joined(separator: " ")] ?? 0)
+        let line = command.joined(separator: " ")
+        execs.append((container.name, command))
+        if behaviour(of: container).execBreaksHealth.contains(line) {
+            containers[container.id]?.forcedHealth = "unhealthy"
+            containers[container.id]?.announcedHealth = "unhealthy"
+            announce(container.id, "health_status: unhealthy")
+        }
+        return ExecResult(exitCode: behaviour(of: container).exec[line] ?? 0)
+    }
+
+    /// A regular file at `path` as a tar archive of one member named after its last component,
+    /// as the engine answers `GET /containers/{id}/archive?path=`.
+    func doArchive(_ nameOrID: String, path: String) throws -> [UInt8] {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        guard let bytes = container.files[path] else {
+            throw DockerError(.notFound, status: 404, "Could not find the file \(path) in container \(container.name)")
+        }
+        let name = String(path.split(separator: "/").last ?? "")
+        return TarArchive.make(entries: [.file(name, contents: bytes)])
+    }
+
+    /// Extracts a tar archive's regular files under `path`, as `PUT /containers/{id}/archive` does.
+    func doPutArchive(_ nameOrID: String, path: String, tar: [UInt8]) throws {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+        for entry in try TarArchive.entries(tar) where entry.kind == .file {
+            containers[container.id]?.files[base + "/" + entry.path] = entry.contents
+        }
+    }
+
+    /// Sets a file's contents in a container, as if something inside had written it.
+    public func write(container name: String, file path: String, _ text: String) {
+        guard let id = container(name)?.id else { return }
+        containers[id]?.files[path] = Array(text.utf8)
+    }
+
+    /// A container's file as text, or nil when it has none at `path`.
+    public func file(_ path: String, in name: String) -> String? {
+        container(name)?.files[path].map { String(decoding: $0, as: UTF8.self) }
     }
 
     func doConnect(_ network: String, container nameOrID: String, endpointConfig: JSONValue) throws {
@@ -706,6 +758,7 @@ public actor ScriptedDocker {
     private func healthStatus(_ container: Container) -> String? {
         guard let health = behaviour(of: container).health else { return nil }
         guard container.running else { return "unhealthy" }
+        if let forced = container.forcedHealth { return forced }
         switch health {
         case .healthyAfter(let count): return ticks - container.startedTick > count ? "healthy" : "starting"
         case .unhealthyAfter(let count): return ticks - container.startedTick > count ? "unhealthy" : "starting"

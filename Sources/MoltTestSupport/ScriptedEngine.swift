@@ -128,11 +128,11 @@ public struct ScriptedEngine: ContainerEngine {
     }
 
     public func archive(of container: String, path: String, maxSize: Int) async throws -> [UInt8] {
-        try await call(.archive, container) { _ in [] }
+        try await call(.archive, container) { try $0.doArchive(container, path: path) }
     }
 
     public func putArchive(into container: String, path: String, tar: [UInt8]) async throws {
-        try await call(.putArchive, container) { _ in () }
+        try await call(.putArchive, container) { try $0.doPutArchive(container, path: path, tar: tar) }
     }
 
     public func listVolumes(filters: [String: [String]]) async throws -> [Volume] {
