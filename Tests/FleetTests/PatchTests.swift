@@ -90,5 +90,32 @@ extension LabFleetTests {
             try await fixture.expectNoStrays()
             try await Self.clean(fixture)
         }
+        @Test("a command that makes the canary unhealthy (its /health gone) stops after the canary with exit 1")
+        func unhealthy() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            try await Self.clean(fixture)
+
+            // Docker calls web unhealthy after 3 failed probes 1 s apart: within the 5 s watch.
+            let patch = try await Self.patch(fixture, ["--container", "web", "--timeout", "5s", "--yes"], command: ["rm", "/www/health"])
+            #expect(patch.status == 1, "\(patch.stderr)\n\(patch.stdout)")
+            #expect(patch.stdout.contains("not healthy after the patch") || patch.stderr.contains("not healthy after the patch"),
+                    "\(patch.stderr)\n\(patch.stdout)")
+            let records = try await Self.records(fixture)
+            #expect(records["lab1"]?.map(\.exitCode) == [0])
+            for host in lab.hosts where host.name != "lab1" { #expect(records[host.name] == [], "\(host.name)") }
+
+            // Healthy again for the next test.
+            let docker = try fixture.docker("lab1")
+            _ = try await docker.exec(in: "web", command: ["sh", "-c", "echo ok > /www/health"])
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await docker.inspectContainer("web").state.health?.status != "healthy", ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(try await docker.inspectContainer("web").state.health?.status == "healthy")
+            try await Self.clean(fixture)
+        }
     }
 }
