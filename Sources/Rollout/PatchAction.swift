@@ -42,6 +42,8 @@ public struct PatchAction: Sendable {
     public var batches: [BatchSize]
     /// How long a patched container must stay running and healthy.
     public var timeout: Duration
+    /// How long the command itself may run: a package upgrade may take minutes.
+    public var commandTimeout: Duration = .seconds(600)
     /// List what would be patched and change nothing.
     public var dryRun: Bool
     public var identity: RunIdentity
@@ -129,25 +131,43 @@ public struct PatchAction: Sendable {
             coordinator: identity.coordinator, pid: identity.pid, started: identity.started,
             hosts: Array(Set(report.targets.map(\.host))).sorted())) }
 
-        // Every lock before anything runs: a second patch or a rollout of these containers stops at once.
-        var taken: [PatchTarget] = []
-        for target in report.targets {
-            let locked = await sessions.with(target.host) { [identity] host -> Result<Void, any Error> in
+        // Every lock before anything runs: a second patch or a rollout of these containers stops
+        // at once. The first container's lock is taken alone, first: two runs meet there, so
+        // exactly one of them goes on instead of each taking some locks and both giving up.
+        let lock = { @Sendable [identity] (target: PatchTarget) async -> Result<ServiceLock.Acquired, any Error> in
+            let reached = await sessions.with(target.host) { host -> Result<ServiceLock.Acquired, any Error> in
                 do {
-                    _ = try await ServiceLock.acquire(on: host.engine, host: target.host, service: target.container, image: target.image,
-                                                      playbook: "patch", identity: identity)
-                    return .success(())
+                    return .success(try await ServiceLock.acquire(on: host.engine, host: target.host, service: target.container,
+                                                                  image: target.image, playbook: "patch", identity: identity))
                 } catch {
                     return .failure(error)
                 }
             }
-            switch locked {
-            case .success(.success): taken.append(target)
-            case .success(.failure(let held as LockHeld)): report.lockedBy = held
-            case .success(.failure(let error)): report.lockFailures.append("\(target.label): could not take the lock: \(ErrorText.oneLine(error))")
-            case .failure(let failure): report.lockFailures.append(failure.description)
+            switch reached {
+            case .success(let result): return result
+            case .failure(let failure): return .failure(failure)
             }
-            if report.lockedBy != nil || !report.lockFailures.isEmpty { break }
+        }
+        var locks = [await lock(report.targets[0])]
+        if case .success = locks[0] {
+            locks += await concurrentMap(Array(report.targets.dropFirst()), limit: forks, lock)
+        }
+        var taken: [PatchTarget] = []
+        for (target, result) in zip(report.targets, locks) {
+            switch result {
+            case .success(let acquired):
+                taken.append(target)
+                if case .tookOver(let holder) = acquired {
+                    reporter.report(RolloutEvent(.hostStep, run: run, host: target.host, service: target.container,
+                                                 message: "took over the lock of \(holder): that process is gone"))
+                }
+            case .failure(let held as LockHeld):
+                report.lockedBy = report.lockedBy ?? held
+            case .failure(let failure as HostFailure):
+                report.lockFailures.append(failure.description)
+            case .failure(let error):
+                report.lockFailures.append("\(target.label): could not take the lock: \(ErrorText.oneLine(error))")
+            }
         }
         if report.lockedBy != nil || !report.lockFailures.isEmpty {
             await release(taken, sessions)
@@ -225,7 +245,7 @@ public struct PatchAction: Sendable {
         step("running \(PatchRecord.quote(command))")
         let result: ExecResult
         do {
-            result = try await host.engine.exec(in: target.container, command: command, user: nil, timeout: timeout)
+            result = try await host.engine.exec(in: target.container, command: command, user: nil, timeout: commandTimeout)
         } catch {
             outcome.error = "the command could not be run: \(ErrorText.oneLine(error))"
             outcome.seconds = seconds()

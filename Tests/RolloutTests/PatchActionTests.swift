@@ -195,6 +195,20 @@ struct PatchActionTests {
         #expect(await fleet.locks() == ["h3"])
     }
 
+    @Test("another run holding the first container's lock: no other lock is taken, nothing runs, exit 4")
+    func lockedFirst() async throws {
+        let fleet = try await Patchlet()
+        _ = try await ServiceLock.acquire(on: fleet.docker("h1").engine(), host: "h1", service: "web", image: Scene.v1,
+                                          playbook: "web", identity: Scene.identity("other-run"))
+        let report = try await fleet.action().perform()
+        #expect(report.exitCode == 4, "\(report)")
+        #expect(await fleet.patched().isEmpty)
+        #expect(await fleet.locks() == ["h1"])
+        for name in ["h2", "h3", "h4"] {
+            #expect(await fleet.docker(name).calls.allSatisfy { !$0.hasPrefix("create") }, "\(name) was not touched")
+        }
+    }
+
     @Test("shell quoting keeps every word one field, with no tab or newline")
     func quoting() {
         #expect(PatchRecord.quote(["apt-get", "install", "-y", "openssl"]) == "apt-get install -y openssl")
