@@ -201,7 +201,8 @@ public struct PatchAction: Sendable {
                     previousContainer: nil, at: Date())) }
                 let kind: RolloutEvent.Kind = outcome.result == .patched ? .hostUpdated : .hostFailed
                 reporter.report(RolloutEvent(kind, run: run, batch: number, host: outcome.host, service: outcome.container,
-                                             seconds: outcome.seconds, message: outcome.exitCode.map { "exit \($0)" }, error: outcome.error,
+                                             seconds: outcome.seconds,
+                                             message: outcome.result == .patched ? "patched, exit 0" : outcome.exitCode.map { "exit \($0)" }, error: outcome.error,
                                              logs: outcome.logs.isEmpty ? nil : outcome.logs))
             }
             record.write { try $0.finishBatch(run: run, index: number, finished: Date()) }
