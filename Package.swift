@@ -68,7 +68,7 @@ let package = Package(
         // and the failure policy, written to the journal as they go.
         .target(
             name: "Rollout",
-            dependencies: ["Fleet", "DockerEngine", "Inventory", "Playbook", "Journal", "SSH"],
+            dependencies: ["Fleet", "DockerEngine", "Inventory", "Packages", "Playbook", "Journal", "SSH"],
             swiftSettings: upcoming
         ),
         // A Docker host modelled in memory, with scripted behaviour and faults: every branch of

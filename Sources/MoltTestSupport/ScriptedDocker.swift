@@ -33,6 +33,12 @@ public actor ScriptedDocker {
         public var writesOnStart: [String: [String: String]]
         /// Files the image contains (`/bin/cp`, `/bin/sh`), for copy helpers.
         public var files: Set<String>
+        /// Exec commands (joined by spaces) after which Docker calls the container unhealthy:
+        /// a patch that breaks it.
+        public var execBreaksHealth: Set<String> = []
+        /// Files with contents every container of the image starts with, readable and
+        /// writable through the archive API (`/var/lib/dpkg/status`).
+        public var contents: [String: String] = [:]
 
         public init(health: Health? = nil, exitsAfter: (calls: Int, code: Int)? = nil, http: [Int: Int] = [:], tcp: Set<Int> = [],
                     exec: [String: Int] = [:], logs: [String] = [], writesOnStart: [String: [String: String]] = [:],
@@ -167,6 +173,8 @@ public actor ScriptedDocker {
         public var announcedHealth: String?
         /// Files changed in place against the image: new text, or `nil` for deleted.
         public var changedFiles: [String: String?] = [:]
+        /// Health forced by an exec (``Behaviour/execBreaksHealth``), over the image's script.
+        public var forcedHealth: String?
 
         public var running: Bool { status == "running" }
         public var labels: [String: String] { config["Labels"]?.objectValue?.compactMapValues(\.stringValue) ?? [:] }
@@ -184,6 +192,8 @@ public actor ScriptedDocker {
     public private(set) var volumeLabels: [String: [String: String]] = [:]
     /// Every call, as `operation target`.
     public private(set) var calls: [String] = []
+    /// Every exec command, with the container's name, in order.
+    public private(set) var execs: [(container: String, command: [String])] = []
     private var faults: [Fault] = []
     private var subscribers: [Int: Subscriber] = [:]
     private var nextSubscriber = 0
@@ -558,7 +568,34 @@ public actor ScriptedDocker {
     func doExec(_ nameOrID: String, command: [String]) throws -> ExecResult {
         guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
         guard container.running else { throw DockerError(.conflict, status: 409, "Container \(container.id) is not running") }
-        return ExecResult(exitCode: behaviour(of: container).exec[command.joined(separator: " ")] ?? 0)
+        let line = command.joined(separator: " ")
+        execs.append((container.name, command))
+        if behaviour(of: container).execBreaksHealth.contains(line) {
+            containers[container.id]?.forcedHealth = "unhealthy"
+            containers[container.id]?.announcedHealth = "unhealthy"
+            announce(container.id, "health_status: unhealthy")
+        }
+        return ExecResult(exitCode: behaviour(of: container).exec[line] ?? 0)
+    }
+
+    /// Extracts a tar archive's regular files under `path`, as `PUT /containers/{id}/archive` does.
+    func doPutArchive(_ nameOrID: String, path: String, tar: [UInt8]) throws {
+        guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
+        let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+        for entry in try TarArchive.entries(tar) where entry.kind == .file {
+            containers[container.id]?.changedFiles[base + "/" + entry.path] = .some(String(decoding: entry.contents, as: UTF8.self))
+        }
+    }
+
+    /// Sets a file's contents in a container, as if something inside had written it.
+    public func write(container name: String, file path: String, _ text: String) {
+        guard let id = container(name)?.id else { return }
+        containers[id]?.changedFiles[path] = .some(text)
+    }
+
+    /// A container's file as text, or nil when it has none at `path`.
+    public func file(_ path: String, in name: String) -> String? {
+        container(name).flatMap { files(of: $0)[path] }
     }
 
     func doConnect(_ network: String, container nameOrID: String, endpointConfig: JSONValue) throws {
@@ -628,9 +665,16 @@ public actor ScriptedDocker {
         containers[container.id]?.changedFiles[path] = .some(text)
     }
 
+    /// The files a container starts with: its image's, and those its behaviour gives every
+    /// container of the image.
+    private func original(of container: Container) -> [String: String] {
+        let image = images.values.first { $0.id == container.imageID } ?? untagged[container.imageID]
+        return (image?.contents ?? [:]).merging(behaviour(of: container).contents) { _, behaviour in behaviour }
+    }
+
     /// The files a container sees: its image's, with its own changes over them.
     private func files(of container: Container) -> [String: String] {
-        var files = (images.values.first { $0.id == container.imageID } ?? untagged[container.imageID])?.contents ?? [:]
+        var files = original(of: container)
         for (path, text) in container.changedFiles { files[path] = text }
         return files
     }
@@ -649,7 +693,7 @@ public actor ScriptedDocker {
 
     func doChanges(_ nameOrID: String) throws -> [ContainerChange] {
         guard let container = lookup(nameOrID) else { throw Self.noSuchContainer(nameOrID) }
-        let original = (images.values.first { $0.id == container.imageID } ?? untagged[container.imageID])?.contents ?? [:]
+        let original = original(of: container)
         return container.changedFiles.keys.sorted().map { path in
             let kind: ContainerChange.Kind = original[path] == nil ? .added : container.changedFiles[path]! == nil ? .deleted : .modified
             return ContainerChange(path: path, kind: kind)
@@ -774,6 +818,7 @@ public actor ScriptedDocker {
     private func healthStatus(_ container: Container) -> String? {
         guard let health = behaviour(of: container).health else { return nil }
         guard container.running else { return "unhealthy" }
+        if let forced = container.forcedHealth { return forced }
         switch health {
         case .healthyAfter(let count): return ticks - container.startedTick > count ? "healthy" : "starting"
         case .unhealthyAfter(let count): return ticks - container.startedTick > count ? "unhealthy" : "starting"

@@ -133,7 +133,7 @@ public struct ScriptedEngine: ContainerEngine {
     }
 
     public func putArchive(into container: String, path: String, tar: [UInt8]) async throws {
-        try await call(.putArchive, container) { _ in () }
+        try await call(.putArchive, container) { try $0.doPutArchive(container, path: path, tar: tar) }
     }
 
     public func listVolumes(filters: [String: [String]]) async throws -> [Volume] {

@@ -25,3 +25,23 @@ public enum BatchSize: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension BatchSize {
+    /// Batch sizes as a command line gives them: `1,25%,100%`, or as a playbook writes them,
+    /// `[1, "25%", "100%"]`. Nil unless every item is a count of at least 1 or a percentage
+    /// from 1 to 100.
+    public static func list(_ text: String) -> [BatchSize]? {
+        let bare = text.filter { !"[]\"' ".contains($0) }
+        var sizes: [BatchSize] = []
+        for item in bare.split(separator: ",", omittingEmptySubsequences: false) {
+            if item.hasSuffix("%"), let percent = Int(item.dropLast()), (1...100).contains(percent) {
+                sizes.append(.percent(percent))
+            } else if let count = Int(item), count >= 1 {
+                sizes.append(.count(count))
+            } else {
+                return nil
+            }
+        }
+        return sizes.isEmpty ? nil : sizes
+    }
+}

@@ -33,7 +33,12 @@ struct TextReporter: RolloutReporter {
         case .hostSkipped:
             lines.append(prefix + "skipped: \(event.message ?? "")")
         case .hostUpdated:
-            lines.append(prefix + "updated \(event.from ?? "?") → \(event.to ?? "?") in \(Self.seconds(event.seconds))" + (event.message.map { " (\($0))" } ?? ""))
+            if event.from == nil && event.to == nil {
+                // Changed in place (`molt patch`): the message says how.
+                lines.append(prefix + "\(event.message ?? "done") in \(Self.seconds(event.seconds))")
+            } else {
+                lines.append(prefix + "updated \(event.from ?? "?") → \(event.to ?? "?") in \(Self.seconds(event.seconds))" + (event.message.map { " (\($0))" } ?? ""))
+            }
         case .hostFailed:
             lines.append(prefix + "FAILED: \(event.error ?? "")" + (event.message.map { " (\($0))" } ?? ""))
         case .hostRolledBack:

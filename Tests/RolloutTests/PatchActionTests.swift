@@ -1,0 +1,221 @@
+import DockerEngine
+import Fleet
+import Foundation
+import Inventory
+import Journal
+import MoltTestSupport
+import Playbook
+@testable import Rollout
+import Testing
+
+/// `molt patch` on scripted hosts: a canary first, a failure stops the run, the record inside
+/// each patched container, the journal, and a dry run that changes nothing.
+@Suite("A patch over several scripted hosts")
+struct PatchActionTests {
+    static let upgrade = ["apt-get", "install", "-y", "libssl3=3.0.15-1~deb12u1"]
+
+    /// Four scripted hosts with `web` running, a journal in a scratch directory.
+    final class Patchlet: @unchecked Sendable {
+        let scenes: [String: Scene]
+        let names = ["h1", "h2", "h3", "h4"]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("molt-patch-\(UUID().uuidString)").path
+        let journal: Journal
+        let events = EventLog()
+
+        init(behaviour: (String) -> ScriptedDocker.Behaviour = { _ in Patchlet.healthy() }) async throws {
+            var scenes: [String: Scene] = [:]
+            for name in names { scenes[name] = try await Scene.make(v1Behaviour: behaviour(name)) }
+            self.scenes = scenes
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            journal = try Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+        static func healthy(exec: [String: Int] = [:], breaks: Set<String> = [], contents: [String: String] = [:]) -> ScriptedDocker.Behaviour {
+            var behaviour = ScriptedDocker.Behaviour(health: .healthyAfter(1), http: [8080: 200], exec: exec)
+            behaviour.execBreaksHealth = breaks
+            behaviour.contents = contents
+            return behaviour
+        }
+
+        func docker(_ host: String) -> ScriptedDocker { scenes[host]!.docker }
+
+        func action(_ command: [String] = PatchActionTests.upgrade, selection: PatchAction.Selection = .init(container: "web"),
+                    dryRun: Bool = false, identity: RunIdentity = Scene.identity()) throws -> PatchAction {
+            let hosts = try names.map { try InventoryHost(name: $0) }
+            let fleet = Fleet(hosts: hosts, settings: ConnectionSettings(defaultUser: "tester", homeDirectory: directory))
+            return PatchAction(fleet: fleet, selection: selection, command: command, timeout: .milliseconds(200), dryRun: dryRun,
+                               identity: identity, reporter: events, journal: journal,
+                               connector: ScriptedConnector(hosts: scenes.mapValues(\.docker)))
+        }
+
+        /// The hosts where the command ran in `web`.
+        func patched() async -> [String] {
+            var found: [String] = []
+            for name in names where await !docker(name).execs.filter({ $0.container == "web" }).isEmpty { found.append(name) }
+            return found
+        }
+
+        func records(_ host: String) async -> [PatchRecord] {
+            PatchRecord.parse(await docker(host).file(PatchRecord.path, in: "web") ?? "")
+        }
+
+        func locks() async -> [String] {
+            var found: [String] = []
+            for name in names where await docker(name).container("molt-lock.web") != nil { found.append(name) }
+            return found
+        }
+    }
+
+    @Test("a succeeding command: the canary alone, then the rest; each web records the patch; locks gone; the journal has the run")
+    func success() async throws {
+        let fleet = try await Patchlet()
+        let report = try await fleet.action().perform()
+        #expect(report.result == .succeeded && report.exitCode == 0, "\(report)")
+        #expect(await fleet.patched() == fleet.names)
+        let batches = fleet.events.events.filter { $0.event == .batchStarted }.map { $0.hosts ?? [] }
+        #expect(batches == [["h1/web"], ["h2/web", "h3/web", "h4/web"]])
+        for name in fleet.names {
+            let records = await fleet.records(name)
+            #expect(records.count == 1)
+            #expect(records.first?.run == report.run)
+            #expect(records.first?.user == "tester")
+            #expect(records.first?.command == "apt-get install -y 'libssl3=3.0.15-1~deb12u1'")
+            #expect(records.first?.exitCode == 0)
+            #expect(await fleet.docker(name).execs.first?.command == PatchActionTests.upgrade)
+        }
+        #expect(await fleet.locks().isEmpty)
+        let run = try #require(try fleet.journal.run(id: report.run))
+        #expect(run.command == "patch" && run.result == "succeeded")
+        #expect(try fleet.journal.batches(run: report.run).count == 2)
+        #expect(run.hosts.map(\.outcome) == ["patched", "patched", "patched", "patched"])
+        #expect(run.hosts.map(\.host).sorted() == fleet.names)
+        // Not `updated`: `molt rollback --run` has nothing of a patch run to undo.
+        #expect(try fleet.journal.changes(run: report.run).isEmpty)
+    }
+
+    @Test("a failing command: only the canary ran it, its record says exit 1, the rest untouched, exit 1")
+    func failingCommand() async throws {
+        let fleet = try await Patchlet { _ in Patchlet.healthy(exec: ["apt-get upgrade -y": 100]) }
+        let report = try await fleet.action(["apt-get", "upgrade", "-y"]).perform()
+        #expect(report.result == .failed && report.exitCode == 1, "\(report)")
+        #expect(await fleet.patched() == ["h1"])
+        #expect(await fleet.records("h1").map(\.exitCode) == [100])
+        for name in ["h2", "h3", "h4"] { #expect(await fleet.docker(name).file(PatchRecord.path, in: "web") == nil) }
+        #expect(report.notStarted == ["h2/web", "h3/web", "h4/web"])
+        #expect(report.outcomes.map(\.exitCode) == [100])
+        #expect(await fleet.locks().isEmpty)
+        #expect(try fleet.journal.run(id: report.run)?.result == "failed")
+    }
+
+    @Test("a command that makes the canary unhealthy: the run stops after the canary, exit 1")
+    func unhealthyAfterPatch() async throws {
+        let fleet = try await Patchlet { _ in Patchlet.healthy(breaks: ["apt-get upgrade -y"]) }
+        let report = try await fleet.action(["apt-get", "upgrade", "-y"]).perform()
+        #expect(report.exitCode == 1, "\(report)")
+        #expect(await fleet.patched() == ["h1"])
+        #expect(report.outcomes.first?.exitCode == 0)
+        #expect(report.outcomes.first?.error?.contains("not healthy") == true, "\(report.outcomes)")
+        #expect(report.notStarted.count == 3)
+        #expect(await fleet.locks().isEmpty)
+    }
+
+    @Test("a container that exits after the patch fails it, like an unhealthy one")
+    func exitedAfterPatch() async throws {
+        let fleet = try await Patchlet()
+        let docker = fleet.docker("h1")
+        // The command kills the container as it runs: what a bad library upgrade may do.
+        await docker.inject(.init(.exec, target: "web", effect: .none, action: { Task { await docker.kill("web", exitCode: 137) } }))
+        let report = try await fleet.action().perform()
+        #expect(report.exitCode == 1, "\(report)")
+        #expect(report.outcomes.count == 1)
+        #expect(await fleet.patched() == ["h1"])
+    }
+
+    @Test("--dry-run lists the containers and changes nothing: no exec, no record, no lock, no journal run")
+    func dryRun() async throws {
+        let fleet = try await Patchlet()
+        var before: [String: [String]] = [:]
+        for name in fleet.names { before[name] = await fleet.docker(name).names }
+        let report = try await fleet.action(dryRun: true).perform()
+        #expect(report.exitCode == 0)
+        #expect(report.targets.map(\.label) == ["h1/web", "h2/web", "h3/web", "h4/web"])
+        #expect(await fleet.patched().isEmpty)
+        for name in fleet.names {
+            let docker = fleet.docker(name)
+            #expect(await docker.names == before[name])
+            #expect(await docker.file(PatchRecord.path, in: "web") == nil)
+            #expect(await docker.calls.allSatisfy { !$0.hasPrefix("create") && !$0.hasPrefix("putArchive") && !$0.hasPrefix("exec") })
+        }
+        #expect(try fleet.journal.run(id: report.run) == nil)
+    }
+
+    @Test("the record is appended: lines already in /etc/molt-patches stay, a second patch adds a second line")
+    func appended() async throws {
+        let fleet = try await Patchlet()
+        await fleet.docker("h1").write(container: "web", file: PatchRecord.path, "an earlier line without its newline")
+        _ = try await fleet.action(["true"]).perform()
+        let second = try await fleet.action(["sh", "-c", "echo 'a\tb' > /tmp/x"]).perform()
+        #expect(second.exitCode == 0, "\(second)")
+        let text = try #require(await fleet.docker("h1").file(PatchRecord.path, in: "web"))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 4 && lines.last == "", "\(text)")
+        #expect(lines.first == "an earlier line without its newline")
+        #expect(lines[1].hasSuffix("\ttrue\t0"))
+        #expect(lines[2].split(separator: "\t").count == 5)
+        #expect(PatchRecord(line: lines[2])?.command == "sh -c $'echo \\'a\\tb\\' > /tmp/x'")
+        #expect(PatchRecord(line: lines[2])?.run == second.run)
+    }
+
+    @Test("--package with --below selects only the containers with an older version")
+    func packageSelection() async throws {
+        func status(_ version: String) -> [String: String] {
+            ["/var/lib/dpkg/status": "Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nVersion: \(version)\n\n"]
+        }
+        let fleet = try await Patchlet { name in
+            Patchlet.healthy(contents: status(name == "h2" || name == "h4" ? "3.0.11-1~deb12u2" : "3.0.15-1~deb12u1"))
+        }
+        let selection = PatchAction.Selection(package: "libssl3", below: try VersionBounds(["3.0.15-1~deb12u1"]))
+        let report = try await fleet.action(selection: selection).perform()
+        #expect(report.exitCode == 0, "\(report)")
+        #expect(report.targets.map(\.label) == ["h2/web", "h4/web"])
+        #expect(await fleet.patched() == ["h2", "h4"])
+    }
+
+    @Test("another run's lock stops the patch before any command runs, exit 4")
+    func locked() async throws {
+        let fleet = try await Patchlet()
+        let other = Scene.identity("other-run")
+        _ = try await ServiceLock.acquire(on: fleet.docker("h3").engine(), host: "h3", service: "web", image: Scene.v1,
+                                          playbook: "web", identity: other)
+        let report = try await fleet.action().perform()
+        #expect(report.exitCode == 4, "\(report)")
+        #expect(await fleet.patched().isEmpty)
+        #expect(await fleet.locks() == ["h3"])
+    }
+
+    @Test("another run holding the first container's lock: no other lock is taken, nothing runs, exit 4")
+    func lockedFirst() async throws {
+        let fleet = try await Patchlet()
+        _ = try await ServiceLock.acquire(on: fleet.docker("h1").engine(), host: "h1", service: "web", image: Scene.v1,
+                                          playbook: "web", identity: Scene.identity("other-run"))
+        let report = try await fleet.action().perform()
+        #expect(report.exitCode == 4, "\(report)")
+        #expect(await fleet.patched().isEmpty)
+        #expect(await fleet.locks() == ["h1"])
+        for name in ["h2", "h3", "h4"] {
+            #expect(await fleet.docker(name).calls.allSatisfy { !$0.hasPrefix("create") }, "\(name) was not touched")
+        }
+    }
+
+    @Test("shell quoting keeps every word one field, with no tab or newline")
+    func quoting() {
+        #expect(PatchRecord.quote(["apt-get", "install", "-y", "openssl"]) == "apt-get install -y openssl")
+        #expect(PatchRecord.quote(["sh", "-c", "apk upgrade && echo it's done"]) == "sh -c 'apk upgrade && echo it'\\''s done'")
+        #expect(PatchRecord.quote(["printf", "a\nb", ""]) == "printf $'a\\nb' ''")
+        let record = PatchRecord(time: Date(timeIntervalSince1970: 1_795_953_781), run: "r1", user: "ann\tb", command: "x", exitCode: 2)
+        #expect(record.line == "2026-11-29T12:03:01Z\tr1\tann b\tx\t2\n")
+        #expect(PatchRecord(line: record.line.dropLast()) == PatchRecord(time: record.time, run: "r1", user: "ann b", command: "x", exitCode: 2))
+    }
+}
