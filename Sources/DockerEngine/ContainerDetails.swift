@@ -54,17 +54,24 @@ public struct ContainerDetails: Sendable, Hashable {
     /// `HostPort` is set and not 0), as Docker shows them: `[HOSTIP:]HOSTPORT->PORT/PROTO`,
     /// sorted. Only one running container at a time can publish each of them.
     public var fixedHostPorts: [String] {
-        var published: [String] = []
+        Self.fixedHostBindings(in: hostConfig).map { binding in
+            let address = binding.hostIP.isEmpty ? "" : binding.hostIP.contains(":") ? "[\(binding.hostIP)]:" : "\(binding.hostIP):"
+            return "\(address)\(binding.hostPort)->\(binding.port)"
+        }.sorted()
+    }
+
+    /// The `PortBindings` of a host configuration that publish a fixed host port (`HostPort`
+    /// set and not 0), in no particular order.
+    public static func fixedHostBindings(in hostConfig: JSONValue) -> [(hostIP: String, hostPort: String, port: String)] {
+        var bound: [(hostIP: String, hostPort: String, port: String)] = []
         for (port, bindings) in hostConfig["PortBindings"]?.objectValue ?? [:] {
             for binding in bindings.arrayValue ?? [] {
                 let hostPort = binding["HostPort"]?.stringValue ?? ""
                 guard !hostPort.isEmpty, hostPort != "0" else { continue }
-                let hostIP = binding["HostIp"]?.stringValue ?? ""
-                let address = hostIP.isEmpty ? "" : hostIP.contains(":") ? "[\(hostIP)]:" : "\(hostIP):"
-                published.append("\(address)\(hostPort)->\(port)")
+                bound.append((binding["HostIp"]?.stringValue ?? "", hostPort, port))
             }
         }
-        return published.sorted()
+        return bound
     }
 
     /// The names of the networks the container is attached to, sorted.

@@ -891,13 +891,7 @@ public actor ScriptedDocker {
 
     /// The fixed host ports a host configuration publishes (`PortBindings` with a `HostPort`).
     private static func fixedHostPorts(_ hostConfig: JSONValue) -> Set<String> {
-        var ports = Set<String>()
-        for bindings in (hostConfig["PortBindings"]?.objectValue ?? [:]).values {
-            for binding in bindings.arrayValue ?? [] {
-                if let port = binding["HostPort"]?.stringValue, !port.isEmpty, port != "0" { ports.insert(port) }
-            }
-        }
-        return ports
+        Set(ContainerDetails.fixedHostBindings(in: hostConfig).map(\.hostPort))
     }
 
     private static func isHexID(_ text: String) -> Bool {

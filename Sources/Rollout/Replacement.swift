@@ -511,8 +511,11 @@ struct Replacement: Sendable {
             }
             // One listing decides it all, unless Compose's retained containers were copied.
             var family = try await setAside()
-            let notes = try await detachRetained(family)
-            if retainedByCompose(family) { family = try await setAside() }
+            var notes: [String] = []
+            if retainedByCompose(family) {
+                notes = try await detachRetained(family)
+                family = try await setAside()
+            }
             for stale in archived(in: family).dropFirst(max(0, settings.retain - 1)) {
                 try await engine.removeContainer(stale.id, force: true, volumes: false)
             }
@@ -532,10 +535,10 @@ struct Replacement: Sendable {
     /// its configuration, its image pinned by ID, its labels kept under `molt.compose.`. The
     /// copy is made before the original goes, so a crash in between leaves both, and the next
     /// run removes the original once it finds the copy.
-    private func detachRetained(_ listed: [ContainerSummary]? = nil) async throws -> [String] {
-        let family: [ContainerSummary]
-        if let listed { family = listed } else { family = try await setAside() }
-        guard retainedByCompose(family) else { return [] }
+    ///
+    /// `family` is the service's set-aside containers (``setAside()``); callers call this only
+    /// when ``retainedByCompose(_:)`` says there is something to do, and list them again after.
+    private func detachRetained(_ family: [ContainerSummary]) async throws -> [String] {
         var compose: [ContainerDetails] = []
         for summary in retained(in: family) where ComposeService.isComposeContainer(summary.labels) {
             compose.append(try await engine.inspectContainer(summary.id))
