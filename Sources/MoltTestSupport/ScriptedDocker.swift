@@ -92,7 +92,7 @@ public actor ScriptedDocker {
                 "Cmd": ["/app/start"],
                 "Labels": .object(labels.mapValues(JSONValue.string)),
             ]
-            if behaviour.health != nil { config["Healthcheck"] = ["Test": ["CMD", "/app/check"], "Interval": 1_000_000_000] }
+            if behaviour.health != nil { config["Healthcheck"] = ["Test": ["CMD", "/app/check"], "Interval": 100_000_000, "Retries": 2] }
             if !volumes.isEmpty { config["Volumes"] = .object(Dictionary(uniqueKeysWithValues: volumes.map { ($0, JSONValue.object([:])) })) }
             self.config = .object(config)
             self.behaviour = behaviour

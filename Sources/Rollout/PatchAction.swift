@@ -72,7 +72,8 @@ public struct PatchAction: Sendable {
     }
 
     public func perform() async -> PatchReport {
-        let sessions = HostSessions(connector: connector, hosts: fleet.hosts, keepAll: true)
+        // As a rollout's: a fleet larger than --forks never holds every host's session at once.
+        let sessions = HostSessions(connector: connector, hosts: fleet.hosts, keepAll: fleet.hosts.count <= max(1, fleet.settings.forks))
         let report = await perform(sessions)
         await sessions.finish()
         await connector.close()
@@ -176,6 +177,12 @@ public struct PatchAction: Sendable {
             finish(&report, record)
             return report
         }
+        // A session opened again after this (its host left the window) first checks that the
+        // run still holds the host's locks.
+        let images = Dictionary(taken.map { ($0.label, $0.image) }, uniquingKeysWith: { first, _ in first })
+        await sessions.verifyReopened(with: ServiceLock.recheck(
+            Dictionary(grouping: taken, by: \.host).mapValues { $0.map(\.container) }, playbook: "patch", identity: identity,
+            reporter: reporter, image: { connection, container in images["\(connection.name)/\(container)"] }))
 
         var stopped = false
         for (index, batch) in planned.enumerated() {
@@ -184,6 +191,9 @@ public struct PatchAction: Sendable {
                 report.notStarted += batch.map(\.label)
                 continue
             }
+            // This batch's sessions, and the next batch's opened while this one runs.
+            let upcoming = index + 1 < planned.count ? Self.hosts(of: planned[index + 1]) : []
+            await sessions.setWindow(Array(Self.hosts(of: batch).prefix(forks)) + Array(upcoming.prefix(forks)))
             record.write { try $0.startBatch(run: run, index: number, hosts: batch.map(\.label), started: Date()) }
             reporter.report(RolloutEvent(.batchStarted, run: run, batch: number, message: "batch \(number) of \(planned.count)", hosts: batch.map(\.label)))
             let outcomes = await concurrentMap(batch, limit: forks) { target -> PatchOutcome in
@@ -268,12 +278,15 @@ public struct PatchAction: Sendable {
             outcome.seconds = seconds()
             return outcome
         }
-        step("watching \(target.container) for \(DurationText.format(timeout))")
         do {
             let details = try await host.engine.inspectContainer(target.container)
-            // Healthy within the timeout and then for as long again: Docker calls a container
-            // unhealthy only after its HEALTHCHECK failed a few times in a row.
-            try await HealthCheck(spec: HealthSpec(interval: min(.seconds(1), timeout / 4), timeout: timeout, stable: timeout), host: host).waitUntilHealthy(details.id)
+            // Docker calls a container unhealthy only after its HEALTHCHECK failed `Retries`
+            // times in a row: a shorter watch could not see a patch that broke it.
+            let watch = max(timeout, Self.timeToUnhealthy(details) ?? .zero)
+            step("watching \(target.container) for \(DurationText.format(watch))"
+                 + (watch > timeout ? " (its HEALTHCHECK calls it unhealthy only after that long)" : ""))
+            // Healthy within the watch and then for as long again.
+            try await HealthCheck(spec: HealthSpec(interval: min(.seconds(1), watch / 4), timeout: watch, stable: watch), host: host).waitUntilHealthy(details.id)
         } catch {
             outcome.error = "not healthy after the patch: \(ErrorText.oneLine(error))"
             outcome.seconds = seconds()
@@ -282,6 +295,17 @@ public struct PatchAction: Sendable {
         outcome.result = .patched
         outcome.seconds = seconds()
         return outcome
+    }
+
+    /// How long the container's HEALTHCHECK takes at most to call it unhealthy once it
+    /// breaks: `Interval` × `Retries`, with Docker's defaults (30 s, 3) for what is unset;
+    /// `nil` without a HEALTHCHECK.
+    static func timeToUnhealthy(_ details: ContainerDetails) -> Duration? {
+        guard ServiceOnHost.hasHealthcheck(details) else { return nil }
+        let check = details.config["Healthcheck"]
+        let interval = check?["Interval"]?.integerValue.flatMap { $0 > 0 ? $0 : nil } ?? 30_000_000_000
+        let retries = check?["Retries"]?.integerValue.flatMap { $0 > 0 ? $0 : nil } ?? 3
+        return .nanoseconds(interval) * Int(min(retries, 1_000))
     }
 
     private static func lastLines(_ text: String) -> [String] {
@@ -321,26 +345,41 @@ public struct PatchAction: Sendable {
 
     // MARK: Locks and the end
 
+    /// The distinct hosts of `targets`, in their order.
+    private static func hosts(of targets: [PatchTarget]) -> [String] {
+        var seen = Set<String>()
+        return targets.map(\.host).filter { seen.insert($0).inserted }
+    }
+
+    /// Removes the locks, --forks hosts at once, the hosts whose sessions are open first.
     private func release(_ taken: [PatchTarget], _ sessions: HostSessions) async {
         let identity = self.identity
         let reporter = self.reporter
-        for target in taken {
-            let done = await sessions.with(target.host) { host -> String? in
-                do {
-                    try await EngineAway.retrying { try await ServiceLock.release(on: host.engine, service: target.container, identity: identity) }
-                    return nil
-                } catch {
-                    return ErrorText.oneLine(error)
+        let forks = max(1, fleet.settings.forks)
+        let byHost = Dictionary(grouping: taken, by: \.host)
+        let locked = Self.hosts(of: taken)
+        let open = Array(await sessions.openHosts(among: locked).prefix(forks))
+        await sessions.setWindow(open, openAhead: false)
+        _ = await concurrentMap(open + locked.filter { !open.contains($0) }, limit: forks) { host in
+            for target in byHost[host] ?? [] {
+                let done = await sessions.with(host) { connection -> String? in
+                    do {
+                        try await EngineAway.retrying { try await ServiceLock.release(on: connection.engine, service: target.container, identity: identity) }
+                        return nil
+                    } catch {
+                        return ErrorText.oneLine(error)
+                    }
+                }
+                let problem: String? = switch done {
+                case .success(let problem): problem
+                case .failure(let failure): failure.message
+                }
+                if let problem {
+                    reporter.report(RolloutEvent(.hostStep, run: identity.id, host: target.host, service: target.container,
+                                                 message: "warning: could not remove the lock \(ServiceNames(target.container).lock): \(problem); `molt unlock` removes it"))
                 }
             }
-            let problem: String? = switch done {
-            case .success(let problem): problem
-            case .failure(let failure): failure.message
-            }
-            if let problem {
-                reporter.report(RolloutEvent(.hostStep, run: identity.id, host: target.host, service: target.container,
-                                             message: "warning: could not remove the lock \(ServiceNames(target.container).lock): \(problem); `molt unlock` removes it"))
-            }
+            await sessions.drop(host)
         }
     }
 

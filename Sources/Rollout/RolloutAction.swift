@@ -113,7 +113,8 @@ public struct RolloutAction: Sendable {
         // The locks are containers on the hosts and outlive a session; one opened again later
         // checks that this run still holds them before it is used.
         let lockedServices = Dictionary(grouping: locks.taken, by: \.0).mapValues { $0.map(\.1) }
-        await sessions.verifyReopened(with: recheck(lockedServices))
+        await sessions.verifyReopened(with: ServiceLock.recheck(lockedServices, playbook: playbook.name, identity: identity, reporter: reporter,
+                                                                image: Self.lockImage))
 
         var report = RolloutReport(run: run, result: .succeeded, outcomes: [])
         // A host reached whose lock could not be taken failed; it was not unreachable.
@@ -516,33 +517,6 @@ public struct RolloutAction: Sendable {
             }
         }
         return locks
-    }
-
-    /// The check a session opened again runs before it is used: every lock this run took on
-    /// the host is still this run's. A lock someone removed meanwhile (`molt unlock`) is taken
-    /// again; one another run holds now fails the host, untouched.
-    private func recheck(_ locked: [String: [String]]) -> @Sendable (RolloutHost) async throws(HostFailure) -> Void {
-        let identity = self.identity
-        let playbookName = playbook.name
-        let reporter = self.reporter
-        return { connection throws(HostFailure) in
-            for service in locked[connection.name] ?? [] {
-                do {
-                    if try await ServiceLock.holder(on: connection.engine, service: service)?.run == identity.id { continue }
-                    guard let image = try await Self.lockImage(connection, service) else { continue }
-                    _ = try await ServiceLock.acquire(on: connection.engine, host: connection.name, service: service, image: image,
-                                                      playbook: playbookName, identity: identity)
-                    reporter.report(RolloutEvent(.hostStep, run: identity.id, host: connection.name, service: service,
-                                                 message: "the lock \(ServiceNames(service).lock) was gone when molt reconnected; took it again"))
-                } catch let held as LockHeld {
-                    throw HostFailure(host: connection.name, stage: .docker,
-                                      message: "the lock of \(service) is no longer this run's: \(held.description); nothing was touched")
-                } catch {
-                    throw HostFailure(host: connection.name, stage: .docker,
-                                      message: "could not check the lock of \(service) after reconnecting: \(ErrorText.oneLine(error))")
-                }
-            }
-        }
     }
 
     /// The image a lock container is made from: the service container's own (or its retained one's).

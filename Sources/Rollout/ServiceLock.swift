@@ -1,5 +1,6 @@
 public import DockerEngine
 import Foundation
+import Fleet
 import Playbook
 
 /// The lock of one service on one host (SPEC §6): a stopped container `molt-lock.SERVICE`,
@@ -171,5 +172,35 @@ public struct LockHeld: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         "\(host): \(service) is locked by \(holder); if that run is dead, `molt unlock` removes the lock"
+    }
+}
+
+extension ServiceLock {
+    /// The check a session opened again runs before it is used (``HostSessions``): every lock
+    /// the run took on the host (`locked`, service names by host) is still the run's. A lock
+    /// someone removed meanwhile (`molt unlock`) is taken again, from the image `image` names;
+    /// one another run holds now fails the host, untouched.
+    static func recheck(
+        _ locked: [String: [String]], playbook: String, identity: RunIdentity, reporter: any RolloutReporter,
+        image: @escaping @Sendable (RolloutHost, String) async throws -> String?
+    ) -> @Sendable (RolloutHost) async throws(HostFailure) -> Void {
+        { connection throws(HostFailure) in
+            for service in locked[connection.name] ?? [] {
+                do {
+                    if try await holder(on: connection.engine, service: service)?.run == identity.id { continue }
+                    guard let image = try await image(connection, service) else { continue }
+                    _ = try await acquire(on: connection.engine, host: connection.name, service: service, image: image,
+                                          playbook: playbook, identity: identity)
+                    reporter.report(RolloutEvent(.hostStep, run: identity.id, host: connection.name, service: service,
+                                                 message: "the lock \(ServiceNames(service).lock) was gone when molt reconnected; took it again"))
+                } catch let held as LockHeld {
+                    throw HostFailure(host: connection.name, stage: .docker,
+                                      message: "the lock of \(service) is no longer this run's: \(held.description); nothing was touched")
+                } catch {
+                    throw HostFailure(host: connection.name, stage: .docker,
+                                      message: "could not check the lock of \(service) after reconnecting: \(ErrorText.oneLine(error))")
+                }
+            }
+        }
     }
 }

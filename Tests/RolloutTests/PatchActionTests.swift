@@ -17,12 +17,13 @@ struct PatchActionTests {
     /// Four scripted hosts with `web` running, a journal in a scratch directory.
     final class Patchlet: @unchecked Sendable {
         let scenes: [String: Scene]
-        let names = ["h1", "h2", "h3", "h4"]
+        let names: [String]
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("molt-patch-\(UUID().uuidString)").path
         let journal: Journal
         let events = EventLog()
 
-        init(behaviour: (String) -> ScriptedDocker.Behaviour = { _ in Patchlet.healthy() }) async throws {
+        init(hosts: Int = 4, behaviour: (String) -> ScriptedDocker.Behaviour = { _ in Patchlet.healthy() }) async throws {
+            names = (1...hosts).map { "h\($0)" }
             var scenes: [String: Scene] = [:]
             for name in names { scenes[name] = try await Scene.make(v1Behaviour: behaviour(name)) }
             self.scenes = scenes
@@ -42,13 +43,16 @@ struct PatchActionTests {
         func docker(_ host: String) -> ScriptedDocker { scenes[host]!.docker }
 
         func action(_ command: [String] = PatchActionTests.upgrade, selection: PatchAction.Selection = .init(container: "web"),
-                    dryRun: Bool = false, identity: RunIdentity = Scene.identity()) throws -> PatchAction {
+                    dryRun: Bool = false, timeout: Duration = .milliseconds(200), forks: Int = 5,
+                    connector: (any HostConnector)? = nil, identity: RunIdentity = Scene.identity()) throws -> PatchAction {
             let hosts = try names.map { try InventoryHost(name: $0) }
-            let fleet = Fleet(hosts: hosts, settings: ConnectionSettings(defaultUser: "tester", homeDirectory: directory))
-            return PatchAction(fleet: fleet, selection: selection, command: command, timeout: .milliseconds(200), dryRun: dryRun,
+            let fleet = Fleet(hosts: hosts, settings: ConnectionSettings(defaultUser: "tester", homeDirectory: directory, forks: forks))
+            return PatchAction(fleet: fleet, selection: selection, command: command, timeout: timeout, dryRun: dryRun,
                                identity: identity, reporter: events, journal: journal,
-                               connector: ScriptedConnector(hosts: scenes.mapValues(\.docker)))
+                               connector: connector ?? self.connector())
         }
+
+        func connector() -> ScriptedConnector { ScriptedConnector(hosts: scenes.mapValues(\.docker)) }
 
         /// The hosts where the command ran in `web`.
         func patched() async -> [String] {
@@ -93,6 +97,54 @@ struct PatchActionTests {
         #expect(run.hosts.map(\.host).sorted() == fleet.names)
         // Not `updated`: `molt rollback --run` has nothing of a patch run to undo.
         #expect(try fleet.journal.changes(run: report.run).isEmpty)
+    }
+
+    @Test("12 hosts with --forks 2: at most 4 sessions at once (a batch's and the next one's), every web patched, every lock and session gone")
+    func boundedSessions() async throws {
+        let fleet = try await Patchlet(hosts: 12)
+        let connector = RolloutSessionTests.CountingConnector(fleet.connector())
+        let report = try await fleet.action(forks: 2, connector: connector).perform()
+        #expect(report.result == .succeeded, "\(report)")
+        #expect(await fleet.patched() == fleet.names)
+        #expect(await fleet.locks().isEmpty)
+        // Held for the whole run, as before, this would be 12.
+        #expect(connector.peak <= 4, "\(connector.peak) sessions were open at once")
+        #expect(connector.live == 0, "\(connector.live) sessions left open")
+    }
+
+    @Test("a lock removed while the host's session was closed is taken again when molt reconnects, and the host is patched")
+    func lockRetakenOnReconnect() async throws {
+        let fleet = try await Patchlet(hosts: 6)
+        // h6 is reached to select, to lock, then for its batch: before the batch, its lock goes.
+        let connector = RolloutSessionTests.CountingConnector(fleet.connector()) { host, count, docker in
+            if host == "h6" && count == 3 { try? await docker.remove("molt-lock.web") }
+        }
+        let report = try await fleet.action(forks: 1, connector: connector).perform()
+        #expect(report.result == .succeeded, "\(report)")
+        #expect(await fleet.patched() == fleet.names)
+        #expect(fleet.events.events.contains { $0.host == "h6" && $0.message?.contains("took it again") == true })
+        #expect(await fleet.locks().isEmpty)
+    }
+
+    @Test("the watch lasts as long as the HEALTHCHECK needs to call a container unhealthy (Interval × Retries) when --timeout is shorter")
+    func watchOutlastsHealthcheck() async throws {
+        let fleet = try await Patchlet(hosts: 1)
+        let started = ContinuousClock.now
+        let report = try await fleet.action(timeout: .milliseconds(10)).perform()
+        #expect(report.result == .succeeded, "\(report)")
+        // The scripted HEALTHCHECK: every 100 ms, unhealthy after 2 failures.
+        #expect(ContinuousClock.now - started >= .milliseconds(200))
+        #expect(fleet.events.events.contains { $0.message?.contains("its HEALTHCHECK calls it unhealthy only after that long") == true })
+
+        func details(_ healthcheck: JSONValue?) throws -> ContainerDetails {
+            var config: JSONValue = ["Image": "web"]
+            config["Healthcheck"] = healthcheck
+            return try ContainerDetails(raw: ["Id": "c1", "Name": "/web", "Config": config, "State": ["Status": "running", "Running": true]])
+        }
+        #expect(PatchAction.timeToUnhealthy(try details(["Test": ["CMD", "check"], "Interval": 10_000_000_000, "Retries": 5])) == .seconds(50))
+        #expect(PatchAction.timeToUnhealthy(try details(["Test": ["CMD", "check"]])) == .seconds(90), "Docker's defaults: 30 s × 3")
+        #expect(PatchAction.timeToUnhealthy(try details(["Test": ["NONE"]])) == nil)
+        #expect(PatchAction.timeToUnhealthy(try details(nil)) == nil)
     }
 
     @Test("a failing command: only the canary ran it, its record says exit 1, the rest untouched, exit 1")
