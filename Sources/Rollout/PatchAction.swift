@@ -256,7 +256,16 @@ public struct PatchAction: Sendable {
         step("running \(PatchRecord.quote(command))")
         let result: ExecResult
         do {
-            result = try await host.engine.exec(in: target.container, command: command, user: nil, timeout: commandTimeout)
+            // A first signal lets the command finish, to be recorded: stopped halfway, a
+            // package upgrade may leave the container worse off than either end.
+            result = try await interruption.run(until: .hurry) { [command, commandTimeout] in
+                try await host.engine.exec(in: target.container, command: command, user: nil, timeout: commandTimeout)
+            }
+        } catch is Interrupted {
+            outcome.error = "interrupted twice while the command ran: it may still be running inside \(target.container), "
+                + "and no record of it was written; `molt audit` shows what it changed"
+            outcome.seconds = seconds()
+            return outcome
         } catch {
             outcome.error = "the command could not be run: \(ErrorText.oneLine(error))"
             outcome.seconds = seconds()
@@ -286,7 +295,12 @@ public struct PatchAction: Sendable {
             step("watching \(target.container) for \(DurationText.format(watch))"
                  + (watch > timeout ? " (its HEALTHCHECK calls it unhealthy only after that long)" : ""))
             // Healthy within the watch and then for as long again.
-            try await HealthCheck(spec: HealthSpec(interval: min(.seconds(1), watch / 4), timeout: watch, stable: watch), host: host).waitUntilHealthy(details.id)
+            let check = HealthCheck(spec: HealthSpec(interval: min(.seconds(1), watch / 4), timeout: watch, stable: watch), host: host)
+            try await interruption.run(until: .stop) { try await check.waitUntilHealthy(details.id) }
+        } catch is Interrupted {
+            outcome.error = "interrupted while watching \(target.container) after the patch: its health is not confirmed"
+            outcome.seconds = seconds()
+            return outcome
         } catch {
             outcome.error = "not healthy after the patch: \(ErrorText.oneLine(error))"
             outcome.seconds = seconds()

@@ -117,5 +117,33 @@ extension LabFleetTests {
             #expect(try await docker.inspectContainer("web").state.health?.status == "healthy")
             try await Self.clean(fixture)
         }
+
+        @Test("SIGINT while the canary's command runs: the command finishes and is recorded, no other web is touched, no lock left, exit 130, journaled interrupted")
+        func interrupted() async throws {
+            let lab = try Lab.current()
+            let fixture = try await RolloutFixture(lab)
+            defer { fixture.keep() }
+            try await fixture.reset()
+            try await Self.clean(fixture)
+
+            let process = try StreamingProcess([Shell.molt, "patch", "web", "-i", lab.inventoryPath, "--journal", fixture.journal,
+                                                "--container", "web", "--timeout", "1s", "--yes", "--",
+                                                "sh", "-c", "sleep 2; echo patched > /tmp/molt-patched"])
+            let running = await process.waitForLine(timeout: 60) { $0.contains("lab1") && $0.contains("running sh -c") }
+            #expect(running, "\(process.output)")
+            process.signal(SIGINT)
+            let status = await process.wait(timeout: 60)
+            #expect(status == 128 + SIGINT, "\(process.output)")
+
+            let records = try await Self.records(fixture)
+            #expect(records["lab1"]?.map(\.exitCode) == [0], "the command ran to its end, and lab1's web says so: \(process.output)")
+            #expect(try await fixture.file("/tmp/molt-patched", in: "web", on: "lab1") == "patched\n")
+            for host in lab.hosts where host.name != "lab1" { #expect(records[host.name] == [], "\(host.name)") }
+            try await fixture.expectNoStrays()
+            let history = try await fixture.molt("history", "--output", "json")
+            let runs = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])["runs"] as? [[String: Any]]
+            #expect(runs?.first?["result"] as? String == "interrupted", "\(history.stdout)")
+            try await Self.clean(fixture)
+        }
     }
 }

@@ -44,12 +44,13 @@ struct PatchActionTests {
 
         func action(_ command: [String] = PatchActionTests.upgrade, selection: PatchAction.Selection = .init(container: "web"),
                     dryRun: Bool = false, timeout: Duration = .milliseconds(200), forks: Int = 5,
-                    connector: (any HostConnector)? = nil, identity: RunIdentity = Scene.identity()) throws -> PatchAction {
+                    connector: (any HostConnector)? = nil, interruption: Interruption = Interruption(),
+                    identity: RunIdentity = Scene.identity()) throws -> PatchAction {
             let hosts = try names.map { try InventoryHost(name: $0) }
             let fleet = Fleet(hosts: hosts, settings: ConnectionSettings(defaultUser: "tester", homeDirectory: directory, forks: forks))
             return PatchAction(fleet: fleet, selection: selection, command: command, timeout: timeout, dryRun: dryRun,
                                identity: identity, reporter: events, journal: journal,
-                               connector: connector ?? self.connector())
+                               connector: connector ?? self.connector(), interruption: interruption)
         }
 
         func connector() -> ScriptedConnector { ScriptedConnector(hosts: scenes.mapValues(\.docker)) }
@@ -145,6 +146,38 @@ struct PatchActionTests {
         #expect(PatchAction.timeToUnhealthy(try details(["Test": ["CMD", "check"]])) == .seconds(90), "Docker's defaults: 30 s × 3")
         #expect(PatchAction.timeToUnhealthy(try details(["Test": ["NONE"]])) == nil)
         #expect(PatchAction.timeToUnhealthy(try details(nil)) == nil)
+    }
+
+    @Test("a signal while the canary's command runs: the command finishes and is recorded, no later batch starts, locks gone, 128 + signal")
+    func signalDuringCommand() async throws {
+        let fleet = try await Patchlet()
+        let interruption = Interruption()
+        await fleet.docker("h1").inject(.init(.exec, target: "web", effect: .none) { interruption.escalate(signal: SIGINT) })
+        let report = try await fleet.action(interruption: interruption).perform()
+        #expect(report.result == .interrupted && report.exitCode == 128 + SIGINT, "\(report)")
+        #expect(await fleet.patched() == ["h1"])
+        #expect(await fleet.records("h1").map(\.exitCode) == [0], "the command ran: the container says so")
+        #expect(report.outcomes.first?.error?.contains("health is not confirmed") == true, "\(report.outcomes)")
+        #expect(report.notStarted == ["h2/web", "h3/web", "h4/web"])
+        #expect(await fleet.locks().isEmpty)
+        #expect(try fleet.journal.run(id: report.run)?.result == "interrupted")
+    }
+
+    @Test("a signal while the canary is watched ends the watch at once, well before --timeout")
+    func signalDuringWatch() async throws {
+        let fleet = try await Patchlet()
+        let interruption = Interruption()
+        let started = ContinuousClock.now
+        let signal = Task {
+            try await Task.sleep(for: .milliseconds(300))
+            interruption.escalate(signal: SIGTERM)
+        }
+        let report = try await fleet.action(timeout: .seconds(30), interruption: interruption).perform()
+        _ = try? await signal.value
+        #expect(report.exitCode == 128 + SIGTERM, "\(report)")
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(await fleet.patched() == ["h1"])
+        #expect(await fleet.locks().isEmpty)
     }
 
     @Test("a failing command: only the canary ran it, its record says exit 1, the rest untouched, exit 1")
