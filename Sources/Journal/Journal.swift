@@ -138,6 +138,26 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Replaces the run's details (JSON text): what a run waiting at a gate needs to go on.
+    public func setDetails(id: String, details: String?) throws {
+        try write("record the details of run \(id)") { db in
+            try db.execute(sql: "UPDATE runs SET details = ? WHERE id = ?", arguments: [details, id])
+            try expectChange(db, "no run \(id)")
+        }
+    }
+
+    /// Takes up a run waiting at a gate (`molt promote`, `molt abort`): its result is cleared,
+    /// with the process that goes on. False, changing nothing, when the run is not waiting,
+    /// so two coordinators cannot both take it up.
+    public func resumeRun(id: String, coordinator: String, pid: Int32) throws -> Bool {
+        try write("take up run \(id)") { db in
+            try db.execute(
+                sql: "UPDATE runs SET result = NULL, finished = NULL, coordinator = ?, pid = ? WHERE id = ? AND result = 'waiting'",
+                arguments: [coordinator, pid, id])
+            return db.changesCount == 1
+        }
+    }
+
     /// Records that batch `index` (from 0) of a run began, with its hosts.
     public func startBatch(run: String, index: Int, hosts: [String], started: Date) throws {
         try write("record the start of batch \(index) of run \(run)") { db in

@@ -37,6 +37,8 @@ public struct Playbook: Sendable, Hashable {
     public var onFailure: FailurePolicy
     /// How many replaced containers to keep, stopped, on each host for instant rollback; 1 by default.
     public var retain: Int
+    /// What must hold between batches before the next one starts (SPEC §10); none by default.
+    public var gates: [Gate] = []
 
     /// Creates a playbook; the defaults are those of a playbook file that says nothing more.
     public init(

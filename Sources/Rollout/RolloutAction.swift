@@ -36,12 +36,23 @@ public struct RolloutAction: Sendable {
     public var connector: any HostConnector
     public var interruption: Interruption
     public var redaction: Redaction
+    /// What the journal keeps so that a run stopped at a manual gate can be taken up by
+    /// `molt promote` or `molt abort` with only its ID and the inventory.
+    public var details: GateRunDetails?
+    /// Set when this run takes up one waiting at a gate (SPEC §10).
+    public var resume: GateResume?
+    /// Reads a gate's metric check, from the coordinator.
+    public var readMetric: @Sendable (MetricCheck) async -> MetricReading
 
     public init(playbook: Playbook, fleet: Fleet, identity: RunIdentity, mode: Mode = .rollout,
                 reporter: any RolloutReporter, journal: Journal? = nil,
                 registryAuth: @escaping @Sendable (String) async throws -> RegistryAuth? = { _ in nil },
                 connector: (any HostConnector)? = nil, interruption: Interruption = Interruption(),
-                redaction: Redaction = Redaction()) {
+                redaction: Redaction = Redaction(), details: GateRunDetails? = nil, resume: GateResume? = nil,
+                readMetric: (@Sendable (MetricCheck) async -> MetricReading)? = nil) {
+        self.details = details
+        self.resume = resume
+        self.readMetric = readMetric ?? { check in await MetricProbe().read(check, timeout: .seconds(10)) }
         self.playbook = playbook
         self.fleet = fleet
         self.identity = identity
@@ -59,16 +70,30 @@ public struct RolloutAction: Sendable {
         return "rollout"
     }
 
+    /// The run is over, the locks released or kept (a run waiting at a gate), the sessions closed.
+    private func end(_ report: inout RolloutReport, _ record: RunJournal, release locks: [(String, String)]?, _ sessions: HostSessions) async {
+        if let locks { await releaseAll(locks, sessions) }
+        await closeAll(sessions)
+        finish(&report, record)
+    }
+
     public func perform() async -> RolloutReport {
         let run = identity.id
         let hostNames = fleet.hosts.map(\.name)
         let batches = BatchPlanner.batches(fleet.hosts, sizes: playbook.batches)
         let record = RunJournal(journal: journal, reporter: reporter, run: run)
-        record.write { try $0.startRun(RunStart(
-            id: run, command: command, playbookName: playbook.name, playbookPath: playbook.source,
-            user: identity.user, coordinator: identity.coordinator, pid: identity.pid, started: identity.started,
-            hosts: hostNames)) }
-        reporter.report(RolloutEvent(.runStarted, run: run, message: "\(command) of \(playbook.name): \(hostNames.count) hosts in \(batches.count) batches", hosts: hostNames))
+        if let resume {
+            // The run is in the journal: `molt promote` or `molt abort` took it up.
+            reporter.report(RolloutEvent(.runStarted, run: run, message: "\(resume.decision.rawValue) of \(playbook.name): run \(run), waiting after batch \(resume.afterBatch) of \(batches.count)",
+                                         hosts: hostNames))
+        } else {
+            let details = self.details
+            record.write { try $0.startRun(RunStart(
+                id: run, command: command, playbookName: playbook.name, playbookPath: playbook.source,
+                user: identity.user, coordinator: identity.coordinator, pid: identity.pid, started: identity.started,
+                hosts: hostNames, details: try details?.encoded())) }
+            reporter.report(RolloutEvent(.runStarted, run: run, message: "\(command) of \(playbook.name): \(hostNames.count) hosts in \(batches.count) batches", hosts: hostNames))
+        }
         if let failure = record.failure {
             var report = RolloutReport(run: run, result: .failed, outcomes: [])
             report.message = "nothing was done: \(failure)"
@@ -81,26 +106,31 @@ public struct RolloutAction: Sendable {
         // --forks never holds every host's session at once.
         let forks = max(1, fleet.settings.forks)
         let sessions = HostSessions(connector: connector, hosts: fleet.hosts, keepAll: fleet.hosts.count <= forks)
-        if let first = batches.first {
+        let firstIndex = resume?.afterBatch ?? 0
+        if let first = batches.dropFirst(firstIndex).first, resume?.decision != .abort {
             await sessions.setWindow(Array(first.map(\.name).prefix(forks)), openAhead: false)
         }
         // With `prepull: batch`, a batch's images are pulled while the batch before it is
         // replaced: pulling touches no container. The first batch pulls while the locks are
         // taken; a host whose lock is not taken is not touched, whatever it pulled.
         var nextPull: Task<[PullKey: String], Never>?
-        if playbook.prepull == .batch, case .rollout = mode, let first = batches.first {
+        if playbook.prepull == .batch, case .rollout = mode, resume?.decision != .abort, let first = batches.dropFirst(firstIndex).first {
             let hosts = first.map(\.name)
-            nextPull = Task { await self.prepull(hosts, sessions, batch: 1) }
+            nextPull = Task { await self.prepull(hosts, sessions, batch: firstIndex + 1) }
         }
         let locks = await lockAll(sessions)
         var unreachable = locks.unreachable
         if let held = locks.held {
             await Self.abandon(&nextPull)
-            await releaseAll(locks.taken, sessions)
-            await closeAll(sessions)
             var report = RolloutReport(run: run, result: .failed, outcomes: [], lockedBy: held)
             report.message = held.description
-            finish(&report, record)
+            if resume != nil {
+                // Taken up by mistake: the run waits at its gate as before, its locks kept.
+                report.result = .waiting
+                await end(&report, record, release: nil, sessions)
+                return report
+            }
+            await end(&report, record, release: locks.taken, sessions)
             return report
         }
         for note in locks.notes where !note.failed {
@@ -124,10 +154,32 @@ public struct RolloutAction: Sendable {
             pullFailures = await prepull(fleet.hosts.map(\.name).filter { unreachable[$0] == nil }, sessions, batch: nil)
         }
 
-        var failedHosts = Set<String>()
-        var changed: [[Replacement]] = []
+        var failedHosts = resume?.failedHosts ?? []
+        var changed: [[ChangedService]] = resume.map { [$0.changed] } ?? []
         var stopped = false
-        for (index, batch) in batches.enumerated() {
+        if let resume {
+            // Nothing happens before the hosts are found as the run left them at its gate.
+            if resume.decision == .promote, let refusal = await checkGate(resume, locks.taken, sessions) {
+                await Self.abandon(&nextPull)
+                report.result = .waiting
+                report.refused = true
+                report.message = refusal
+                await end(&report, record, release: nil, sessions)
+                return report
+            }
+            await markResumed(locks.taken, sessions)
+            if resume.decision == .abort {
+                report.undone = await undo(changed, sessions, record: record)
+                report.result = report.undone.contains { $0.isFailure } ? .failed : .rolledBack
+                report.message = "aborted at the gate after batch \(resume.afterBatch)"
+                record.gate(after: resume.afterBatch, outcome: "aborted", detail: "by \(identity.user)@\(identity.coordinator)")
+                await end(&report, record, release: locks.taken, sessions)
+                return report
+            }
+            record.gate(after: resume.afterBatch, outcome: "promoted", detail: "by \(identity.user)@\(identity.coordinator)")
+        }
+        var waiting = false
+        for (index, batch) in batches.enumerated() where index >= firstIndex {
             let number = index + 1
             if interruption.level >= .stop || record.failure != nil {
                 report.notStarted += batch.map(\.name)
@@ -153,32 +205,57 @@ public struct RolloutAction: Sendable {
             }
             let results = await runBatch(batch, number: number, sessions: sessions, unreachable: unreachable,
                                          pullFailures: pullFailures, record: record)
-            var changedNow: [Replacement] = []
+            var changedNow: [ChangedService] = []
             for (replacement, rawOutcome) in results {
                 let outcome = rawOutcome.redacted(redaction)
                 record.write { try $0.recordOutcome(HostOutcomeRecord(outcome, run: run)) }
                 report.outcomes.append(outcome)
                 announce(outcome, batch: number)
                 if outcome.isFailure { failedHosts.insert(outcome.host) }
-                if outcome.kind == .updated, let replacement { changedNow.append(replacement) }
+                if outcome.kind == .updated, let replacement { changedNow.append(ChangedService(host: replacement.host, service: replacement.target.service)) }
             }
             changed.append(changedNow)
             record.write { try $0.finishBatch(run: run, index: number, finished: Date()) }
             reporter.report(RolloutEvent(.batchFinished, run: run, batch: number, hosts: names))
             if interruption.level >= .stop || record.failure != nil { continue }
 
-            let failedList = failedHosts.sorted().joined(separator: ", ")
-            switch RolloutPolicy.verdict(failedHosts: failedHosts.count, totalHosts: hostNames.count,
-                                         maxFailures: playbook.maxFailures, onFailure: playbook.onFailure) {
+            var verdict = RolloutPolicy.verdict(failedHosts: failedHosts.count, totalHosts: hostNames.count,
+                                                maxFailures: playbook.maxFailures, onFailure: playbook.onFailure)
+            var why = "\(failedHosts.count) host(s) failed (\(failedHosts.sorted().joined(separator: ", "))), more than max_failures allows"
+            // The gate after this batch, if any, decides whether the next one starts.
+            if case .goOn = verdict, case .rollout = mode, let gate = playbook.gates.first(where: { $0.after.contains(number) }) {
+                let watched = results.map(\.1).filter { !$0.isFailure && $0.kind != .skipped }
+                switch await hold(gate, after: number, of: batches.count, watching: watched, sessions, record) {
+                case .passed:
+                    if gate.promote == .manual && index + 1 < batches.count {
+                        await Self.abandon(&nextPull)
+                        await park(after: number, locks.taken, sessions, record)
+                        report.result = .waiting
+                        report.waitingAfter = number
+                        report.message = "waiting at the gate after batch \(number) of \(batches.count)"
+                        report.notStarted += batches.dropFirst(index + 1).flatMap { $0.map(\.name) }
+                        waiting = true
+                    }
+                case .failed(let reason):
+                    // A failed gate fails its batch, whatever max_failures allows.
+                    verdict = playbook.onFailure == .pause ? .pause : (playbook.onFailure == .rollback ? .rollBack : .goOn)
+                    why = "the gate failed: \(reason)"
+                    if case .goOn = verdict { stopped = true; report.result = .failed; report.message = "stopped after batch \(number): \(why)" }
+                case .interrupted:
+                    break
+                }
+            }
+            if waiting { break }
+            switch verdict {
             case .goOn:
                 break
             case .pause:
                 report.result = .paused
-                report.message = "paused after batch \(number): \(failedHosts.count) host(s) failed (\(failedList)), more than max_failures allows"
+                report.message = "paused after batch \(number): \(why)"
                 stopped = true
             case .rollBack:
                 await Self.abandon(&nextPull)
-                report.message = "aborted after batch \(number): \(failedHosts.count) host(s) failed (\(failedList)), more than max_failures allows"
+                report.message = "aborted after batch \(number): \(why)"
                 if case .rollout = mode, changed.contains(where: { !$0.isEmpty }) {
                     // No batch comes next: the hosts to undo are reached as they are undone.
                     await sessions.setWindow([], openAhead: false)
@@ -210,12 +287,12 @@ public struct RolloutAction: Sendable {
             report.journalFailed = true
             report.message = "the journal could not be written (\(failure)); no new batch was started"
                 + (report.notStarted.isEmpty ? "" : "; not started: \(report.notStarted.joined(separator: ", "))")
-        } else if !stopped {
+        } else if !stopped && !waiting {
             report.result = failedHosts.isEmpty ? .succeeded : .partial
         }
-        await releaseAll(locks.taken, sessions)
-        await closeAll(sessions)
-        finish(&report, record)
+        // A run waiting at its gate keeps its locks: nothing else touches these services
+        // before `molt promote` or `molt abort`.
+        await end(&report, record, release: waiting ? nil : locks.taken, sessions)
         return report
     }
 
@@ -353,22 +430,29 @@ public struct RolloutAction: Sendable {
     }
 
     /// Puts back every service this run changed, newest batch first.
-    private func undo(_ changed: [[Replacement]], _ sessions: HostSessions, record: RunJournal) async -> [ServiceOutcome] {
+    private func undo(_ changed: [[ChangedService]], _ sessions: HostSessions, record: RunJournal) async -> [ServiceOutcome] {
         var outcomes: [ServiceOutcome] = []
         let run = identity.id
+        let settings = ReplacementSettings(playbook: playbook, registryAuth: registryAuth)
+        let identity = self.identity
+        let interruption = self.interruption
+        let reporter = self.reporter
         for batch in changed.reversed() where !batch.isEmpty {
             if interruption.level >= .stop { break }
             reporter.report(RolloutEvent(.hostStep, run: run, message: "rolling back \(batch.map(\.host).joined(separator: ", "))"))
             // An earlier batch's hosts may have had their sessions closed: they are reached again.
-            let results = await concurrentMap(batch, limit: fleet.settings.forks) { replacement in
-                let undone = await sessions.with(replacement.host) { connection in
-                    await replacement.on(connection).rollBack(onlyRun: run)
+            let results = await concurrentMap(batch, limit: fleet.settings.forks) { changed in
+                let undone = await sessions.with(changed.host) { connection in
+                    await Replacement(host: connection, service: changed.service, settings: settings, identity: identity,
+                                      interruption: interruption) { message in
+                        reporter.report(RolloutEvent(.hostStep, run: run, host: changed.host, service: changed.service.container, message: message))
+                    }.rollBack(onlyRun: run)
                 }
                 switch undone {
                 case .success(let outcome): return outcome
                 case .failure(let failure):
-                    return ServiceOutcome(host: replacement.host, service: replacement.name, kind: .failed,
-                                          to: replacement.target.service.image,
+                    return ServiceOutcome(host: changed.host, service: changed.service.container, kind: .failed,
+                                          to: changed.service.image,
                                           error: "could not be rolled back: \(failure.message)")
                 }
             }
@@ -582,7 +666,7 @@ public struct RolloutAction: Sendable {
 
     private func finish(_ report: inout RolloutReport, _ record: RunJournal) {
         report.finished = Date()
-        let result = report.lockedBy == nil ? report.result.rawValue : "locked"
+        let result = report.result == .waiting || report.lockedBy == nil ? report.result.rawValue : "locked"
         let finished = report.finished
         record.write { try $0.finishRun(id: identity.id, result: result, finished: finished) }
         if report.result != .interrupted, record.failure != nil {

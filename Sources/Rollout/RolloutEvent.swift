@@ -18,6 +18,14 @@ public struct RolloutEvent: Sendable, Encodable {
         case hostInterrupted = "host.interrupted"
         case batchFinished = "batch.finished"
         case runFinished = "run.finished"
+        /// A gate's hold began after a batch (SPEC §10).
+        case gateStarted = "gate.started"
+        /// One reading of a gate's metric check, or of the batch's health, during the hold.
+        case gateCheck = "gate.check"
+        case gatePassed = "gate.passed"
+        case gateFailed = "gate.failed"
+        /// The run stopped at a manual gate, waiting for `molt promote` or `molt abort`.
+        case runWaiting = "run.waiting"
     }
 
     public var event: Kind

@@ -9,6 +9,8 @@ public enum RunResult: String, Sendable, Encodable {
     case failed
     /// Stopped by a signal (SPEC §4.9).
     case interrupted
+    /// Stopped at a manual gate, its locks held, for `molt promote` or `molt abort` (SPEC §10).
+    case waiting
 }
 
 /// Everything a rollout or rollback did.
@@ -41,15 +43,23 @@ public struct RolloutReport: Sendable {
     }
 
     /// The exit code of SPEC §5.
+    /// The gate the run waits at (result `waiting`).
+    public var waitingAfter: Int?
+    /// `molt promote` found the hosts changed since the run stopped at its gate: nothing was
+    /// done, and the run still waits.
+    public var refused = false
+
     public var exitCode: Int32 {
         if let interruptedBy { return 128 + interruptedBy }
         if lockedBy != nil { return 4 }
+        if refused { return 1 }
         if noHostReached { return 5 }
         if outcomes.contains(where: { $0.kind == .degraded }) || undone.contains(where: { $0.kind == .degraded }) { return 1 }
         switch result {
         case .succeeded: return journalFailed ? 1 : 0
         case .partial: return 3
         case .rolledBack, .paused, .failed, .interrupted: return 1
+        case .waiting: return 6
         }
     }
 }

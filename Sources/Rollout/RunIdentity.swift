@@ -30,7 +30,7 @@ public struct RunIdentity: Sendable, Hashable {
 ///
 /// Host names and PIDs alone are not enough: two containers, or two machines cloned from one
 /// image, may share a host name and even a machine ID; PID namespaces reuse PIDs.
-public struct ProcessIdentity: Sendable, Hashable {
+public struct ProcessIdentity: Sendable, Hashable, Codable {
     public var machineID: String
     public var bootID: String
     /// `pid:[4026531836]`: the PID namespace the PID belongs to.

@@ -9,6 +9,7 @@ final class RunJournal: Sendable {
     private let journal: Journal?
     private let reporter: any RolloutReporter
     private let run: String
+    var runID: String { run }
     private let firstFailure = Mutex<String?>(nil)
 
     init(journal: Journal?, reporter: any RolloutReporter, run: String) {

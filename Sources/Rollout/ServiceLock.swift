@@ -1,6 +1,7 @@
 public import DockerEngine
 import Foundation
 import Fleet
+import Packages
 import Playbook
 
 /// The lock of one service on one host (SPEC §6): a stopped container `molt-lock.SERVICE`,
@@ -117,7 +118,15 @@ public struct ServiceLock: Sendable {
             } catch let error as DockerError where error.code == .conflict {
                 guard let holder = try await currentHolder(on: engine, name: name) else { continue }
                 if holder.run == identity.id { return tookOver.map(Acquired.tookOver) ?? .fresh }
-                guard holder.isProvablyDead(seenFrom: process, startTimeOf: startTimeOf) else {
+                // A run waiting at a gate has no process: its lock is never taken over. One
+                // promoted names the process that took the run up again.
+                let state = try await self.state(on: engine, lock: holder.containerID)
+                if let state, state.phase == .waiting {
+                    throw LockHeld(host: host, service: service, holder: holder, waiting: state)
+                }
+                var living = holder
+                if let resumed = state?.process { living.process = resumed }
+                guard living.isProvablyDead(seenFrom: process, startTimeOf: startTimeOf) else {
                     throw LockHeld(host: host, service: service, holder: holder)
                 }
                 // Exactly the dead holder's container goes: if another run took it over first,
@@ -169,9 +178,94 @@ public struct LockHeld: Error, CustomStringConvertible, Sendable {
     public var host: String
     public var service: String
     public var holder: ServiceLock.Holder
+    /// Set when the holder is a run waiting at a gate (SPEC §10).
+    public var waiting: ServiceLock.State?
+
+    public init(host: String, service: String, holder: ServiceLock.Holder, waiting: ServiceLock.State? = nil) {
+        self.host = host
+        self.service = service
+        self.holder = holder
+        self.waiting = waiting
+    }
 
     public var description: String {
-        "\(host): \(service) is locked by \(holder); if that run is dead, `molt unlock` removes the lock"
+        if let waiting {
+            return "\(host): \(service) is held by run \(holder.run) of \(holder.playbook) (\(holder.user)@\(holder.coordinator)), "
+                + "waiting at its gate after batch \(waiting.batch ?? 0) since \(waiting.since): "
+                + "`molt promote \(holder.run)` goes on, `molt abort \(holder.run)` rolls it back"
+        }
+        return "\(host): \(service) is locked by \(holder); if that run is dead, `molt unlock` removes the lock"
+    }
+}
+
+extension ServiceLock {
+    /// What the run holding a lock is doing, kept in the lock container as ``statePath`` (the
+    /// labels cannot change once it is made): a run waiting at a gate, whose process has
+    /// ended, or the process that took it up again with `molt promote` or `molt abort`.
+    public struct State: Sendable, Hashable, Codable {
+        public enum Phase: String, Sendable, Hashable, Codable {
+            /// Held by a run stopped at a manual gate: never taken over.
+            case waiting
+            /// Held by the run again, in `process`.
+            case resumed
+        }
+
+        public var phase: Phase
+        public var run: String
+        /// The batch the gate followed.
+        public var batch: Int?
+        /// The service container's ID when the run stopped at the gate: a promote checks it.
+        public var container: String?
+        /// The process that took the run up again.
+        public var process: ProcessIdentity?
+        /// When this state was written (ISO 8601).
+        public var since: String
+
+        init(phase: Phase, run: String, batch: Int? = nil, container: String? = nil,
+             process: ProcessIdentity? = nil, since: Date = Date()) {
+            self.phase = phase
+            self.run = run
+            self.batch = batch
+            self.container = container
+            self.process = process
+            self.since = ISO8601DateFormatter().string(from: since)
+        }
+    }
+
+    /// Where a lock container keeps its ``State``.
+    public static let statePath = "/molt-lock-state.json"
+
+    /// The state written in the lock container `lock` (an ID), if any.
+    public static func state(on engine: any ContainerEngine, lock: String) async throws -> State? {
+        let archive: [UInt8]
+        do {
+            archive = try await engine.archive(of: lock, path: statePath, maxSize: 1 << 16)
+        } catch let error as DockerError where error.code == .notFound {
+            return nil
+        }
+        guard let file = try TarArchive.entries(archive).first(where: { $0.kind == .file }) else { return nil }
+        return try? JSONDecoder().decode(State.self, from: Data(file.contents))
+    }
+
+    /// Writes `state` into this run's lock of `service`; false when the run does not hold it.
+    public static func write(_ state: State, on engine: any ContainerEngine, service: String) async throws -> Bool {
+        guard let existing = try await engine.container(named: containerName(service: service)), existing.labels[Label.run] == state.run else {
+            return false
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let entry = TarEntry.file(String(statePath.dropFirst()), contents: Array(try encoder.encode(state)), mode: 0o644,
+                                  modificationTime: Int(Date().timeIntervalSince1970))
+        try await engine.putArchive(into: existing.id, path: "/", tar: TarArchive.make(entries: [entry]))
+        return true
+    }
+
+    /// The state of this run's lock of `service`, if the run holds it.
+    public static func state(on engine: any ContainerEngine, service: String, run: String) async throws -> State? {
+        guard let existing = try await engine.container(named: containerName(service: service)), existing.labels[Label.run] == run else {
+            return nil
+        }
+        return try await state(on: engine, lock: existing.id)
     }
 }
 

@@ -51,6 +51,12 @@ struct TextReporter: RolloutReporter {
             return []
         case .runFinished:
             lines.append(stamp + "run \(event.run) \(event.result ?? "finished")" + (event.message.map { ": \($0)" } ?? ""))
+        case .gateStarted, .gateCheck, .gatePassed:
+            lines.append(stamp + (event.message ?? ""))
+        case .gateFailed:
+            lines.append(stamp + "GATE FAILED: \(event.error ?? event.message ?? "")")
+        case .runWaiting:
+            lines.append(stamp + "WAITING: \(event.message ?? "")")
         }
         for log in event.logs ?? [] {
             lines.append("          | " + log)
