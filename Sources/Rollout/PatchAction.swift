@@ -87,11 +87,14 @@ public struct PatchAction: Sendable {
 
         // Find the containers on every host.
         let forks = max(1, fleet.settings.forks)
+        let reporter = self.reporter
         let selection = self.selection
         let found = await concurrentMap(fleet.hosts.map(\.name), limit: forks) { name -> (String, Result<[PatchTarget], HostFailure>) in
             let reached = await sessions.with(name) { host -> Result<[PatchTarget], HostFailure> in
                 do {
-                    return .success(try await Self.select(on: host, selection))
+                    return .success(try await Self.select(on: host, selection) { container, why in
+                        reporter.report(RolloutEvent(.hostSkipped, run: run, host: name, service: container, message: "not patched: \(why)"))
+                    })
                 } catch {
                     return .failure(HostFailure(host: name, stage: .docker, message: ErrorText.oneLine(error)))
                 }
@@ -329,7 +332,8 @@ public struct PatchAction: Sendable {
     // MARK: Selection
 
     /// The running containers on one host that `selection` matches, molt's own left out.
-    static func select(on host: RolloutHost, _ selection: Selection) async throws -> [PatchTarget] {
+    static func select(on host: RolloutHost, _ selection: Selection,
+                       skipped: (_ container: String, _ why: String) -> Void = { _, _ in }) async throws -> [PatchTarget] {
         let candidates = try await host.engine.listContainers(all: false)
             .filter { $0.state == "running" && !FindAction.isMoltInternal($0.name) }
             .filter { summary in selection.container.map { $0 == summary.name } ?? true }
@@ -350,7 +354,13 @@ public struct PatchAction: Sendable {
                     continue
                 }
                 let installed = try PackageDatabase.packages(fromArchive: bytes, format: location.format).filter { $0.name == package }
-                if try installed.contains(where: { try selection.below?.admits($0) ?? true }) { matches = true }
+                do {
+                    if try installed.contains(where: { try selection.below?.admits($0) ?? true }) { matches = true }
+                } catch {
+                    // No bound for this container's kind of package (an Alpine one among Debian
+                    // ones): it is left alone, and said so; the host's other containers are not.
+                    skipped(summary.name, String(describing: error))
+                }
             }
             if matches { targets.append(PatchTarget(host: host.name, container: summary.name, image: summary.image)) }
         }

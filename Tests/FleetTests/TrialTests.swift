@@ -1,8 +1,10 @@
 import DockerEngine
 import Fleet
 import Foundation
-import MoltTestSupport
 import Inventory
+import MoltTestSupport
+import Rollout
+@testable import SSHConfig
 import Testing
 
 extension LabFleetTests {
@@ -206,32 +208,192 @@ extension LabFleetTests {
             await cleanUp()
         }
 
-        @Test("the emergency: find the affected containers, roll out the patched images with a canary first, find none")
+        @Test("the emergency, as the README tells it: find the affected containers, patch web in place (a canary first), audit shows it patched, roll out the rebuilt images, then audit is clean and find finds none")
         func emergencyWalkthrough() async throws {
             let lab = try Lab.current()
             let fixture = try await RolloutFixture(lab)
             defer { fixture.keep() }
             try await fixture.reset()
-            let below = "dpkg:3.0.15-1~deb12u1,apk:3.1.7-r1"
-            let playbook = Lab.repository + "/playbooks/emergency-openssl.yml"
+            let steps = try Self.readmeWalkthrough()
+            try #require(steps.map { $0.dropFirst().first ?? "" } == ["find", "patch", "patch", "find", "audit", "plan", "rollout", "audit", "find"],
+                         "README.md's emergency has other steps now: \(steps)")
+            do {
+                try await walk(steps, fixture)
+            } catch {
+                try await Self.putBackUnpatched(fixture)
+                throw error
+            }
+            try await Self.putBackUnpatched(fixture)
+        }
 
-            let first = try await fixture.molt("find", "--package", "libssl3", "--below", below, "--output", "json")
+        /// The README's steps, each checked against the lab.
+        func walk(_ steps: [[String]], _ fixture: RolloutFixture) async throws {
+            let lab = fixture.lab
+            let webs = Set(lab.hosts.map { "\($0.name)/web" })
+            let affected = webs.union(["lab1/cache", "lab2/cache"] + Self.dbHosts.map { "\($0)/db" })
+
+            // 1. Every web, cache and db is affected.
+            let first = try await Self.run(steps[0], fixture)
             #expect(first.status == 0, "\(first.stderr)")
-            let affected = try Self.matches(first.stdout)
-            let expected = Set(lab.hosts.map { "\($0.name)/web" } + ["lab1/cache", "lab2/cache"] + Self.dbHosts.map { "\($0)/db" })
-            #expect(affected == expected)
+            #expect(try Self.matches(first.stdout) == affected)
 
-            let rollout = try await fixture.molt("rollout", playbook, "--yes", "--output", "json")
+            // 2. The dry run lists the webs, lab1's alone in the first batch, and changes nothing.
+            let canaryFirst = [["lab1/web"], lab.hosts.dropFirst().map { "\($0.name)/web" }]
+            let dry = try await Self.run(steps[1], fixture)
+            #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
+            #expect(Self.batches(try RolloutFixture.events(dry.stdout)) == canaryFirst)
+            for host in lab.hosts {
+                #expect(try await Self.patchRecord(on: host.name, fixture) == nil, "the dry run patched \(host.name)")
+            }
+
+            // 3. The patch: the canary patched and watched before the rest start.
+            let patch = try await Self.run(steps[2], fixture)
+            #expect(patch.status == 0, "\(patch.stdout)\(patch.stderr)")
+            let events = try RolloutFixture.events(patch.stdout)
+            #expect(Self.batches(events) == canaryFirst)
+            let canaryPatched = events.firstIndex { $0["event"] as? String == "host.updated" && $0["host"] as? String == "lab1" }
+            let restStarted = events.firstIndex { $0["event"] as? String == "batch.started" && $0["batch"] as? Int == 2 }
+            #expect(canaryPatched != nil && restStarted != nil && canaryPatched! < restStarted!, "\(patch.stdout)")
+            #expect(events.last?["result"] as? String == "succeeded")
+            let run = try #require(events.last?["run"] as? String)
+            for host in lab.hosts {
+                // The mirror's package was installed: its file is in the container.
+                let marker = try await fixture.file("/usr/share/doc/libssl3/molt-lab-fixed", in: "web", on: host.name)
+                #expect(marker.contains("libssl3 3.0.15-1~deb12u1"), "\(host.name): \(marker)")
+            }
+            let patched = try await fixture.webs().mapValues(\.id)
+
+            // 4. The webs' own databases say the fixed version: only cache and db are left.
+            let second = try await Self.run(steps[3], fixture)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(try Self.matches(second.stdout) == affected.subtracting(webs))
+
+            // 5. Each web is patched (its record names the run) and changed in place; nothing else.
+            let drifted = try await Self.run(steps[4], fixture)
+            #expect(drifted.status == 3, "\(drifted.stdout)\(drifted.stderr)")
+            let findings = try Self.findings(drifted.stdout)
+            #expect(Set(findings.map { "\($0.place) \($0.kind)" }) == Set(webs.flatMap { ["\($0) patched", "\($0) changed-in-place"] }))
+            for finding in findings where finding.kind == "patched" {
+                #expect(finding.detail.contains("\t\(run)\t"), "\(finding.place): \(finding.detail)")
+            }
+            for finding in findings where finding.kind == "changed-in-place" {
+                #expect(finding.detail == "libssl3 3.0.11-1~deb12u2 → 3.0.15-1~deb12u1", "\(finding.place)")
+            }
+
+            // 6, 7. The plan, then the rollout of the rebuilt images: lab1 first, every affected container replaced.
+            let plan = try await Self.run(steps[5], fixture)
+            #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+            let rollout = try await Self.run(steps[6], fixture)
             #expect(rollout.status == 0, "\(rollout.stdout)\(rollout.stderr)")
-            let events = try RolloutFixture.events(rollout.stdout)
-            let batches = events.filter { $0["event"] as? String == "batch.started" }.map { $0["hosts"] as? [String] ?? [] }
-            #expect(batches.first == ["lab1"], "a canary batch first")
-            let updated = Set(events.filter { $0["event"] as? String == "host.updated" }.map { "\($0["host"] as? String ?? "")/\($0["service"] as? String ?? "")" })
-            #expect(updated == expected)
+            let rolled = try RolloutFixture.events(rollout.stdout)
+            #expect(Self.batches(rolled).first == ["lab1"], "a canary batch first")
+            let updated = Set(rolled.filter { $0["event"] as? String == "host.updated" }.map { "\($0["host"] as? String ?? "")/\($0["service"] as? String ?? "")" })
+            #expect(updated == affected)
+            for (host, web) in try await fixture.webs() {
+                #expect(web.id != patched[host], "\(host)'s patched web is still in place")
+                #expect(web.configImage == RolloutFixture.web2)
+            }
 
-            let after = try await fixture.molt("find", "--package", "libssl3", "--below", below, "--output", "json")
-            #expect(after.status == 0, "\(after.stderr)")
-            #expect(try Self.matches(after.stdout).isEmpty)
+            // 8. The patched containers are gone, and their findings with them; nothing is affected.
+            let clean = try await Self.run(steps[7], fixture)
+            #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+            #expect(try Self.findings(clean.stdout).isEmpty)
+            let last = try await Self.run(steps[8], fixture)
+            #expect(last.status == 0, "\(last.stderr)")
+            #expect(try Self.matches(last.stdout).isEmpty)
+        }
+
+        /// The `$ molt …` commands of README.md's "An emergency, end to end", in order, as words
+        /// (a line ending in `\` goes on on the next).
+        static func readmeWalkthrough() throws -> [[String]] {
+            let readme = try String(contentsOfFile: Lab.repository + "/README.md", encoding: .utf8)
+            guard let section = readme.range(of: "\n## An emergency, end to end\n"),
+                  let open = readme.range(of: "```sh\n", range: section.upperBound..<readme.endIndex),
+                  let close = readme.range(of: "\n```", range: open.upperBound..<readme.endIndex) else {
+                throw LabMissing(message: "README.md has no sh block under \"## An emergency, end to end\"")
+            }
+            var commands: [String] = []
+            var pending: String?
+            for line in readme[open.upperBound..<close.lowerBound].split(separator: "\n") {
+                var text: String
+                if let started = pending {
+                    text = started + " " + line.trimmingCharacters(in: .whitespaces)
+                } else if line.hasPrefix("$ ") {
+                    text = String(line.dropFirst(2))
+                } else {
+                    continue
+                }
+                if text.hasSuffix("\\") {
+                    text.removeLast()
+                    pending = text.trimmingCharacters(in: .whitespaces)
+                    continue
+                }
+                pending = nil
+                commands.append(text)
+            }
+            return try commands.map { command in
+                let words = try ShellSplit.split(command)
+                guard words.count > 1, words[0] == "molt" else { throw LabMissing(message: "not a molt command in README.md: \(command)") }
+                return words
+            }
+        }
+
+        /// Runs one of the README's commands as written, from the repository, with the test's
+        /// journal, JSON output and, where molt would ask at a terminal, `--yes`.
+        static func run(_ words: [String], _ fixture: RolloutFixture) async throws -> Shell.Result {
+            var arguments = [Shell.molt, words[1], "--output", "json", "--journal", fixture.journal]
+            if ["patch", "rollout"].contains(words[1]) && !words.prefix(while: { $0 != "--" }).contains("--dry-run") {
+                arguments.append("--yes")
+            }
+            return try await ChildProcess.run(arguments + words.dropFirst(2), environment: Shell.cleanEnvironment, directory: Lab.repository)
+        }
+
+        /// The hosts of each `batch.started` event.
+        static func batches(_ events: [[String: Any]]) -> [[String]] {
+            events.filter { $0["event"] as? String == "batch.started" }.map { $0["hosts"] as? [String] ?? [] }
+        }
+
+        /// The `molt audit --output json` findings, as `host/container`, kind and detail.
+        static func findings(_ json: String) throws -> [(place: String, kind: String, detail: String)] {
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            let errors = document["errors"] as? [Any] ?? []
+            #expect(errors.isEmpty, "\(errors)")
+            let findings = try #require(document["findings"] as? [[String: Any]])
+            return findings.map { ("\($0["host"] as? String ?? "")/\($0["container"] as? String ?? "")", $0["kind"] as? String ?? "", $0["detail"] as? String ?? "") }
+        }
+
+        /// The web's /etc/molt-patches on `host`, or nil when it has none.
+        static func patchRecord(on host: String, _ fixture: RolloutFixture) async throws -> String? {
+            let result = try await fixture.docker(host).exec(in: "web", command: ["cat", PatchRecord.path])
+            return result.succeeded ? result.stdoutText : nil
+        }
+
+        /// The lab's standard state again, wherever the walkthrough stopped. The patched webs
+        /// must not come back: `reset` would rename a retained web 1.0 (`web.molt-prev`, the
+        /// patched one after the rollout) back into place, so the retained webs are removed first,
+        /// and webs still patched in place are replaced by a rollout that keeps nothing.
+        static func putBackUnpatched(_ fixture: RolloutFixture) async throws {
+            var stillPatched = false
+            for host in fixture.lab.hosts {
+                let docker = try fixture.docker(host.name)
+                if try await docker.container(named: "web.molt-prev") != nil {
+                    try await docker.removeContainer("web.molt-prev", force: true)
+                }
+                if (try? await patchRecord(on: host.name, fixture)) != nil { stillPatched = true }
+            }
+            if stillPatched {
+                let playbook = try fixture.scratch.write("unpatch-web.yml", """
+                    name: unpatch-web
+                    hosts: all
+                    container: web
+                    image: \(RolloutFixture.web2)
+                    health: {interval: 500ms, stable: 1s}
+                    batches: ["100%"]
+                    retain: 0
+                    """)
+                let result = try await fixture.molt("rollout", playbook, "--yes")
+                guard result.status == 0 else { throw LabMissing(message: "could not replace the patched webs: \(result.stdout)\(result.stderr)") }
+            }
             try await fixture.reset()
         }
 

@@ -268,6 +268,24 @@ struct PatchActionTests {
         #expect(await fleet.patched() == ["h2", "h4"])
     }
 
+    @Test("--below with only a dpkg bound: an Alpine container is left alone, said so, and the Debian ones on the same host are patched")
+    func otherFormatLeftAlone() async throws {
+        let fleet = try await Patchlet { name in
+            name == "h3"
+                ? Patchlet.healthy(contents: ["/lib/apk/db/installed": "P:libssl3\nV:3.1.4-r5\n\n"])
+                : Patchlet.healthy(contents: ["/var/lib/dpkg/status": "Package: libssl3\nStatus: install ok installed\nVersion: 3.0.11-1~deb12u2\n\n"])
+        }
+        let selection = PatchAction.Selection(package: "libssl3", below: try VersionBounds(["dpkg:3.0.15-1~deb12u1"]))
+        let report = try await fleet.action(selection: selection).perform()
+        #expect(report.exitCode == 0, "\(report)")
+        #expect(report.targets.map(\.label) == ["h1/web", "h2/web", "h4/web"])
+        #expect(report.unreachable.isEmpty)
+        #expect(await fleet.patched() == ["h1", "h2", "h4"])
+        let skipped = fleet.events.events.filter { $0.event == .hostSkipped }
+        #expect(skipped.map(\.host) == ["h3"])
+        #expect(skipped.first?.message?.contains("no --below bound applies to apk") == true, "\(skipped)")
+    }
+
     @Test("another run's lock stops the patch before any command runs, exit 4")
     func locked() async throws {
         let fleet = try await Patchlet()
