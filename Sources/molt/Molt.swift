@@ -13,7 +13,7 @@ struct Molt: AsyncParsableCommand {
             interrupted by SIGINT/SIGTERM.
             """,
         version: "0.1.0",
-        subcommands: [StatusCommand.self, FindCommand.self, AuditCommand.self, PlanCommand.self, TrialCommand.self, RolloutCommand.self, RollbackCommand.self, PatchCommand.self, HistoryCommand.self, UnlockCommand.self]
+        subcommands: [StatusCommand.self, FindCommand.self, AuditCommand.self, PlanCommand.self, TrialCommand.self, RolloutCommand.self, RollbackCommand.self, PromoteCommand.self, AbortCommand.self, PatchCommand.self, HistoryCommand.self, UnlockCommand.self]
     )
 }
 
@@ -64,6 +64,7 @@ enum ExitStatus {
     static let partial: Int32 = 3
     static let locked: Int32 = 4
     static let noHostReached: Int32 = 5
+    static let waiting: Int32 = 6
 }
 
 /// Bad input from the operator (files, flags, patterns): printed as is, exit 2.

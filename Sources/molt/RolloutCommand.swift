@@ -34,7 +34,19 @@ struct RolloutCommand: AsyncParsableCommand {
         let fleet = try selection.fleet(playbook, global: global)
         let services = playbook.services.map { "\($0.container) → \($0.image)" }.joined(separator: ", ")
         try Confirmation.ask("Roll out \(services) on \(fleet.hosts.count) host\(fleet.hosts.count == 1 ? "" : "s") (\(fleet.hosts.map(\.name).joined(separator: ", ")))?", yes: yes)
-        let report = try await RunExecution(global: global).perform(playbook: playbook, fleet: fleet, mode: .rollout)
+        // A run that may stop at a manual gate keeps its playbook in the journal: `molt promote`
+        // and `molt abort` take it up with only its ID and the inventory.
+        var details: GateRunDetails?
+        if playbook.gates.contains(where: { $0.promote == .manual }) {
+            let text: String
+            do {
+                text = try String(contentsOfFile: selection.playbook, encoding: .utf8)
+            } catch {
+                throw BadInput("cannot read \(selection.playbook) again: \(error.localizedDescription)")
+            }
+            details = GateRunDetails(playbookText: text, playbookSource: playbook.source, image: selection.image, hosts: fleet.hosts.map(\.name))
+        }
+        let report = try await RunExecution(global: global).perform(playbook: playbook, fleet: fleet, mode: .rollout, details: details)
         throw ExitCode(report.exitCode)
     }
 }
@@ -76,20 +88,21 @@ struct RollbackCommand: AsyncParsableCommand {
 struct RunExecution {
     var global: GlobalOptions
 
-    func perform(playbook: Playbook, fleet: Fleet, mode: RolloutAction.Mode) async throws -> RolloutReport {
+    func perform(playbook: Playbook, fleet: Fleet, mode: RolloutAction.Mode, details: GateRunDetails? = nil,
+                 resume: (RunIdentity, GateResume)? = nil) async throws -> RolloutReport {
         let settings = fleet.settings
         // A rollback's images are known only on the hosts: its credentials are found as it pulls.
         var images: [String] = []
         if case .rollout = mode { images = RegistryLogin.images(playbook) }
         let credentials = try await RegistryLogin.checked(images: images, homeDirectory: settings.homeDirectory)
         let journal = try global.openJournal()
-        let identity = RunIdentity(id: Journal.newRunID(now: Date()), user: settings.defaultUser)
+        let identity = resume?.0 ?? RunIdentity(id: Journal.newRunID(now: Date()), user: settings.defaultUser)
         let reporter = Self.reporter(global)
         let interruption = SignalTrap.install()
         let action = RolloutAction(
             playbook: playbook, fleet: fleet, identity: identity, mode: mode, reporter: reporter, journal: journal,
             registryAuth: { image in try await credentials.auth(forImage: image) },
-            interruption: interruption)
+            interruption: interruption, details: details, resume: resume?.1)
         let report = await action.perform()
         if global.output == .text {
             Console.print(Summary.text(report))
@@ -97,11 +110,25 @@ struct RunExecution {
         if let held = report.lockedBy {
             Console.error(held.description)
         }
+        if report.result == .waiting {
+            let inventory = global.inventory.map { " -i \(Self.quoted($0))" } ?? ""
+            let journalFlag = global.journal.map { " --journal \(Self.quoted($0))" } ?? ""
+            Console.error(report.refused ? report.message ?? "" : """
+                run \(report.run) waits at its gate after batch \(report.waitingAfter ?? 0); its locks are held.
+                  go on:     molt promote \(report.run)\(inventory)\(journalFlag)
+                  roll back: molt abort \(report.run)\(inventory)\(journalFlag)
+                """)
+        }
         return report
     }
 }
 
 extension RunExecution {
+    /// A word as a POSIX shell reads it back.
+    static func quoted(_ word: String) -> String {
+        word.allSatisfy { $0.isLetter || $0.isNumber || "@%+=:,./_-".contains($0) } ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     /// JSON lines, a live display on a terminal, or one line per event.
     static func reporter(_ global: GlobalOptions) -> any RolloutReporter {
         if global.output == .json { return JSONLinesReporter() }
