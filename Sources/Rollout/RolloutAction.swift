@@ -172,6 +172,7 @@ public struct RolloutAction: Sendable {
                 report.undone = await undo(changed, sessions, record: record)
                 report.result = report.undone.contains { $0.kind == .failed || $0.kind == .degraded } ? .failed : .rolledBack
                 report.message = "aborted at the gate after batch \(resume.afterBatch)"
+                report.aborted = true
                 record.gate(after: resume.afterBatch, outcome: "aborted", detail: "by \(identity.user)@\(identity.coordinator)")
                 await end(&report, record, release: locks.taken, sessions)
                 return report

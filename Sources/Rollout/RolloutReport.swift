@@ -48,11 +48,14 @@ public struct RolloutReport: Sendable {
     /// `molt promote` found the hosts changed since the run stopped at its gate: nothing was
     /// done, and the run still waits.
     public var refused = false
+    /// `molt abort`: putting the run's hosts back was what was asked.
+    public var aborted = false
 
     public var exitCode: Int32 {
         if let interruptedBy { return 128 + interruptedBy }
         if lockedBy != nil { return 4 }
         if refused { return 1 }
+        if aborted && result == .rolledBack { return 0 }
         if noHostReached { return 5 }
         if outcomes.contains(where: { $0.kind == .degraded }) || undone.contains(where: { $0.kind == .degraded }) { return 1 }
         switch result {

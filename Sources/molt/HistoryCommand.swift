@@ -59,6 +59,17 @@ struct HistoryCommand: AsyncParsableCommand {
                 if !rows.isEmpty {
                     Console.print(Table(header: ["HOST", "SERVICE", "OUTCOME", "FROM", "TO", "SECONDS", "ERROR"], rows: rows).text)
                 }
+                // The gates: each check's reading and each decision (SPEC §10).
+                let gates = ((try? journal.steps(run: record.id)) ?? []).filter { $0.service == "gate" }
+                if !gates.isEmpty {
+                    Console.print(Table(header: ["GATE", "AT", "RESULT", "DETAIL"], rows: gates.map { step in
+                        [step.step, (step.finished ?? step.started).formatted(stamp), step.outcome ?? "-",
+                         (step.detail ?? "").replacingOccurrences(of: "\n", with: "; ")]
+                    }).text)
+                }
+                if record.result == "waiting" {
+                    Console.print("waiting at its gate: `molt promote \(record.id) -i INVENTORY` goes on, `molt abort \(record.id) -i INVENTORY` rolls back")
+                }
             }
         }
     }

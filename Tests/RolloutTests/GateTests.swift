@@ -211,7 +211,7 @@ struct GateTests {
         let waiting = try await fleet.action(gates: [Gatelet.gate(.manual)]).perform()
         let (identity, resume) = try fleet.resume(waiting.run, .abort)
         let report = try await fleet.action(gates: [Gatelet.gate(.manual)], identity: identity, resume: resume).perform()
-        #expect(report.result == .rolledBack && report.exitCode == 1, "\(report)")
+        #expect(report.result == .rolledBack && report.exitCode == 0, "what was asked was done: \(report)")
         #expect(await fleet.images() == Array(repeating: Scene.v1, count: 4))
         #expect(await fleet.locks().isEmpty)
         #expect(try fleet.journal.run(id: waiting.run)?.result == "rolledback")
