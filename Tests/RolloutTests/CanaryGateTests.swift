@@ -13,7 +13,7 @@ import Testing
 /// failure that rolls the canary back, a manual gate that stops the run with its locks held,
 /// and `molt promote` / `molt abort` taking it up.
 @Suite("Canary gates on scripted hosts")
-struct GateTests {
+struct CanaryGateTests {
     /// Four scripted hosts with web 1.0, a journal, and metric readings a test scripts.
     final class Gatelet: @unchecked Sendable {
         let names = ["h1", "h2", "h3", "h4"]
