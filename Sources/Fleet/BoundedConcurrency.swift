@@ -12,7 +12,12 @@ public func concurrentMap<Item: Sendable, Value: Sendable>(
             let index = next
             let item = items[index]
             next += 1
-            group.addTask { (index, await body(item)) }
+            // The value is awaited before the tuple is formed: Swift 6.3 -O can lose the part
+            // of a tuple written before a suspension (swiftlang/swift#91911).
+            group.addTask {
+                let value = await body(item)
+                return (index, value)
+            }
         }
         while next < items.count && next < max(1, limit) { launch() }
         for await (index, value) in group {

@@ -504,7 +504,10 @@ public struct RolloutAction: Sendable {
         while head == nil && next < names.count {
             let group = Array(names[next..<min(next + forks, names.count)])
             next += group.count
-            let reached = await concurrentMap(group, limit: forks) { name in (name, await sessions.acquire(name)) }
+            let reached = await concurrentMap(group, limit: forks) { name in
+                let acquired = await sessions.acquire(name)
+                return (name, acquired)
+            }
             for (name, result) in reached {
                 switch result {
                 case .failure(let failure): phase.unreachable[name] = failure
@@ -577,9 +580,11 @@ public struct RolloutAction: Sendable {
                     results.append((service, .success(nil)))
                     continue
                 }
-                results.append((service, .success(try await ServiceLock.acquire(
+                // Awaited before the tuple is formed (see concurrentMap: swiftlang/swift#91911).
+                let acquired = try await ServiceLock.acquire(
                     on: connection.engine, host: name, service: service, image: image,
-                    playbook: playbookName, identity: identity))))
+                    playbook: playbookName, identity: identity)
+                results.append((service, .success(acquired)))
             } catch {
                 results.append((service, .failure(error)))
             }

@@ -115,7 +115,9 @@ struct VolumeClone: Sendable {
         do {
             // Every helper exists before the pause, so the pause covers only the copy.
             for (mount, clone) in pairs {
-                helpers.append((mount, clone, try await createHelper(image: image, source: mount.name ?? "", clone: clone, hasShell: hasShell)))
+                // Awaited before the tuple is formed (see concurrentMap: swiftlang/swift#91911).
+                let id = try await createHelper(image: image, source: mount.name ?? "", clone: clone, hasShell: hasShell)
+                helpers.append((mount, clone, id))
             }
             var records: [Record] = []
             for helper in helpers {

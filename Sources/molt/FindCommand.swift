@@ -18,16 +18,7 @@ struct FindCommand: AsyncParsableCommand {
     @Argument(help: "Ansible host pattern.")
     var pattern: String = "all"
 
-    @Option(help: ArgumentHelp("Containers whose image reference matches this glob, e.g. '*/web:1.*'.", valueName: "GLOB"))
-    var image: String?
-
-    @Option(help: ArgumentHelp("Containers with this package installed.", valueName: "NAME"))
-    var package: String?
-
-    @Option(help: ArgumentHelp(
-        "Only installed versions strictly below this one (needs --package). Per format: dpkg:VERSION or apk:VERSION; repeat or join with commas.",
-        valueName: "VERSION"))
-    var below: [String] = []
+    @OptionGroup var selection: PackageSelectionOptions
 
     @Flag(help: "Include retained, trial and lock containers (NAME.molt-prev, …).")
     var all = false
@@ -35,22 +26,14 @@ struct FindCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard image != nil || package != nil else { throw ValidationError("give --image GLOB or --package NAME") }
-        if !below.isEmpty {
-            guard package != nil else { throw ValidationError("--below needs --package") }
-            do {
-                _ = try VersionBounds(below)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
+        guard selection.image != nil || selection.package != nil else { throw ValidationError("give --image GLOB or --package NAME") }
     }
 
     func run() async throws {
         let inventory = try global.loadInventory()
         let fleet = try global.fleet(inventory, pattern: pattern)
-        let bounds = below.isEmpty ? nil : try VersionBounds(below)
-        let query = FindAction.Query(imageGlob: image, package: package, below: bounds, all: all)
+        let bounds = try selection.bounds()
+        let query = FindAction.Query(imageGlob: selection.image, package: selection.package, below: bounds, all: all)
         let report = await FindAction(fleet: fleet, query: query).perform()
 
         switch global.output {
@@ -66,13 +49,13 @@ struct FindCommand: AsyncParsableCommand {
     }
 
     private func text(_ report: FindReport) -> String {
-        let what = package.map { name in below.isEmpty ? name : "\(name) below \(below.joined(separator: ","))" } ?? "image \(image ?? "")"
+        let what = selection.package.map { name in selection.below.isEmpty ? name : "\(name) below \(selection.below.joined(separator: ","))" } ?? "image \(selection.image ?? "")"
         let summary = "\(report.matches.count) container\(report.matches.count == 1 ? "" : "s") with \(what) on \(Set(report.matches.map(\.host)).count) of \(report.hostsSearched) host\(report.hostsSearched == 1 ? "" : "s") searched"
         guard !report.matches.isEmpty else { return summary }
         var header = ["HOST", "CONTAINER", "IMAGE", "STATE"]
-        if package != nil { header += ["PACKAGE", "VERSION"] }
+        if selection.package != nil { header += ["PACKAGE", "VERSION"] }
         let rows = report.matches.map { match in
-            [match.host, match.container, match.image, match.state] + (package != nil ? [match.package ?? "", match.version ?? ""] : [])
+            [match.host, match.container, match.image, match.state] + (selection.package != nil ? [match.package ?? "", match.version ?? ""] : [])
         }
         return Table(header: header, rows: rows).text + "\n" + summary
     }

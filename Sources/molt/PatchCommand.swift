@@ -14,7 +14,8 @@ struct PatchCommand: AsyncParsableCommand {
             For a zero-day with exploits in the wild, until rebuilt images are rolled out. The \
             command runs through the Docker exec API, without a shell unless you write one \
             (sh -c '…'). It must exit 0, and the container must then stay running, and healthy \
-            if it has a HEALTHCHECK, for --timeout; otherwise no later batch starts (exit 1). \
+            if it has a HEALTHCHECK, for --timeout (at least the HEALTHCHECK's interval × retries, \
+            the time Docker needs to call it unhealthy); otherwise no later batch starts (exit 1). \
             Each container the command ran in gets a line in /etc/molt-patches (time, run, user, \
             command, exit, tab-separated), which `molt audit` shows until the container is \
             replaced; the run is in `molt history`. Takes the same locks as a rollout:
@@ -28,16 +29,7 @@ struct PatchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The container with exactly this name.", valueName: "NAME"))
     var container: String?
 
-    @Option(help: ArgumentHelp("Containers whose image reference matches this glob, e.g. '*/web:1.*'.", valueName: "GLOB"))
-    var image: String?
-
-    @Option(help: ArgumentHelp("Containers with this package installed.", valueName: "NAME"))
-    var package: String?
-
-    @Option(help: ArgumentHelp(
-        "Only installed versions strictly below this one (needs --package). Per format: dpkg:VERSION or apk:VERSION; repeat or join with commas.",
-        valueName: "VERSION"))
-    var below: [String] = []
+    @OptionGroup var selection: PackageSelectionOptions
 
     @Option(help: ArgumentHelp("Batch sizes over the matching containers, counts or percentages.", valueName: "1,100%"))
     var batches: String = "1,100%"
@@ -58,16 +50,8 @@ struct PatchCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("give the command after --: molt patch … -- CMD ARG…") }
-        guard [container != nil, image != nil, package != nil].filter({ $0 }).count == 1 else {
+        guard [container != nil, selection.image != nil, selection.package != nil].filter({ $0 }).count == 1 else {
             throw ValidationError("give one of --container NAME, --image GLOB or --package NAME")
-        }
-        if !below.isEmpty {
-            guard package != nil else { throw ValidationError("--below needs --package") }
-            do {
-                _ = try VersionBounds(below)
-            } catch {
-                throw ValidationError(error.description)
-            }
         }
         guard BatchSize.list(batches) != nil else { throw ValidationError("--batches \(batches): give counts or percentages, such as 1,25%,100%") }
         guard let duration = DurationText.parse(timeout), duration > .zero else { throw ValidationError("--timeout \(timeout) is not a duration such as 30s") }
@@ -76,12 +60,12 @@ struct PatchCommand: AsyncParsableCommand {
     func run() async throws {
         let inventory = try global.loadInventory()
         let fleet = try global.fleet(inventory, pattern: pattern)
-        let selection = PatchAction.Selection(container: container, imageGlob: image, package: package,
-                                              below: below.isEmpty ? nil : try VersionBounds(below))
+        let chosen = PatchAction.Selection(container: container, imageGlob: selection.image, package: selection.package,
+                                              below: try selection.bounds())
         let identity = RunIdentity(id: Journal.newRunID(now: Date()), user: fleet.settings.defaultUser)
         let quoted = PatchRecord.quote(command)
         func action(dryRun: Bool, reporter: any RolloutReporter, journal: Journal?, interruption: Interruption = Interruption()) -> PatchAction {
-            PatchAction(fleet: fleet, selection: selection, command: command, batches: BatchSize.list(batches) ?? PatchAction.defaultBatches,
+            PatchAction(fleet: fleet, selection: chosen, command: command, batches: BatchSize.list(batches) ?? PatchAction.defaultBatches,
                         timeout: DurationText.parse(timeout) ?? .seconds(30), dryRun: dryRun, identity: identity, reporter: reporter,
                         journal: journal, interruption: interruption)
         }

@@ -59,7 +59,9 @@ struct UnlockCommand: AsyncParsableCommand {
         let removed = await unlockFleet.visit { connection in
             var results: [(service: String, removed: Bool)] = []
             for lock in held where lock.host == connection.host.name {
-                results.append((lock.service, try await ServiceLock.breakLock(on: connection.docker, service: lock.service, holder: lock.holder)))
+                // Awaited before the tuple is formed (see concurrentMap: swiftlang/swift#91911).
+                let broken = try await ServiceLock.breakLock(on: connection.docker, service: lock.service, holder: lock.holder)
+                results.append((lock.service, broken))
             }
             return results
         }

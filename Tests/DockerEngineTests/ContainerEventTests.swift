@@ -42,7 +42,7 @@ struct ContainerEventTests {
         #expect(events.map(\.healthStatus) == [nil, "healthy"])
         #expect(events.first?.name == "web.molt-next")
         #expect(events.last?.timeNano == 1_700_000_001_160_000_000)
-        #expect(connector.allClosed)
+        #expect(await connector.allClosed(within: .seconds(10)))
         let line = connector.requests[0].components(separatedBy: "\r\n")[0]
         let target = try #require(line.split(separator: " ").dropFirst().first.map(String.init)?.removingPercentEncoding)
         #expect(target.hasPrefix("/v1.41/events?filters="))
@@ -70,7 +70,7 @@ struct ContainerEventTests {
         }
         #expect(reason.contains("events are off"), "\(reason)")
         #expect(statuses[1] == .following)
-        #expect(connector.allClosed)
+        #expect(await connector.allClosed(within: .seconds(10)))
     }
 
     @Test("an engine that ends the stream: the feed says so, and a new subscription is opened")
@@ -86,7 +86,7 @@ struct ContainerEventTests {
         }
         #expect(actions == ["start", "health_status: healthy"])
         #expect(connector.requests.count == 2)
-        #expect(connector.allClosed)
+        #expect(await connector.allClosed(within: .seconds(10)))
     }
 
     @Test("a wait returns at its deadline when nothing happens, at once when something already has, and throws when cancelled")

@@ -59,6 +59,17 @@ final class ScriptedConnector: ByteStreamConnector {
 
     /// Whether every stream opened has been closed.
     var allClosed: Bool { streams.withLock { $0.allSatisfy(\.isClosed) } }
+
+    /// Whether every stream opened is closed by `deadline` from now. The client may close a
+    /// stream from a task of its own after the response is handed over: the test waits for it
+    /// rather than race it.
+    func allClosed(within deadline: Duration = .seconds(10)) async -> Bool {
+        let end = ContinuousClock.now + deadline
+        while !allClosed && ContinuousClock.now < end {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return allClosed
+    }
 }
 
 enum ScriptError: Error, CustomStringConvertible {
