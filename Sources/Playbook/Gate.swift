@@ -46,4 +46,16 @@ public struct Gate: Sendable, Hashable {
         self.promote = promote
         self.line = line
     }
+
+    /// What the gate does, in one line for plans and progress:
+    /// `hold 10m, 1 check every 15s, promote manual`.
+    public var summary: String {
+        let hold = self.hold == .zero ? "no hold" : "hold \(DurationText.format(self.hold))"
+        let checks = switch checks.count {
+        case 0: "no metric check"
+        case 1: "1 check every \(DurationText.format(interval))"
+        default: "\(checks.count) checks every \(DurationText.format(interval))"
+        }
+        return "\(hold), \(checks), promote \(promote.rawValue)"
+    }
 }

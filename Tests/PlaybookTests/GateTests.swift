@@ -70,6 +70,16 @@ struct GateTests {
         #expect(checks[3].value == nil)
     }
 
+    @Test("a gate sums itself up in one line for plans", arguments: [
+        (Gate(after: [1], hold: .seconds(600), checks: [MetricCheck(url: "http://m/x", max: 1)], promote: .manual), "hold 10m, 1 check every 15s, promote manual"),
+        (Gate(after: [2], hold: .seconds(90), checks: Array(repeating: MetricCheck(url: "http://m/x", max: 1), count: 2), interval: .milliseconds(500)),
+         "hold 1m30s, 2 checks every 500ms, promote auto"),
+        (Gate(after: [1], promote: .manual), "no hold, no metric check, promote manual"),
+    ])
+    func summary(_ gate: Gate, _ text: String) {
+        #expect(gate.summary == text)
+    }
+
     static let invalid: [InvalidPlaybook] = [
         .init("gates given as a mapping", shorthand("gates:\n  after: 1\n"), line: 5, "'gates' must be a list of gates"),
         .init("a gate given as a number", shorthand("gates: [1]\n"), line: 5,
