@@ -37,15 +37,16 @@ public struct Playbook: Sendable, Hashable {
     public var onFailure: FailurePolicy
     /// How many replaced containers to keep, stopped, on each host for instant rollback; 1 by default.
     public var retain: Int
-    /// What must hold between batches before the next one starts (SPEC §10); none by default.
-    public var gates: [Gate] = []
+    /// The decisions between batches (`gates:`), in the order written; none by default.
+    public var gates: [Gate]
 
     /// Creates a playbook; the defaults are those of a playbook file that says nothing more.
     public init(
         source: String, name: String, hosts: String, hostsLine: Int? = nil, services: [Service],
         pull: PullPolicy = .missing, prepull: Prepull = .batch, batches: [BatchSize] = Playbook.defaultBatches,
         order: UpdateOrder = .stopFirst, stopTimeout: Duration = .seconds(10), pause: Duration = .zero,
-        maxFailures: FailureAllowance = .count(0), onFailure: FailurePolicy = .rollback, retain: Int = 1
+        maxFailures: FailureAllowance = .count(0), onFailure: FailurePolicy = .rollback, retain: Int = 1,
+        gates: [Gate] = []
     ) {
         self.source = source
         self.name = name
@@ -61,6 +62,12 @@ public struct Playbook: Sendable, Hashable {
         self.maxFailures = maxFailures
         self.onFailure = onFailure
         self.retain = retain
+        self.gates = gates
+    }
+
+    /// The gate that follows batch `number` (1-based), if any.
+    public func gate(after number: Int) -> Gate? {
+        gates.first { $0.after.contains(number) }
     }
 
     /// Reads and checks the playbook at `path`.

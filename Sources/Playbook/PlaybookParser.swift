@@ -7,7 +7,7 @@ struct PlaybookParser {
 
     static let topLevelKeys = [
         "name", "hosts", "services", "container", "image", "health", "trial", "pull", "prepull",
-        "batches", "order", "stop_timeout", "pause", "max_failures", "on_failure", "retain",
+        "batches", "order", "stop_timeout", "pause", "max_failures", "on_failure", "retain", "gates",
     ]
     /// The top-level keys that describe a single service in place of `services:`.
     static let shorthandKeys = ["container", "image", "health", "trial"]
@@ -16,6 +16,8 @@ struct PlaybookParser {
     static let httpKeys = ["port", "path", "status"]
     static let tcpKeys = ["port"]
     static let trialKeys = ["volumes", "env", "helper_image", "health"]
+    static let gateKeys = ["after", "hold", "http", "interval", "promote"]
+    static let metricCheckKeys = ["url", "value", "min", "max", "equals"]
 
     /// Text between a found value and what to write, shared by every duration error.
     private static let durationExamples = "a duration such as 250ms, 10s, 5m, 1h or 1m30s"
@@ -36,6 +38,11 @@ struct PlaybookParser {
     /// The most services one playbook may renew: each is a container on every host, and the
     /// plan holds one entry per host and service.
     static let mostServices = 1_000
+    /// The most metric checks one gate may run each round: each is an HTTP request.
+    static let mostChecks = 100
+    /// The shortest time between two rounds of a gate's checks: a metric server is not a
+    /// health probe, and is shared.
+    static let shortestCheckInterval: Duration = .milliseconds(100)
 
     /// Parses `text`, naming it `source` in errors.
     static func parse(text: String, source: String) throws(PlaybookError) -> Playbook {
@@ -77,6 +84,7 @@ struct PlaybookParser {
         if let entry = top["retain"] {
             playbook.retain = try integer(entry, in: 0...Self.mostRetained, as: "the number of replaced containers to keep, from 0 to \(Self.mostRetained)")
         }
+        if let entry = top["gates"] { playbook.gates = try gates(entry) }
         return playbook
     }
 
@@ -355,6 +363,128 @@ struct PlaybookParser {
             throw fail(node, "'max_failures' may be at most \(Self.mostHosts) hosts, found \(count); write \"100%\" to let every host fail")
         }
         return count
+    }
+
+    // MARK: - Gates
+
+    private func gates(_ entry: Entry) throws(PlaybookError) -> [Gate] {
+        guard case let .sequence(items) = entry.value else {
+            throw fail(entry.key, "'gates' must be a list of gates, each with after: and what to do (hold:, http:, promote:), found \(YAMLDocument.describe(entry.value))")
+        }
+        var gates: [Gate] = []
+        var gated: [Int: Int?] = [:]
+        for item in items {
+            guard case let .mapping(mapping) = item else {
+                throw fail(item, "each entry of 'gates' must be a mapping such as {after: 1, hold: 10m}, found \(YAMLDocument.describe(item))")
+            }
+            let fields = try Fields(mapping, node: item, allowed: Self.gateKeys, place: "in a gate", document: document)
+            let afterEntry = try required(fields, "after", "this gate has no 'after'; add the batch it follows, e.g. after: 1 for the canary batch", at: item)
+            var gate = Gate(after: try batchNumbers(afterEntry), line: item.mark?.line)
+            for number in gate.after {
+                if let first = gated[number] {
+                    let firstLine = first.map { " (line \($0))" } ?? ""
+                    throw fail(afterEntry.value, "batch \(number) already has a gate\(firstLine); give each batch at most one gate")
+                }
+                gated[number] = gate.line
+            }
+            if let entry = fields["hold"] { gate.hold = try duration(entry, allowZero: true) }
+            if let entry = fields["http"] { gate.checks = try metricChecks(entry) }
+            if let entry = fields["interval"] { gate.interval = try duration(entry, allowZero: false, atLeast: Self.shortestCheckInterval) }
+            if let entry = fields["promote"] { gate.promote = try choice(entry) }
+            if gate.hold == .zero, gate.checks.isEmpty, gate.promote == .auto {
+                throw fail(item, "this gate neither holds (hold: 10m), checks a metric (http:) nor waits for an operator (promote: manual); give it one of these, or remove it")
+            }
+            gates.append(gate)
+        }
+        return gates
+    }
+
+    /// `after: 1` or `after: [1, 3]`: batch numbers from 1, each once.
+    private func batchNumbers(_ entry: Entry) throws(PlaybookError) -> [Int] {
+        let what = "a batch number from 1 (the first, canary batch) or a list of them, e.g. after: 1 or after: [1, 2]"
+        let items: [Node]
+        if case let .sequence(list) = entry.value {
+            guard !list.isEmpty else { throw fail(entry.key, "'after' is an empty list; it must be \(what)") }
+            items = Array(list)
+        } else {
+            items = [entry.value]
+        }
+        var numbers: [Int] = []
+        for item in items {
+            guard case let .int(number)? = YAMLDocument.scalar(item) else {
+                throw fail(item, "'after' must be \(what), found \(YAMLDocument.describe(item))")
+            }
+            guard number >= 1 else { throw fail(item, "'after' counts batches from 1 (the canary batch), found \(number)") }
+            guard number <= Self.mostHosts else {
+                throw fail(item, "'after' names batch \(number), more batches than a rollout can have (at most \(Self.mostHosts))")
+            }
+            guard !numbers.contains(number) else { throw fail(item, "'after' names batch \(number) twice") }
+            numbers.append(number)
+        }
+        return numbers
+    }
+
+    private func metricChecks(_ entry: Entry) throws(PlaybookError) -> [MetricCheck] {
+        let example = "[{url: \"http://prometheus:9090/api/v1/query?query=…\", value: \"$.data.result[0].value[1]\", max: 0.01}]"
+        guard case let .sequence(items) = entry.value else {
+            throw fail(entry.key, "'http' in a gate must be a list of metric checks such as \(example), found \(YAMLDocument.describe(entry.value))")
+        }
+        guard items.count <= Self.mostChecks else {
+            throw fail(entry.key, "'http' lists \(items.count) checks, more than the \(Self.mostChecks) a gate runs each round")
+        }
+        var checks: [MetricCheck] = []
+        for item in items {
+            guard case let .mapping(mapping) = item else {
+                throw fail(item, "each metric check must be a mapping of url, value and a bound (min, max, equals), found \(YAMLDocument.describe(item))")
+            }
+            let fields = try Fields(mapping, node: item, allowed: Self.metricCheckKeys, place: "in a metric check", document: document)
+            let urlEntry = try required(fields, "url", "this metric check has no 'url'; add the http:// URL to read, e.g. a Prometheus instant query", at: item)
+            let url = try text(urlEntry, as: "an http:// URL")
+            do {
+                _ = try MetricURL(parsing: url)
+            } catch {
+                throw fail(urlEntry.value, "'\(url)' cannot be checked: \(error.message)")
+            }
+            var check = MetricCheck(url: url, line: item.mark?.line)
+            if let entry = fields["value"] {
+                let written = try text(entry, as: "a value selector such as $.data.result[0].value[1]")
+                do {
+                    check.value = try ValueSelector(parsing: written)
+                } catch {
+                    throw fail(entry.value, error.message)
+                }
+            }
+            if let entry = fields["min"] { check.min = try number(entry) }
+            if let entry = fields["max"] { check.max = try number(entry) }
+            if let entry = fields["equals"] { check.equals = try comparand(entry) }
+            guard check.min != nil || check.max != nil || check.equals != nil else {
+                throw fail(item, "this metric check has no bound; add max: (e.g. max: 0.01), min: or equals:")
+            }
+            if let min = check.min, let max = check.max, min > max {
+                throw fail(fields["min"]?.value ?? item, "'min' (\(YAMLDocument.text(of: fields["min"]?.value ?? item))) is above 'max' (\(YAMLDocument.text(of: fields["max"]?.value ?? item))): no value could pass")
+            }
+            checks.append(check)
+        }
+        return checks
+    }
+
+    /// A finite number, written as an integer or a decimal.
+    private func number(_ entry: Entry) throws(PlaybookError) -> Double {
+        switch YAMLDocument.scalar(entry.value) {
+        case let .int(value)?: return Double(value)
+        case let .double(value)? where value.isFinite: return value
+        default:
+            throw fail(entry.value, "'\(entry.name)' must be a number such as 0.01 or 200, found \(YAMLDocument.describe(entry.value))")
+        }
+    }
+
+    /// `equals:` as the text a reply's value is compared with; booleans as JSON writes them.
+    private func comparand(_ entry: Entry) throws(PlaybookError) -> String {
+        if case let .bool(value)? = YAMLDocument.scalar(entry.value) { return value ? "true" : "false" }
+        guard let text = plainText(entry.value) else {
+            throw fail(entry.value, "'equals' must be text, a number or a boolean, found \(YAMLDocument.describe(entry.value))")
+        }
+        return text
     }
 
     // MARK: - Typed values

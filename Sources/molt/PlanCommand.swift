@@ -33,6 +33,16 @@ struct PlanCommand: AsyncParsableCommand {
             let entries = report.batches.flatMap { $0 }
             let updates = entries.filter { $0.action == .update || $0.action == .repair }.count
             Console.print("\(playbook.name): \(report.batches.count) batch\(report.batches.count == 1 ? "" : "es"), \(updates) to update, \(entries.filter { $0.action == .upToDate }.count) up to date, \(entries.filter { $0.action == .skip }.count) skipped")
+            for gate in playbook.gates {
+                for number in gate.after {
+                    // Batches depend on the hosts matched, so a gate after the last one is only
+                    // known here: say so rather than refuse, as a smaller inventory may be meant.
+                    let count = report.batches.count
+                    let note = number > count ? " (never reached: this plan has \(count) batch\(count == 1 ? "" : "es"))"
+                        : number == count ? " (after the last batch: no batch waits for it)" : ""
+                    Console.print("gate after batch \(number): \(gate.summary)\(note)")
+                }
+            }
         }
         let unreachable = Set(report.batches.flatMap { $0 }.filter { $0.action == .unreachable }.map(\.host))
         for entry in report.batches.flatMap({ $0 }) where entry.action == .unreachable {

@@ -12,7 +12,7 @@ extension LabFleetTests {
     struct GateLabTests {
         /// The lab's metric source, and the query a gate reads.
         static var metrics: String {
-            ProcessInfo.processInfo.environment["MOLT_LAB_METRICS"] ?? "http://10.247.213.1:9464"
+            ProcessInfo.processInfo.environment["MOLT_LAB_METRICS"] ?? "http://10.247.213.1:9090"
         }
 
         /// A playbook: web to 2.0, the canary then the rest, a gate after the canary on the

@@ -24,6 +24,10 @@ struct Lab {
     var authRegistryLog = "/var/lib/molt-lab/registry-auth/registry.log"
     /// This machine's address on the lab network.
     var gateway = "10.247.213.1"
+    /// The lab's Prometheus-shaped metric source (`scripts/lab metrics set NAME VALUE`).
+    var metrics = "http://10.247.213.1:9090"
+    /// Its log: a line per request answered.
+    var metricsLog = "/var/lib/molt-lab/metrics/requests.log"
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
@@ -48,6 +52,8 @@ struct Lab {
         lab.authRegistryPasswordFile = environment["MOLT_LAB_AUTH_REGISTRY_PASSWORD_FILE"] ?? "\(directory)/registry-auth/password"
         lab.authRegistryLog = environment["MOLT_LAB_AUTH_REGISTRY_LOG"] ?? "\(directory)/registry-auth/registry.log"
         lab.gateway = environment["MOLT_LAB_GATEWAY"] ?? lab.gateway
+        lab.metrics = environment["MOLT_LAB_METRICS"] ?? lab.metrics
+        lab.metricsLog = environment["MOLT_LAB_METRICS_LOG"] ?? "\(directory)/metrics/requests.log"
         return lab
     }
 
