@@ -95,6 +95,12 @@ extension LabFleetTests {
             #expect(try await locks(fixture).isEmpty)
             let after = try await fixture.molt("history", run, "--output", "json")
             #expect(after.stdout.contains("\"succeeded\""), "\(after.stdout)")
+            // The journal keeps the gate's readings and both decisions: waiting, then promoted.
+            let record = try await fixture.molt("history", run)
+            let gateRows = record.stdout.split(separator: "\n").filter { $0.hasPrefix("check") || $0.hasPrefix("gate after batch 1") }
+            #expect(gateRows.contains { $0.hasPrefix("check") && $0.contains("0.001") }, "\(record.stdout)")
+            #expect(gateRows.contains { $0.hasPrefix("gate after batch 1") && $0.contains("waiting") }, "\(record.stdout)")
+            #expect(gateRows.contains { $0.hasPrefix("gate after batch 1") && $0.contains("promoted") }, "\(record.stdout)")
             try await fixture.reset()
         }
 

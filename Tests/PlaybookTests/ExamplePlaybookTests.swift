@@ -81,7 +81,7 @@ struct ExamplePlaybookTests {
 
     @Test("playbooks/ holds the lab and example playbooks")
     func examplesArePresent() {
-        for name in ["lab-web.yml", "lab-web-broken.yml", "canary.yml", "emergency-openssl.yml"] {
+        for name in ["lab-web.yml", "lab-web-broken.yml", "lab-web-gated.yml", "canary.yml", "emergency-openssl.yml"] {
             #expect(Self.files.contains(name))
         }
     }
@@ -99,6 +99,26 @@ struct ExamplePlaybookTests {
             line: playbook.services.first?.line)])
         #expect(playbook.batches == [.count(1), .percent(50), .percent(100)])
         #expect(playbook.retain == 1)
+    }
+
+    @Test("lab-web-gated.yml is lab-web.yml with a manual gate after the canary: a 10 s hold and the lab's error ratio at most 1 %")
+    func labWebGated() throws {
+        let gated = try Playbook.load(path: Self.directory + "/lab-web-gated.yml")
+        let plain = try Playbook.load(path: Self.directory + "/lab-web.yml")
+        #expect(gated.services.map(\.image) == plain.services.map(\.image))
+        #expect(gated.services.map(\.health) == plain.services.map(\.health))
+        #expect(gated.batches == plain.batches)
+        let gate = try #require(gated.gates.first)
+        #expect(gated.gates.count == 1)
+        #expect(gate.after == [1])
+        #expect(gate.hold == .seconds(10))
+        #expect(gate.interval == .seconds(1))
+        #expect(gate.promote == .manual)
+        let check = try #require(gate.checks.first)
+        #expect(check.url == "http://10.247.213.1:9090/api/v1/query?query=web_error_ratio")
+        #expect(check.target?.host == "10.247.213.1" && check.target?.port == 9090)
+        #expect(check.max == 0.01 && check.min == nil && check.equals == nil)
+        #expect(check.value == (try ValueSelector(parsing: "$.data.result[0].value[1]")))
     }
 
     @Test("lab-web-broken.yml targets the broken release with a short health timeout")
