@@ -459,7 +459,11 @@ public struct RolloutAction: Sendable {
             }
             for var outcome in results.map({ $0.redacted(redaction) }).sorted(by: { $0.host < $1.host }) {
                 // Undone means back where it was: report it as rolled back.
-                if outcome.kind == .updated { outcome.kind = .rolledBack }
+                if outcome.kind == .updated {
+                    outcome.kind = .rolledBack
+                    // From the release this run brought (`from`) back to the one before (`to`).
+                    outcome.message = "back on \(outcome.to ?? "its previous release"): the run undoes what it changed"
+                }
                 announce(outcome, batch: nil)
                 record.write { try $0.recordOutcome(HostOutcomeRecord(outcome, run: run)) }
                 outcomes.append(outcome)

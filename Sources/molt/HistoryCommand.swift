@@ -60,7 +60,9 @@ struct HistoryCommand: AsyncParsableCommand {
                     Console.print(Table(header: ["HOST", "SERVICE", "OUTCOME", "FROM", "TO", "SECONDS", "ERROR"], rows: rows).text)
                 }
                 // The gates: each check's reading and each decision (SPEC §10).
+                // In the order they ended: each check, then the decision it led to.
                 let gates = ((try? journal.steps(run: record.id)) ?? []).filter { $0.service == "gate" }
+                    .sorted { ($0.finished ?? $0.started) < ($1.finished ?? $1.started) }
                 if !gates.isEmpty {
                     Console.print(Table(header: ["GATE", "AT", "RESULT", "DETAIL"], rows: gates.map { step in
                         [step.step, (step.finished ?? step.started).formatted(stamp), step.outcome ?? "-",

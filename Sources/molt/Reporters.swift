@@ -42,7 +42,13 @@ struct TextReporter: RolloutReporter {
         case .hostFailed:
             lines.append(prefix + "FAILED: \(event.error ?? "")" + (event.message.map { " (\($0))" } ?? ""))
         case .hostRolledBack:
-            lines.append(prefix + "ROLLED BACK to \(event.from ?? "?"): \(event.error ?? event.message ?? "")")
+            if let error = event.error {
+                // A replacement that failed: the host is back on the release it had (`from`).
+                lines.append(prefix + "ROLLED BACK to \(event.from ?? "?"): \(error)")
+            } else {
+                // A host the run had updated, undone: the message says where it is now.
+                lines.append(prefix + "ROLLED BACK: \(event.message ?? "back on \(event.to ?? "?")")")
+            }
         case .hostDegraded:
             lines.append(prefix + "DEGRADED — the new container failed and the old one is not healthy either; nothing was deleted, look at this host now: \(event.error ?? "")")
         case .hostInterrupted:
