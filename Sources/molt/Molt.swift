@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// The `molt` command: subcommands only parse arguments and hand them to actions in `Fleet`.
+/// The `molt` command: subcommands only parse arguments, hand them to actions (`Rollout`), and render what comes back.
 struct Molt: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "molt",

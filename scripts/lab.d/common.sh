@@ -55,7 +55,7 @@ warn() { printf 'lab: %swarning: %s\n' "${LAB_TAG:+$LAB_TAG: }" "$*" >&2; }
 die() { printf 'lab: %serror: %s\n' "${LAB_TAG:+$LAB_TAG: }" "$*" >&2; exit 1; }
 
 require_root() {
-    [ "$(id -u)" -eq 0 ] || die "scripts/lab $1 must run as root (it creates namespaces, users and daemons)"
+    [ "$(id -u)" -eq 0 ] || die "scripts/lab $1 must run as root, or with sudo (it creates namespaces, users and daemons)"
 }
 
 now() { printf '%s' "$EPOCHREALTIME"; }
