@@ -1,3 +1,4 @@
+import BoundedYAML
 import Foundation
 
 /// The little file access the inventory needs: what a path is, a directory's entries in
@@ -37,7 +38,7 @@ enum FileSystem {
             return try FileManager.default.contentsOfDirectory(atPath: directory)
                 .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         } catch {
-            throw InventoryError(file: directory, code: .unreadable, message: "cannot list the directory: \(reason(error))")
+            throw InventoryError(file: directory, code: .unreadable, message: "cannot list the directory: \(SourceFile.reason(error))")
         }
     }
 
@@ -46,29 +47,23 @@ enum FileSystem {
     static let maxFileSize = 16 << 20
 
     static func readBytes(_ path: String) throws(InventoryError) -> [UInt8] {
-        switch kind(of: path) {
-        case .missing:
-            throw InventoryError(file: path, code: .unreadable, message: "no such file or directory")
-        case .directory:
-            throw InventoryError(file: path, code: .unreadable, message: "is a directory, expected a file")
-        case .file:
-            break
-        }
-        let data: Data
         do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            data = try handle.read(upToCount: maxFileSize + 1) ?? Data()
+            return try SourceFile.read(path, maxSize: maxFileSize)
         } catch {
-            throw InventoryError(file: path, code: .unreadable, message: "cannot read the file: \(reason(error))")
+            switch error.kind {
+            case .missing:
+                throw InventoryError(file: path, code: .unreadable, message: "no such file or directory")
+            case .directory:
+                throw InventoryError(file: path, code: .unreadable, message: "is a directory, expected a file")
+            case .unreadable:
+                throw InventoryError(file: path, code: .unreadable, message: "cannot read the file: \(error.reason)")
+            case .tooLarge:
+                throw InventoryError(
+                    file: path, code: .tooLarge,
+                    message: "the file is larger than \(maxFileSize >> 20) MiB, the most molt reads from one inventory file; "
+                        + "check that -i names the inventory, or split it into a directory of smaller files")
+            }
         }
-        guard data.count <= maxFileSize else {
-            throw InventoryError(
-                file: path, code: .tooLarge,
-                message: "the file is larger than \(maxFileSize >> 20) MiB, the most molt reads from one inventory file; "
-                    + "check that -i names the inventory, or split it into a directory of smaller files")
-        }
-        return [UInt8](data)
     }
 
     /// The directory as the system resolves it (symbolic links followed), so that a directory
@@ -112,18 +107,5 @@ enum FileSystem {
         }
         if start < body.endIndex { try finish(body.endIndex) }
         return lines
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
-            let message = String(validatingCString: strerror(Int32(underlying.code)))
-        {
-            return message.lowercased()
-        }
-        if nsError.domain == NSPOSIXErrorDomain, let message = String(validatingCString: strerror(Int32(nsError.code))) {
-            return message.lowercased()
-        }
-        return nsError.localizedDescription
     }
 }

@@ -1,3 +1,4 @@
+import BoundedYAML
 import Yams
 
 /// Reads a playbook's YAML into a `Playbook`, checking everything before returning: the first
