@@ -39,7 +39,7 @@ public struct PlanAction: Sendable {
         let batches = BatchPlanner.batches(fleet.hosts, sizes: playbook.batches).map { batch in
             batch.flatMap { byHost[$0.name] ?? [] }
         }
-        return PlanReport(batches: batches)
+        return PlanReport(batches: batches, gates: PlanGate.gates(of: playbook, batches: batches.count))
     }
 
     /// What a rollout would do to one service on one host, read without changing anything;
@@ -105,9 +105,63 @@ public struct PlanAction: Sendable {
     }
 }
 
-/// What `molt plan` found. Encodes to SPEC §5's `{"batches":[[{…}]]}`.
+/// What `molt plan` found. Encodes to SPEC §5's `{"batches":[[{…}]]}`, with the playbook's
+/// gates (SPEC §10) beside them: `"gates":[{"after":1,…}]`.
 public struct PlanReport: Sendable, Encodable {
     public var batches: [[PlanEntry]]
+    public var gates: [PlanGate]
+
+    public init(batches: [[PlanEntry]], gates: [PlanGate] = []) {
+        self.batches = batches
+        self.gates = gates
+    }
+}
+
+/// A gate as a plan shows it: after which batch, what it does, and whether this plan reaches it.
+public struct PlanGate: Sendable, Encodable, Hashable {
+    public struct Check: Sendable, Encodable, Hashable {
+        public var url: String
+        public var value: String?
+        public var min: Double?
+        public var max: Double?
+        public var equals: String?
+
+        public init(url: String, value: String?, min: Double?, max: Double?, equals: String?) {
+            self.url = url
+            self.value = value
+            self.min = min
+            self.max = max
+            self.equals = equals
+        }
+    }
+
+    public var after: Int
+    public var holdSeconds: Double
+    public var intervalSeconds: Double
+    public var promote: String
+    public var checks: [Check]
+    /// False for a gate after the last batch of this plan, or after a batch it does not have.
+    public var reached: Bool
+    /// What the gate does, in one line.
+    public var summary: String
+
+    enum CodingKeys: String, CodingKey {
+        case after, promote, checks, reached, summary
+        case holdSeconds = "hold_seconds"
+        case intervalSeconds = "interval_seconds"
+    }
+
+    /// One entry per batch a gate follows, in the order written.
+    public static func gates(of playbook: Playbook, batches: Int) -> [PlanGate] {
+        playbook.gates.flatMap { gate in
+            gate.after.map { number in
+                PlanGate(after: number, holdSeconds: gate.hold.seconds, intervalSeconds: gate.interval.seconds,
+                         promote: gate.promote.rawValue,
+                         checks: gate.checks.map { Check(url: $0.url, value: $0.value?.description, min: $0.min, max: $0.max, equals: $0.equals) },
+                         reached: number < batches, summary: gate.summary)
+            }
+        }
+    }
 }
 
 /// One service on one host in a plan.
