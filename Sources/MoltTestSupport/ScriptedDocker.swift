@@ -123,6 +123,8 @@ public actor ScriptedDocker {
             case fail(DockerError)
             /// The call never returns (until cancelled): a dead link.
             case hang
+            /// The call never returns, even when cancelled: a call whose cancellation was lost.
+            case stuck
             /// The coordinator dies before the engine sees the call.
             case crashBefore
             /// The engine does the call, and the coordinator dies before hearing the answer.
@@ -195,6 +197,8 @@ public actor ScriptedDocker {
     /// Every exec command, with the container's name, in order.
     public private(set) var execs: [(container: String, command: [String])] = []
     private var faults: [Fault] = []
+    /// Calls suspended for good by a `stuck` fault.
+    private var stuck: [CheckedContinuation<Void, Never>] = []
     private var subscribers: [Int: Subscriber] = [:]
     private var nextSubscriber = 0
     private var matched: [Int: Int] = [:]
@@ -340,6 +344,10 @@ public actor ScriptedDocker {
             case .fail(let error): throw error
             case .hang:
                 try await Task.sleep(for: .seconds(3600))
+                throw CancellationError()
+            case .stuck:
+                // Kept, never resumed: the call is suspended for good, holding no thread.
+                await withCheckedContinuation { stuck.append($0) }
                 throw CancellationError()
             case .crashBefore:
                 session.sever()

@@ -4,6 +4,7 @@ import Foundation
 import Inventory
 public import Journal
 public import Playbook
+import Synchronization
 
 /// `molt rollout` and `molt rollback`: a playbook applied batch by batch (SPEC §3–§6).
 ///
@@ -113,15 +114,14 @@ public struct RolloutAction: Sendable {
         // With `prepull: batch`, a batch's images are pulled while the batch before it is
         // replaced: pulling touches no container. The first batch pulls while the locks are
         // taken; a host whose lock is not taken is not touched, whatever it pulled.
-        var nextPull: Task<[PullKey: String], Never>?
+        var nextPull: PullAhead?
         if playbook.prepull == .batch, case .rollout = mode, resume?.decision != .abort, let first = batches.dropFirst(firstIndex).first {
-            let hosts = first.map(\.name)
-            nextPull = Task { await self.prepull(hosts, sessions, batch: firstIndex + 1) }
+            nextPull = pullAhead(first.map(\.name), sessions, batch: firstIndex + 1)
         }
         let locks = await lockAll(sessions)
         var unreachable = locks.unreachable
         if let held = locks.held {
-            await Self.abandon(&nextPull)
+            await abandon(&nextPull)
             var report = RolloutReport(run: run, result: .failed, outcomes: [], lockedBy: held)
             report.message = held.description
             if resume != nil {
@@ -160,7 +160,7 @@ public struct RolloutAction: Sendable {
         if let resume {
             // Nothing happens before the hosts are found as the run left them at its gate.
             if resume.decision == .promote, let refusal = await checkGate(resume, locks.taken, sessions) {
-                await Self.abandon(&nextPull)
+                await abandon(&nextPull)
                 report.result = .waiting
                 report.refused = true
                 report.message = refusal
@@ -195,13 +195,12 @@ public struct RolloutAction: Sendable {
             if playbook.prepull == .batch, case .rollout = mode {
                 if let ahead = nextPull {
                     nextPull = nil
-                    pullFailures.merge(await ahead.value) { $1 }
+                    pullFailures.merge(await ahead.task.value) { $1 }
                 } else {
                     pullFailures.merge(await prepull(names.filter { unreachable[$0] == nil }, sessions, batch: number)) { $1 }
                 }
                 if index + 1 < batches.count {
-                    let ahead = upcoming.filter { unreachable[$0] == nil }
-                    nextPull = Task { await self.prepull(ahead, sessions, batch: number + 1) }
+                    nextPull = pullAhead(upcoming.filter { unreachable[$0] == nil }, sessions, batch: number + 1)
                 }
             }
             let results = await runBatch(batch, number: number, sessions: sessions, unreachable: unreachable,
@@ -229,7 +228,7 @@ public struct RolloutAction: Sendable {
                 switch await hold(gate, after: number, of: batches.count, watching: watched, sessions, record) {
                 case .passed:
                     if gate.promote == .manual && index + 1 < batches.count {
-                        await Self.abandon(&nextPull)
+                        await abandon(&nextPull)
                         await park(after: number, locks.taken, sessions, record)
                         report.result = .waiting
                         report.waitingAfter = number
@@ -255,7 +254,7 @@ public struct RolloutAction: Sendable {
                 report.message = "paused after batch \(number): \(why)"
                 stopped = true
             case .rollBack:
-                await Self.abandon(&nextPull)
+                await abandon(&nextPull)
                 report.message = "aborted after batch \(number): \(why)"
                 if case .rollout = mode, changed.contains(where: { !$0.isEmpty }) {
                     // No batch comes next: the hosts to undo are reached as they are undone.
@@ -277,7 +276,7 @@ public struct RolloutAction: Sendable {
                 _ = try? await interruption.run(until: .stop) { [playbook] in try await Task.sleep(for: playbook.pause) }
             }
         }
-        await Self.abandon(&nextPull)
+        await abandon(&nextPull)
         if let signal = interruption.signal {
             report.result = .interrupted
             report.interruptedBy = signal
@@ -370,12 +369,41 @@ public struct RolloutAction: Sendable {
         return slots.flatMap { $0 }
     }
 
-    /// Stops a pull started ahead for a batch that will not run, and waits for it to end.
-    private static func abandon(_ pull: inout Task<[PullKey: String], Never>?) async {
+    /// A batch's pull, started while the batch before it runs.
+    struct PullAhead {
+        var batch: Int
+        var task: Task<[PullKey: String], Never>
+        /// The hosts whose pull has not ended yet.
+        var pending: PendingHosts
+    }
+
+    /// The hosts of a pull that have not finished it.
+    final class PendingHosts: Sendable {
+        private let names: Mutex<[String]>
+        init(_ names: [String]) { self.names = Mutex(names) }
+        func done(_ name: String) { names.withLock { $0.removeAll { $0 == name } } }
+        var remaining: [String] { names.withLock { $0 } }
+    }
+
+    private func pullAhead(_ hosts: [String], _ sessions: HostSessions, batch: Int) -> PullAhead {
+        let pending = PendingHosts(hosts)
+        return PullAhead(batch: batch, task: Task { await self.prepull(hosts, sessions, batch: batch, pending: pending) }, pending: pending)
+    }
+
+    /// Stops a pull started ahead for a batch that will not run, and waits for it to end, up
+    /// to ``HostDeadline/pullAbandon``: a host whose pull does not stop is named in a warning
+    /// and left behind (its containers were not touched), so that it holds no lock.
+    private func abandon(_ pull: inout PullAhead?) async {
         guard let running = pull else { return }
         pull = nil
-        running.cancel()
-        _ = await running.value
+        running.task.cancel()
+        let task = running.task
+        let limit = HostDeadline.pullAbandon
+        guard await HostDeadline.run(limit, { _ = await task.value }) == nil else { return }
+        for host in running.pending.remaining {
+            reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host,
+                                         message: "warning: the pull started ahead for batch \(running.batch) did not stop within \(DurationText.format(limit)) of being abandoned; going on without it (nothing on this host was changed)"))
+        }
     }
 
     /// A host and an image it pulls.
@@ -387,7 +415,7 @@ public struct RolloutAction: Sendable {
     /// Pulls every service's image on these hosts before any container of the batch stops,
     /// so a registry problem fails the hosts with their old containers untouched. Returns why
     /// each failed pull failed: that is the cause the host's report gives.
-    private func prepull(_ hosts: [String], _ sessions: HostSessions, batch: Int?) async -> [PullKey: String] {
+    private func prepull(_ hosts: [String], _ sessions: HostSessions, batch: Int?, pending: PendingHosts? = nil) async -> [PullKey: String] {
         let auth = registryAuth
         let run = identity.id
         let reporter = self.reporter
@@ -400,6 +428,7 @@ public struct RolloutAction: Sendable {
         }
         let images = services
         let perHost = await concurrentMap(hosts, limit: forks) { name -> [(PullKey, String)] in
+            defer { pending?.done(name) }
             let pulled = await sessions.with(name) { connection -> [(PullKey, String)] in
                 let failures = await concurrentMap(images, limit: forks) { service -> (PullKey, String)? in
                     if policy == .never { return nil }
@@ -633,19 +662,31 @@ public struct RolloutAction: Sendable {
         let open = Array(await sessions.openHosts(among: locked).prefix(max(1, fleet.settings.forks)))
         await sessions.setWindow(open, openAhead: false)
         let order = open + locked.filter { !open.contains($0) }
+        let limit = HostDeadline.lockRelease
         _ = await concurrentMap(order, limit: fleet.settings.forks) { host in
             let services = byHost[host] ?? []
-            let done = await sessions.with(host) { connection in
-                for service in services {
-                    do {
-                        try await EngineAway.retrying {
-                            try await ServiceLock.release(on: connection.engine, service: service, identity: identity)
+            // A host whose release never ends holds no other host's locks: past the limit it
+            // is left behind, with a warning naming its locks.
+            let bounded = await HostDeadline.run(limit) {
+                await sessions.with(host) { connection in
+                    for service in services {
+                        do {
+                            try await EngineAway.retrying {
+                                try await ServiceLock.release(on: connection.engine, service: service, identity: identity)
+                            }
+                        } catch {
+                            reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
+                                                         message: "warning: could not remove the lock \(ServiceNames(service).lock): \(ErrorText.oneLine(error)); `molt unlock` removes it"))
                         }
-                    } catch {
-                        reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
-                                                     message: "warning: could not remove the lock \(ServiceNames(service).lock): \(ErrorText.oneLine(error)); `molt unlock` removes it"))
                     }
                 }
+            }
+            guard let done = bounded else {
+                for service in services {
+                    reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
+                                                 message: "warning: could not remove the lock \(ServiceNames(service).lock) on \(host): no answer within \(DurationText.format(limit)); `molt unlock` removes it"))
+                }
+                return
             }
             if case .failure(let failure) = done {
                 for service in services {

@@ -55,13 +55,18 @@ final class SessionLoop: @unchecked Sendable {
     private var onTeardown: (@Sendable () -> Void)?
     /// The channel open currently in flight; other opens wait for it.
     private var openInFlight: (any LoopTask)?
+    /// A cancelled call could not be ended yet (it runs alone until its packet is sent).
+    private var cancelDeferred = false
     private var broken: SSHError?
     private var keepaliveInterval: Duration = .zero
     private var nextKeepalive: ContinuousClock.Instant = .now
 
     private struct Inbox {
         var submitted: [any LoopTask] = []
-        var cancelled: [ObjectIdentifier] = []
+        /// The calls themselves, not their identities: a cancellation may arrive before its
+        /// call (a task cancelled before it calls), and a finished call's address may be
+        /// reused by a new one.
+        var cancelled: [any LoopTask] = []
         var closing = false
         var finished: SSHError?
         /// The wake pipe is closed: its descriptor numbers may belong to someone else now.
@@ -202,7 +207,7 @@ final class SessionLoop: @unchecked Sendable {
                 }
             }
         } onCancel: {
-            inbox.withLock { $0.cancelled.append(ObjectIdentifier(task)) }
+            inbox.withLock { $0.cancelled.append(task) }
             wake()
         }
     }
@@ -293,7 +298,8 @@ final class SessionLoop: @unchecked Sendable {
             }
             tasks.append(contentsOf: fresh)
             if let broken { failAll(broken) }
-            cancel(cancelled)
+            for task in cancelled { task.cancelRequested = true }
+            if !cancelled.isEmpty || cancelDeferred || fresh.contains(where: \.cancelRequested) { cancelRequested() }
             if closing && closingSince == nil { closingSince = .now }
             if closing && tasks.isEmpty && pumpsMayStop { break }
 
@@ -378,12 +384,16 @@ final class SessionLoop: @unchecked Sendable {
         if openInFlight === task { openInFlight = nil }
     }
 
-    private func cancel(_ ids: [ObjectIdentifier]) {
-        for id in ids {
-            guard let task = tasks.first(where: { ObjectIdentifier($0) == id }), task.abandonable, exclusive !== task else { continue }
+    /// Ends every call whose task was cancelled, once it can be given up. The request stays
+    /// on the call, so one that reached the inbox after its cancellation (its task was already
+    /// cancelled when it called), or that was running alone with a half-sent packet, is ended
+    /// on a later round instead of waiting for data that may never come.
+    private func cancelRequested() {
+        for task in tasks where task.cancelRequested && task.abandonable && exclusive !== task {
             task.fail(CancellationError())
             remove(task)
         }
+        cancelDeferred = tasks.contains { $0.cancelRequested && $0.abandonable }
     }
 
     private func expireDeadlines() {
@@ -556,6 +566,8 @@ protocol LoopTask: AnyObject {
     var abandonable: Bool { get }
     var opensChannel: Bool { get }
     var what: String { get }
+    /// Its caller's task was cancelled; only the loop thread reads or writes this.
+    var cancelRequested: Bool { get set }
     /// Set when the task failed in a way that ends the session (the connection broke).
     var fatalError: SSHError? { get }
     /// One attempt; true when the task finished (its caller has been answered).
@@ -568,6 +580,7 @@ final class LoopOperation<Value: Sendable>: LoopTask, @unchecked Sendable {
     let abandonable: Bool
     let opensChannel: Bool
     let what: String
+    var cancelRequested = false
     private(set) var fatalError: SSHError?
     var continuation: CheckedContinuation<Value, any Error>?
     private let body: (OpaquePointer) -> Step<Value>

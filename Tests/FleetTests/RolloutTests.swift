@@ -677,9 +677,16 @@ final class StreamingProcess: @unchecked Sendable {
     private var buffer = ""
 
     init(_ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.environment = Shell.cleanEnvironment
+        // Through env(1): SIGQUIT back to its default disposition (a test runner started in
+        // the background of a script ignores it, and Process passes that on), so that a hang
+        // can be asked for every thread's backtrace (see `wait(timeout:)`).
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["--default-signal=QUIT"] + arguments
+        var environment = Shell.cleanEnvironment
+        // The Swift runtime's backtracer, on SIGQUIT too, to the shared pipe (it shows every
+        // thread by default; `threads=all` showed only the first here, Swift 6.3.1).
+        environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,output-to=stderr"
+        process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -724,11 +731,21 @@ final class StreamingProcess: @unchecked Sendable {
         while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
-    /// The exit status, or -1 on timeout (the process is then killed).
+    /// The exit status, or -1 on timeout. A process still running then is sent SIGQUIT
+    /// first: the Swift runtime prints every thread's backtrace into the output (stderr
+    /// shares the pipe), so a hang says where its threads were; it is killed once the
+    /// backtrace is written, or after 15 s.
     func wait(timeout: TimeInterval) async -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(100)) }
         if process.isRunning {
+            signal(SIGQUIT)
+            // The runtime returns from its handler once done, and the process goes on.
+            let backtraced = Date().addingTimeInterval(15)
+            while process.isRunning && Date() < backtraced && !output.contains("Backtrace took") {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            try? await Task.sleep(for: .milliseconds(300))
             await kill()
             return -1
         }

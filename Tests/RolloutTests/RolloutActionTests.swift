@@ -217,4 +217,41 @@ struct RolloutActionTests {
         }
         #expect(await fleet.locks().isEmpty)
     }
+
+    @Test("a pull ahead that never ends, even cancelled, holds the run only the abandon limit: a warning names its host, every lock is released and the run ends")
+    func pullAheadStuck() async throws {
+        let fleet = try await Fleetlet()
+        await fleet.docker("h1").inject(.init(.start, target: "web.molt-next", effect: .fail(DockerError(.serverError, "OCI runtime create failed"))))
+        await fleet.docker("h2").inject(.init(.pull, effect: .stuck))
+        let started = ContinuousClock.now
+        let action = try fleet.action(Scene.v2)
+        let report = await HostDeadline.$pullAbandon.withValue(.milliseconds(300)) {
+            await action.perform()
+        }
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(report.exitCode == 1, "\(report)")
+        let warnings = fleet.events.events.filter { $0.message?.contains("did not stop within") == true }
+        #expect(warnings.map(\.host) == ["h2"], "\(warnings)")
+        #expect(await fleet.locks().isEmpty)
+        for host in ["h2", "h3", "h4"] {
+            #expect(await fleet.docker(host).container("web")?.configImage == Scene.v1)
+        }
+    }
+
+    @Test("a lock release that never ends on one host is given up after the limit with a warning naming the host and the lock; every other host's lock is released")
+    func lockReleaseStuck() async throws {
+        let fleet = try await Fleetlet()
+        await fleet.docker("h3").inject(.init(.remove, target: "molt-lock.web", effect: .stuck))
+        let started = ContinuousClock.now
+        let action = try fleet.action(Scene.v2)
+        let report = await HostDeadline.$lockRelease.withValue(.milliseconds(300)) {
+            await action.perform()
+        }
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(report.result == .succeeded, "\(report)")
+        let warnings = fleet.events.events.filter { $0.message?.contains("could not remove the lock") == true }
+        #expect(warnings.map(\.host) == ["h3"], "\(warnings)")
+        #expect(warnings.first?.message?.contains("molt-lock.web on h3") == true && warnings.first?.message?.contains("molt unlock") == true)
+        #expect(await fleet.locks() == ["h3"])
+    }
 }
