@@ -37,4 +37,19 @@ struct ExampleInventoryTests {
         #expect(dir.host(named: "db01.example.internal")?.identityFile == nil)
         #expect(dir.hosts.allSatisfy { $0.dockerSocket == "/var/run/docker.sock" })
     }
+
+    /// The example command each file's header shows: `molt status 'PATTERN' -i inventory/FILE`.
+    @Test("each example's header command names its own file and a pattern that selects the web servers but the canary",
+          arguments: ["example.yml", "example.ini", "example-dir/hosts"])
+    func headerCommand(file: String) throws {
+        let text = try String(contentsOfFile: Self.directory + "/" + file, encoding: .utf8)
+        let command = try #require(text.split(separator: "\n").first { $0.hasPrefix("#   molt ") }, "no command in the header")
+        let words = command.dropFirst("#   ".count).split(separator: " ").map(String.init)
+        let inventoryPath = file == "example-dir/hosts" ? "example-dir" : file
+        #expect(words.count == 5 && words[0] == "molt" && words[1] == "status" && words[3] == "-i" && words[4] == "inventory/" + inventoryPath,
+                "\(command)")
+        let pattern = words[2].trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        let inventory = try Inventory.load(path: Self.directory + "/" + inventoryPath)
+        #expect(try inventory.hosts(matching: pattern).map(\.name) == ["web02", "web03", "web04"].map { "\($0).example.internal" })
+    }
 }
