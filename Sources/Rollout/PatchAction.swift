@@ -130,7 +130,7 @@ public struct PatchAction: Sendable {
         }
 
         let record = RunJournal(journal: journal, reporter: reporter, run: run)
-        record.write { try $0.startRun(RunStart(
+        await record.write { try await $0.startRun(RunStart(
             id: run, command: "patch", playbookName: commandText, playbookPath: "", user: identity.user,
             coordinator: identity.coordinator, pid: identity.pid, started: identity.started,
             hosts: Array(Set(report.targets.map(\.host))).sorted())) }
@@ -177,7 +177,7 @@ public struct PatchAction: Sendable {
             await release(taken, sessions)
             report.result = .failed
             report.message = report.lockedBy?.description ?? report.lockFailures.joined(separator: "; ")
-            finish(&report, record)
+            await finish(&report, record)
             return report
         }
         // A session opened again after this (its host left the window) first checks that the
@@ -197,7 +197,7 @@ public struct PatchAction: Sendable {
             // This batch's sessions, and the next batch's opened while this one runs.
             let upcoming = index + 1 < planned.count ? Self.hosts(of: planned[index + 1]) : []
             await sessions.setWindow(Array(Self.hosts(of: batch).prefix(forks)) + Array(upcoming.prefix(forks)))
-            record.write { try $0.startBatch(run: run, index: number, hosts: batch.map(\.label), started: Date()) }
+            await record.write { try await $0.startBatch(run: run, index: number, hosts: batch.map(\.label), started: Date()) }
             reporter.report(RolloutEvent(.batchStarted, run: run, batch: number, message: "batch \(number) of \(planned.count)", hosts: batch.map(\.label)))
             let outcomes = await concurrentMap(batch, limit: forks) { target -> PatchOutcome in
                 let done = await sessions.with(target.host) { host in await self.patch(target, on: host, batch: number) }
@@ -208,7 +208,7 @@ public struct PatchAction: Sendable {
             }
             for outcome in outcomes {
                 report.outcomes.append(outcome)
-                record.write { try $0.recordOutcome(HostOutcomeRecord(
+                await record.write { try await $0.recordOutcome(HostOutcomeRecord(
                     run: run, host: outcome.host, service: outcome.container, container: outcome.container, from: outcome.image,
                     to: outcome.image, outcome: outcome.result.rawValue, seconds: outcome.seconds, error: outcome.error,
                     previousContainer: nil, at: Date())) }
@@ -218,7 +218,7 @@ public struct PatchAction: Sendable {
                                              message: outcome.result == .patched ? "patched, exit 0" : outcome.exitCode.map { "exit \($0)" }, error: outcome.error,
                                              logs: outcome.logs.isEmpty ? nil : outcome.logs))
             }
-            record.write { try $0.finishBatch(run: run, index: number, finished: Date()) }
+            await record.write { try await $0.finishBatch(run: run, index: number, finished: Date()) }
             reporter.report(RolloutEvent(.batchFinished, run: run, batch: number, hosts: batch.map(\.label)))
             if outcomes.contains(where: { $0.result != .patched }) { stopped = true }
         }
@@ -238,7 +238,7 @@ public struct PatchAction: Sendable {
         } else {
             report.result = .succeeded
         }
-        finish(&report, record)
+        await finish(&report, record)
         return report
     }
 
@@ -407,11 +407,11 @@ public struct PatchAction: Sendable {
         }
     }
 
-    private func finish(_ report: inout PatchReport, _ record: RunJournal) {
+    private func finish(_ report: inout PatchReport, _ record: RunJournal) async {
         report.finished = Date()
         let result = report.lockedBy == nil ? report.result.rawValue : "locked"
         let finished = report.finished
-        record.write { try $0.finishRun(id: identity.id, result: result, finished: finished) }
+        await record.write { try await $0.finishRun(id: identity.id, result: result, finished: finished) }
         if record.failure != nil { report.journalFailed = true }
         reporter.report(RolloutEvent(.runFinished, run: identity.id, seconds: report.finished.timeIntervalSince(identity.started),
                                      result: report.result.rawValue, message: report.message))

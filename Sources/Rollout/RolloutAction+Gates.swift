@@ -103,9 +103,9 @@ extension RolloutAction {
             + (checks == 0 ? "" : ", \(checks) metric check\(checks == 1 ? "" : "s") every \(DurationText.format(gate.interval))")
             + ", promote \(gate.promote.rawValue)"
         reporter.report(RolloutEvent(.gateStarted, run: run, batch: number, message: "gate after batch \(number) of \(count): \(plan)"))
-        let step = record.write { try $0.startStep(run: run, host: "", service: "gate", step: "gate after batch \(number)", started: Date()) }
-        func decide(_ outcome: String, _ detail: String) {
-            if let step { record.write { try $0.finishStep(id: step, finished: Date(), outcome: outcome, detail: detail) } }
+        let step = await record.write { try await $0.startStep(run: run, host: "", service: "gate", step: "gate after batch \(number)", started: Date()) }
+        func decide(_ outcome: String, _ detail: String) async {
+            if let step { await record.write { try await $0.finishStep(id: step, finished: Date(), outcome: outcome, detail: detail) } }
         }
 
         let byHost = Dictionary(grouping: outcomes, by: \.host).mapValues { $0.map(\.service) }
@@ -153,8 +153,9 @@ extension RolloutAction {
                 let reading = await readMetric(check)
                 let line = "\(check.url): \(reading.value ?? "no value") (\(reading.reason))"
                 readings.append(line)
-                record.write { try $0.startStep(run: run, host: "", service: "gate", step: "check", started: Date()) }
-                    .map { id in record.write { try $0.finishStep(id: id, finished: Date(), outcome: reading.passed ? "ok" : "failed", detail: line) } }
+                if let id = await record.write({ try await $0.startStep(run: run, host: "", service: "gate", step: "check", started: Date()) }) {
+                    await record.write { try await $0.finishStep(id: id, finished: Date(), outcome: reading.passed ? "ok" : "failed", detail: line) }
+                }
                 if !reading.passed { problems.append(line) }
             }
             latest = readings
@@ -165,7 +166,7 @@ extension RolloutAction {
             if !problems.isEmpty {
                 let reason = problems.joined(separator: "; ")
                 reporter.report(RolloutEvent(.gateFailed, run: run, batch: number, error: "gate after batch \(number): \(reason)"))
-                decide("failed", reason)
+                await decide("failed", reason)
                 return .failed(reason)
             }
             if clock.now >= end { break }
@@ -173,14 +174,14 @@ extension RolloutAction {
                 let pause = min(gate.interval, end - clock.now)
                 try await interruption.run(until: .stop) { try await Task.sleep(for: pause) }
             } catch {
-                decide("interrupted", latest.joined(separator: "\n"))
+                await decide("interrupted", latest.joined(separator: "\n"))
                 return .interrupted
             }
         }
         let decision = gate.promote == .manual ? "waiting" : "passed"
         reporter.report(RolloutEvent(.gatePassed, run: run, batch: number,
                                      message: "gate after batch \(number) passed" + (gate.promote == .manual ? "; promotion is manual" : "")))
-        decide(decision, latest.joined(separator: "\n"))
+        await decide(decision, latest.joined(separator: "\n"))
         return .passed
     }
 
@@ -245,7 +246,7 @@ extension RolloutAction {
         }
         if var details {
             details.waitingAfter = number
-            record.write { try $0.setDetails(id: run, details: try details.encoded()) }
+            await record.write { try await $0.setDetails(id: run, details: try details.encoded()) }
         }
         reporter.report(RolloutEvent(.runWaiting, run: run, batch: number,
                                      message: "run \(run) waits at its gate after batch \(number), its locks held: "
@@ -309,8 +310,8 @@ extension RolloutAction {
 
 extension RunJournal {
     /// A gate's decision, as a step of the run.
-    func gate(after number: Int, outcome: String, detail: String?) {
-        guard let id = write({ try $0.startStep(run: runID, host: "", service: "gate", step: "gate after batch \(number)", started: Date()) }) else { return }
-        write { try $0.finishStep(id: id, finished: Date(), outcome: outcome, detail: detail) }
+    func gate(after number: Int, outcome: String, detail: String?) async {
+        guard let id = await write({ try await $0.startStep(run: runID, host: "", service: "gate", step: "gate after batch \(number)", started: Date()) }) else { return }
+        await write { try await $0.finishStep(id: id, finished: Date(), outcome: outcome, detail: detail) }
     }
 }

@@ -75,7 +75,7 @@ public struct RolloutAction: Sendable {
     private func end(_ report: inout RolloutReport, _ record: RunJournal, release locks: [(String, String)]?, _ sessions: HostSessions) async {
         if let locks { await releaseAll(locks, sessions) }
         await closeAll(sessions)
-        finish(&report, record)
+        await finish(&report, record)
     }
 
     public func perform() async -> RolloutReport {
@@ -89,7 +89,7 @@ public struct RolloutAction: Sendable {
                                          hosts: hostNames))
         } else {
             let details = self.details
-            record.write { try $0.startRun(RunStart(
+            await record.write { try await $0.startRun(RunStart(
                 id: run, command: command, playbookName: playbook.name, playbookPath: playbook.source,
                 user: identity.user, coordinator: identity.coordinator, pid: identity.pid, started: identity.started,
                 hosts: hostNames, details: try details?.encoded())) }
@@ -98,7 +98,7 @@ public struct RolloutAction: Sendable {
         if let failure = record.failure {
             var report = RolloutReport(run: run, result: .failed, outcomes: [])
             report.message = "nothing was done: \(failure)"
-            finish(&report, record)
+            await finish(&report, record)
             return report
         }
 
@@ -173,11 +173,11 @@ public struct RolloutAction: Sendable {
                 report.result = report.undone.contains { $0.kind == .failed || $0.kind == .degraded } ? .failed : .rolledBack
                 report.message = "aborted at the gate after batch \(resume.afterBatch)"
                 report.aborted = true
-                record.gate(after: resume.afterBatch, outcome: "aborted", detail: "by \(identity.user)@\(identity.coordinator)")
+                await record.gate(after: resume.afterBatch, outcome: "aborted", detail: "by \(identity.user)@\(identity.coordinator)")
                 await end(&report, record, release: locks.taken, sessions)
                 return report
             }
-            record.gate(after: resume.afterBatch, outcome: "promoted", detail: "by \(identity.user)@\(identity.coordinator)")
+            await record.gate(after: resume.afterBatch, outcome: "promoted", detail: "by \(identity.user)@\(identity.coordinator)")
         }
         var waiting = false
         for (index, batch) in batches.enumerated() where index >= firstIndex {
@@ -190,7 +190,7 @@ public struct RolloutAction: Sendable {
             // This batch's sessions, and the next batch's opened while this one runs.
             let upcoming = index + 1 < batches.count ? batches[index + 1].map(\.name) : []
             await sessions.setWindow((Array(names.prefix(forks)) + Array(upcoming.prefix(forks))).filter { unreachable[$0] == nil })
-            record.write { try $0.startBatch(run: run, index: number, hosts: names, started: Date()) }
+            await record.write { try await $0.startBatch(run: run, index: number, hosts: names, started: Date()) }
             reporter.report(RolloutEvent(.batchStarted, run: run, batch: number, message: "batch \(number) of \(batches.count)", hosts: names))
             if playbook.prepull == .batch, case .rollout = mode {
                 if let ahead = nextPull {
@@ -208,14 +208,14 @@ public struct RolloutAction: Sendable {
             var changedNow: [ChangedService] = []
             for (replacement, rawOutcome) in results {
                 let outcome = rawOutcome.redacted(redaction)
-                record.write { try $0.recordOutcome(HostOutcomeRecord(outcome, run: run)) }
+                await record.write { try await $0.recordOutcome(HostOutcomeRecord(outcome, run: run)) }
                 report.outcomes.append(outcome)
                 announce(outcome, batch: number)
                 if outcome.isFailure { failedHosts.insert(outcome.host) }
                 if outcome.kind == .updated, let replacement { changedNow.append(ChangedService(host: replacement.host, service: replacement.target.service)) }
             }
             changed.append(changedNow)
-            record.write { try $0.finishBatch(run: run, index: number, finished: Date()) }
+            await record.write { try await $0.finishBatch(run: run, index: number, finished: Date()) }
             reporter.report(RolloutEvent(.batchFinished, run: run, batch: number, hosts: names))
             if interruption.level >= .stop || record.failure != nil { continue }
 
@@ -346,7 +346,7 @@ public struct RolloutAction: Sendable {
                     }
                     if let live = try? await connection.engine.container(named: service.container) { redaction.learn(live) }
                     // The step is in the journal before it starts, so a killed run shows where it was.
-                    let step = record.write { try $0.startStep(run: run, host: host.name, service: service.container, step: mode.stepName, started: Date()) }
+                    let step = await record.write { try await $0.startStep(run: run, host: host.name, service: service.container, step: mode.stepName, started: Date()) }
                     let outcome: ServiceOutcome
                     switch mode {
                     case .rollout: outcome = await replacement.run(alreadyPulled: prepulled)
@@ -354,7 +354,7 @@ public struct RolloutAction: Sendable {
                     }
                     if let step {
                         let safe = outcome.redacted(redaction)
-                        record.write { try $0.finishStep(id: step, finished: Date(), outcome: outcome.kind.rawValue,
+                        await record.write { try await $0.finishStep(id: step, finished: Date(), outcome: outcome.kind.rawValue,
                                                          detail: ([safe.error, safe.message].compactMap { $0 } + safe.logs).joined(separator: "\n").nilIfEmpty) }
                     }
                     results.append((replacement, outcome))
@@ -494,7 +494,7 @@ public struct RolloutAction: Sendable {
                     outcome.message = "back on \(outcome.to ?? "its previous release"): the run undoes what it changed"
                 }
                 announce(outcome, batch: nil)
-                record.write { try $0.recordOutcome(HostOutcomeRecord(outcome, run: run)) }
+                await record.write { try await $0.recordOutcome(HostOutcomeRecord(outcome, run: run)) }
                 outcomes.append(outcome)
             }
         }
@@ -715,11 +715,11 @@ public struct RolloutAction: Sendable {
                                      error: outcome.error, logs: outcome.logs.isEmpty ? nil : outcome.logs))
     }
 
-    private func finish(_ report: inout RolloutReport, _ record: RunJournal) {
+    private func finish(_ report: inout RolloutReport, _ record: RunJournal) async {
         report.finished = Date()
         let result = report.result == .waiting || report.lockedBy == nil ? report.result.rawValue : "locked"
         let finished = report.finished
-        record.write { try $0.finishRun(id: identity.id, result: result, finished: finished) }
+        await record.write { try await $0.finishRun(id: identity.id, result: result, finished: finished) }
         if report.result != .interrupted, record.failure != nil {
             report.journalFailed = true
         }

@@ -21,12 +21,13 @@ final class RunJournal: Sendable {
     /// Why the journal could not be written, once a write has failed.
     var failure: String? { firstFailure.withLock { $0 } }
 
-    /// Runs one write; a failure is reported (the first one loudly) and nil returned.
+    /// Runs one write, awaited before the caller goes on (so the journal's order is the run's);
+    /// a failure is reported (the first one loudly) and nil returned.
     @discardableResult
-    func write<Value>(_ body: (Journal) throws -> Value) -> Value? {
+    func write<Value>(_ body: (Journal) async throws -> Value) async -> Value? {
         guard let journal else { return nil }
         do {
-            return try body(journal)
+            return try await body(journal)
         } catch {
             let text = ErrorText.oneLine(error)
             let first = firstFailure.withLock { failure -> Bool in

@@ -39,10 +39,10 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The journal from `--journal`, else `$XDG_STATE_HOME/molt/journal.sqlite`.
-    func openJournal() throws -> Journal {
+    func openJournal() async throws -> Journal {
         let path = journal ?? Journal.defaultPath(environment: ProcessInfo.processInfo.environment)
         do {
-            return try Journal.open(path: path)
+            return try await Journal.open(path: path)
         } catch let error as JournalError {
             throw BadInput(error.description)
         } catch {

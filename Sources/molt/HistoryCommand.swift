@@ -22,15 +22,15 @@ struct HistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let journal = try global.openJournal()
+        let journal = try await global.openJournal()
         let runs: [RunRecord]
         // A journal that cannot be read (damaged rows, tables missing) is bad input, exit 2.
         do {
             if let run {
-                guard let record = try journal.run(id: run) else { throw BadInput("no run \(run) in the journal") }
+                guard let record = try await journal.run(id: run) else { throw BadInput("no run \(run) in the journal") }
                 runs = [record]
             } else {
-                runs = try journal.runs(limit: last)
+                runs = try await journal.runs(limit: last)
             }
         } catch let input as BadInput {
             throw input
@@ -61,7 +61,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 }
                 // The gates: each check's reading and each decision (SPEC §10).
                 // In the order they ended: each check, then the decision it led to.
-                let gates = ((try? journal.steps(run: record.id)) ?? []).filter { $0.service == "gate" }
+                let gates = ((try? await journal.steps(run: record.id)) ?? []).filter { $0.service == "gate" }
                     .sorted { ($0.finished ?? $0.started) < ($1.finished ?? $1.started) }
                 if !gates.isEmpty {
                     Console.print(Table(header: ["GATE", "AT", "RESULT", "DETAIL"], rows: gates.map { step in

@@ -83,7 +83,7 @@ struct PatchCommand: AsyncParsableCommand {
             guard !plan.targets.isEmpty else { throw ExitCode(plan.exitCode) }
             try Confirmation.ask("Run \(quoted) in \(plan.targets.count) container\(plan.targets.count == 1 ? "" : "s")?", yes: false)
         }
-        let journal = try global.openJournal()
+        let journal = try await global.openJournal()
         let report = await action(dryRun: false, reporter: RunExecution.reporter(global), journal: journal,
                                   interruption: SignalTrap.install()).perform()
         if global.output == .text {

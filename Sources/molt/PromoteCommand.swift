@@ -54,8 +54,8 @@ struct AbortCommand: AsyncParsableCommand {
 /// A run waiting at a gate, found in the journal and taken up.
 enum WaitingRun {
     static func takeUp(_ id: String, decision: GateResume.Decision, yes: Bool, global: GlobalOptions) async throws -> RolloutReport {
-        let journal = try global.openJournal()
-        guard let record = try journal.run(id: id) else { throw BadInput("no run \(id) in the journal \(journal.path)") }
+        let journal = try await global.openJournal()
+        guard let record = try await journal.run(id: id) else { throw BadInput("no run \(id) in the journal \(journal.path)") }
         guard record.result == "waiting" else {
             throw BadInput("run \(id) is not waiting at a gate: it is \(record.result ?? "still running (or was killed while running)")")
         }
@@ -86,7 +86,7 @@ enum WaitingRun {
         let verb = decision == .promote ? "Promote" : "Abort"
         try Confirmation.ask("\(verb) run \(id) of \(playbook.name), waiting after batch \(after) (\(changed.count) service(s) changed on \(Set(changed.map(\.host)).count) host(s))?", yes: yes)
         let identity = RunIdentity(id: id, user: fleet.settings.defaultUser)
-        guard try journal.resumeRun(id: id, coordinator: identity.coordinator, pid: identity.pid) else {
+        guard try await journal.resumeRun(id: id, coordinator: identity.coordinator, pid: identity.pid) else {
             throw BadInput("run \(id) was taken up by someone else meanwhile")
         }
         return try await RunExecution(global: global).perform(

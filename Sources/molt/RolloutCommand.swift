@@ -71,9 +71,9 @@ struct RollbackCommand: AsyncParsableCommand {
         var fleet = try selection.fleet(playbook, global: global)
         var onlyRun: String?
         if let run {
-            let journal = try global.openJournal()
-            guard let record = try journal.run(id: run) else { throw BadInput("no run \(run) in the journal \(journal.path)") }
-            let changed = Set(try journal.changes(run: record.id).map(\.host))
+            let journal = try await global.openJournal()
+            guard let record = try await journal.run(id: run) else { throw BadInput("no run \(run) in the journal \(journal.path)") }
+            let changed = Set(try await journal.changes(run: record.id).map(\.host))
             fleet.hosts = fleet.hosts.filter { changed.contains($0.name) }
             guard !fleet.hosts.isEmpty else { throw BadInput("run \(record.id) changed no host of \(playbook.source)") }
             onlyRun = record.id
@@ -95,7 +95,7 @@ struct RunExecution {
         var images: [String] = []
         if case .rollout = mode { images = RegistryLogin.images(playbook) }
         let credentials = try await RegistryLogin.checked(images: images, homeDirectory: settings.homeDirectory)
-        let journal = try global.openJournal()
+        let journal = try await global.openJournal()
         let identity = resume?.0 ?? RunIdentity(id: Journal.newRunID(now: Date()), user: settings.defaultUser)
         let reporter = Self.reporter(global)
         let interruption = SignalTrap.install()

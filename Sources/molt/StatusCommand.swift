@@ -31,8 +31,8 @@ struct StatusCommand: AsyncParsableCommand {
         // Runs waiting at a gate hold their services' locks: say so, with what ends the wait.
         // (Read only where a journal exists: status makes none.)
         let path = global.journal ?? Journal.defaultPath(environment: ProcessInfo.processInfo.environment)
-        let journal = FileManager.default.fileExists(atPath: path) ? try? global.openJournal() : nil
-        let waiting = ((try? journal?.runs(limit: 200)) ?? []).filter { $0.result == "waiting" }
+        let journal = FileManager.default.fileExists(atPath: path) ? try? await global.openJournal() : nil
+        let waiting = ((try? await journal?.runs(limit: 200)) ?? []).filter { $0.result == "waiting" }
         for run in waiting {
             Console.error("run \(run.id) of \(run.playbook) (\(run.user)@\(run.coordinator)) waits at a gate, its locks held: "
                           + "`molt promote \(run.id)` goes on, `molt abort \(run.id)` rolls it back")

@@ -103,9 +103,9 @@ struct HostileInputTests {
     func damagedJournal() async throws {
         let scratch = try Scratch()
         let path = scratch.path + "/journal.sqlite"
-        let journal = try Journal.open(path: path)
+        let journal = try await Journal.open(path: path)
         let id = Journal.newRunID(now: Date())
-        try journal.startRun(
+        try await journal.startRun(
             RunStart(
                 id: id, command: "rollout", playbookName: "web", playbookPath: "web.yml", user: "ops", coordinator: "here",
                 pid: 1, started: Date(), hosts: ["web1"]))

@@ -10,15 +10,15 @@ struct HistoryJSONTests {
     }
 
     @Test("history encodes the SPEC's run and host keys, with command, user and coordinator")
-    func keys() throws {
+    func keys() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
-        try journal.startRun(runStart(id: "r1"))
-        try journal.recordOutcome(outcome(run: "r1", host: "h1", outcome: "failed", error: "health timed out"))
-        try journal.finishRun(id: "r1", result: "failed", finished: instant(7.25))
+        let journal = try await temporary.open()
+        try await journal.startRun(runStart(id: "r1"))
+        try await journal.recordOutcome(outcome(run: "r1", host: "h1", outcome: "failed", error: "health timed out"))
+        try await journal.finishRun(id: "r1", result: "failed", finished: instant(7.25))
 
-        let object = try encoded(HistoryDocument(runs: try journal.runs()))
+        let object = try encoded(HistoryDocument(runs: try await journal.runs()))
         #expect(Set(object.keys) == ["runs"])
         let runs = try #require(object["runs"] as? [[String: Any]])
         let run = try #require(runs.first)

@@ -5,49 +5,49 @@ import Testing
 @Suite("Journal")
 struct JournalTests {
     @Test("opening a fresh file creates its private directory and every table")
-    func freshFileIsMigrated() throws {
+    func freshFileIsMigrated() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
-        #expect(try journal.tableNames() == ["batches", "grdb_migrations", "outcomes", "runs", "steps"])
+        let journal = try await temporary.open()
+        #expect(try await journal.tableNames() == ["batches", "grdb_migrations", "outcomes", "runs", "steps"])
         let directory = URL(fileURLWithPath: temporary.path).deletingLastPathComponent().path
         let mode = try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int
         #expect(mode == 0o700)
-        #expect(try journal.runs().isEmpty)
+        #expect(try await journal.runs().isEmpty)
     }
 
     @Test("opening an existing journal again keeps what it holds")
-    func reopeningKeepsRecords() throws {
+    func reopeningKeepsRecords() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        try temporary.open().startRun(runStart(id: "20261129T120301-3f9a"))
-        let reopened = try temporary.open()
-        #expect(try reopened.runs().map(\.id) == ["20261129T120301-3f9a"])
+        try await temporary.open().startRun(runStart(id: "20261129T120301-3f9a"))
+        let reopened = try await temporary.open()
+        #expect(try await reopened.runs().map(\.id) == ["20261129T120301-3f9a"])
     }
 
     @Test("a run written step by step reads back with its batches, steps and outcomes in order")
-    func runReadsBackInOrder() throws {
+    func runReadsBackInOrder() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
+        let journal = try await temporary.open()
         let id = "20261129T120301-3f9a"
-        try journal.startRun(runStart(id: id, hosts: ["h1", "h2", "h3"]))
-        try journal.startBatch(run: id, index: 0, hosts: ["h1"], started: instant(1))
-        let pull = try journal.startStep(run: id, host: "h1", service: "web", step: "pull", started: instant(1.25))
-        try journal.finishStep(id: pull, finished: instant(2), outcome: "ok", detail: nil)
-        let health = try journal.startStep(run: id, host: "h1", service: "web", step: "health", started: instant(2.5))
-        try journal.finishStep(id: health, finished: instant(3), outcome: "ok", detail: "healthy after 0.5s")
-        try journal.recordOutcome(outcome(run: id, host: "h1", outcome: "updated", at: instant(3)))
-        try journal.finishBatch(run: id, index: 0, finished: instant(3))
-        try journal.startBatch(run: id, index: 1, hosts: ["h2", "h3"], started: instant(4))
-        let failing = try journal.startStep(run: id, host: "h2", service: "web", step: "pull", started: instant(4))
-        try journal.finishStep(id: failing, finished: instant(5), outcome: "failed", detail: "manifest unknown")
-        try journal.recordOutcome(outcome(run: id, host: "h2", outcome: "failed", error: "manifest unknown", at: instant(5)))
-        try journal.recordOutcome(outcome(run: id, host: "h3", outcome: "uptodate", from: "nginx:1.27", at: instant(5)))
-        try journal.finishBatch(run: id, index: 1, finished: instant(5))
-        try journal.finishRun(id: id, result: "partial", finished: instant(6))
+        try await journal.startRun(runStart(id: id, hosts: ["h1", "h2", "h3"]))
+        try await journal.startBatch(run: id, index: 0, hosts: ["h1"], started: instant(1))
+        let pull = try await journal.startStep(run: id, host: "h1", service: "web", step: "pull", started: instant(1.25))
+        try await journal.finishStep(id: pull, finished: instant(2), outcome: "ok", detail: nil)
+        let health = try await journal.startStep(run: id, host: "h1", service: "web", step: "health", started: instant(2.5))
+        try await journal.finishStep(id: health, finished: instant(3), outcome: "ok", detail: "healthy after 0.5s")
+        try await journal.recordOutcome(outcome(run: id, host: "h1", outcome: "updated", at: instant(3)))
+        try await journal.finishBatch(run: id, index: 0, finished: instant(3))
+        try await journal.startBatch(run: id, index: 1, hosts: ["h2", "h3"], started: instant(4))
+        let failing = try await journal.startStep(run: id, host: "h2", service: "web", step: "pull", started: instant(4))
+        try await journal.finishStep(id: failing, finished: instant(5), outcome: "failed", detail: "manifest unknown")
+        try await journal.recordOutcome(outcome(run: id, host: "h2", outcome: "failed", error: "manifest unknown", at: instant(5)))
+        try await journal.recordOutcome(outcome(run: id, host: "h3", outcome: "uptodate", from: "nginx:1.27", at: instant(5)))
+        try await journal.finishBatch(run: id, index: 1, finished: instant(5))
+        try await journal.finishRun(id: id, result: "partial", finished: instant(6))
 
-        let run = try #require(try journal.run(id: id))
+        let run = try #require(try await journal.run(id: id))
         #expect(run.command == "rollout")
         #expect(run.playbook == "web")
         #expect(run.playbookPath == "playbooks/web.yml")
@@ -63,12 +63,12 @@ struct JournalTests {
         #expect(run.hosts[0] == outcome(run: id, host: "h1", outcome: "updated", at: instant(3)))
         #expect(run.hosts[1].error == "manifest unknown")
 
-        let batches = try journal.batches(run: id)
+        let batches = try await journal.batches(run: id)
         #expect(batches.map(\.hosts) == [["h1"], ["h2", "h3"]])
         #expect(batches.map(\.index) == [0, 1])
         #expect(batches.map(\.finished) == [instant(3), instant(5)])
 
-        let steps = try journal.steps(run: id)
+        let steps = try await journal.steps(run: id)
         #expect(steps.map(\.id) == [pull, health, failing])
         #expect(steps.map { "\($0.host) \($0.step) \($0.outcome ?? "-")" } == ["h1 pull ok", "h1 health ok", "h2 pull failed"])
         #expect(steps[1].detail == "healthy after 0.5s")
@@ -77,143 +77,143 @@ struct JournalTests {
     }
 
     @Test("a step that never finished reads back without an outcome")
-    func unfinishedStep() throws {
+    func unfinishedStep() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
-        try journal.startRun(runStart(id: "r1"))
-        try journal.startStep(run: "r1", host: "h1", service: "web", step: "stop", started: instant(1))
-        let step = try #require(try journal.steps(run: "r1").first)
+        let journal = try await temporary.open()
+        try await journal.startRun(runStart(id: "r1"))
+        try await journal.startStep(run: "r1", host: "h1", service: "web", step: "stop", started: instant(1))
+        let step = try #require(try await journal.steps(run: "r1").first)
         #expect(step.finished == nil)
         #expect(step.outcome == nil)
     }
 
     @Test("runs are listed newest first and limited")
-    func runsNewestFirst() throws {
+    func runsNewestFirst() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
+        let journal = try await temporary.open()
         for (index, id) in ["a", "b", "c"].enumerated() {
-            try journal.startRun(runStart(id: id, started: instant(Double(index))))
+            try await journal.startRun(runStart(id: id, started: instant(Double(index))))
         }
-        #expect(try journal.runs().map(\.id) == ["c", "b", "a"])
-        #expect(try journal.runs(limit: 2).map(\.id) == ["c", "b"])
+        #expect(try await journal.runs().map(\.id) == ["c", "b", "a"])
+        #expect(try await journal.runs(limit: 2).map(\.id) == ["c", "b"])
     }
 
     @Test("an unfinished run whose process is gone from this machine reads as interrupted")
-    func deadRunIsInterrupted() throws {
+    func deadRunIsInterrupted() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open(coordinator: "coordinator-1")
-        try journal.startRun(runStart(id: "dead", coordinator: "coordinator-1", pid: try deadPID()))
-        let run = try #require(try journal.run(id: "dead"))
+        let journal = try await temporary.open(coordinator: "coordinator-1")
+        try await journal.startRun(runStart(id: "dead", coordinator: "coordinator-1", pid: try deadPID()))
+        let run = try #require(try await journal.run(id: "dead"))
         #expect(run.result == "interrupted")
         #expect(run.finished == nil)
     }
 
     @Test("an unfinished run whose process lives reads as running")
-    func liveRunIsRunning() throws {
+    func liveRunIsRunning() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open(coordinator: "coordinator-1")
-        try journal.startRun(runStart(id: "live", coordinator: "coordinator-1"))
-        #expect(try journal.run(id: "live")?.result == "running")
+        let journal = try await temporary.open(coordinator: "coordinator-1")
+        try await journal.startRun(runStart(id: "live", coordinator: "coordinator-1"))
+        #expect(try await journal.run(id: "live")?.result == "running")
     }
 
     @Test("an unfinished run from another coordinator reads as running: its PID means nothing here")
-    func otherCoordinatorIsRunning() throws {
+    func otherCoordinatorIsRunning() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open(coordinator: "coordinator-1")
-        try journal.startRun(runStart(id: "elsewhere", coordinator: "coordinator-2", pid: try deadPID()))
-        #expect(try journal.run(id: "elsewhere")?.result == "running")
+        let journal = try await temporary.open(coordinator: "coordinator-1")
+        try await journal.startRun(runStart(id: "elsewhere", coordinator: "coordinator-2", pid: try deadPID()))
+        #expect(try await journal.run(id: "elsewhere")?.result == "running")
     }
 
     @Test("a finished run keeps its recorded result even though its process is gone")
-    func finishedRunKeepsResult() throws {
+    func finishedRunKeepsResult() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open(coordinator: "coordinator-1")
-        try journal.startRun(runStart(id: "done", coordinator: "coordinator-1", pid: try deadPID()))
-        try journal.finishRun(id: "done", result: "succeeded", finished: instant(9))
-        #expect(try journal.run(id: "done")?.result == "succeeded")
+        let journal = try await temporary.open(coordinator: "coordinator-1")
+        try await journal.startRun(runStart(id: "done", coordinator: "coordinator-1", pid: try deadPID()))
+        try await journal.finishRun(id: "done", result: "succeeded", finished: instant(9))
+        #expect(try await journal.run(id: "done")?.result == "succeeded")
     }
 
     @Test("a unique prefix of a run ID finds the run")
-    func uniquePrefix() throws {
+    func uniquePrefix() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
-        try journal.startRun(runStart(id: "20261129T120301-3f9a"))
-        try journal.startRun(runStart(id: "20261130T080000-0b1c"))
-        #expect(try journal.run(id: "20261129")?.id == "20261129T120301-3f9a")
-        #expect(try journal.run(id: "20261130T080000-0b1c")?.id == "20261130T080000-0b1c")
-        #expect(try journal.run(id: "2025") == nil)
-        #expect(try journal.run(id: "") == nil)
+        let journal = try await temporary.open()
+        try await journal.startRun(runStart(id: "20261129T120301-3f9a"))
+        try await journal.startRun(runStart(id: "20261130T080000-0b1c"))
+        #expect(try await journal.run(id: "20261129")?.id == "20261129T120301-3f9a")
+        #expect(try await journal.run(id: "20261130T080000-0b1c")?.id == "20261130T080000-0b1c")
+        #expect(try await journal.run(id: "2025") == nil)
+        #expect(try await journal.run(id: "") == nil)
     }
 
     @Test("a prefix matching several runs is an error naming them")
-    func ambiguousPrefix() throws {
+    func ambiguousPrefix() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
-        try journal.startRun(runStart(id: "20261129T120301-3f9a"))
-        try journal.startRun(runStart(id: "20261129T130000-77aa"))
-        let error = try #require(throws: JournalError.self) { try journal.run(id: "20261129T1") }
+        let journal = try await temporary.open()
+        try await journal.startRun(runStart(id: "20261129T120301-3f9a"))
+        try await journal.startRun(runStart(id: "20261129T130000-77aa"))
+        let error = try await #require(throws: JournalError.self) { try await journal.run(id: "20261129T1") }
         #expect(error.code == .ambiguousRunID)
         #expect(error.description.contains("20261129T120301-3f9a"))
         #expect(error.description.contains("20261129T130000-77aa"))
     }
 
     @Test("a run ID that is itself a prefix of another still finds its own run")
-    func exactIDBeatsPrefix() throws {
+    func exactIDBeatsPrefix() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
-        try journal.startRun(runStart(id: "run"))
-        try journal.startRun(runStart(id: "run-2"))
-        #expect(try journal.run(id: "run")?.id == "run")
+        let journal = try await temporary.open()
+        try await journal.startRun(runStart(id: "run"))
+        try await journal.startRun(runStart(id: "run-2"))
+        #expect(try await journal.run(id: "run")?.id == "run")
     }
 
     @Test("changes are only the hosts the run updated")
-    func changesAreUpdatedHosts() throws {
+    func changesAreUpdatedHosts() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
-        try journal.startRun(runStart(id: "r1", hosts: ["h1", "h2", "h3", "h4", "h5"]))
-        try journal.startRun(runStart(id: "r2"))
+        let journal = try await temporary.open()
+        try await journal.startRun(runStart(id: "r1", hosts: ["h1", "h2", "h3", "h4", "h5"]))
+        try await journal.startRun(runStart(id: "r2"))
         for (host, result) in [("h1", "updated"), ("h2", "uptodate"), ("h3", "rolledback"), ("h4", "updated"), ("h5", "failed")] {
-            try journal.recordOutcome(outcome(run: "r1", host: host, outcome: result))
+            try await journal.recordOutcome(outcome(run: "r1", host: host, outcome: result))
         }
-        try journal.recordOutcome(outcome(run: "r2", host: "h9", outcome: "updated"))
-        let changes = try journal.changes(run: "r1")
+        try await journal.recordOutcome(outcome(run: "r2", host: "h9", outcome: "updated"))
+        let changes = try await journal.changes(run: "r1")
         #expect(changes.map(\.host) == ["h1", "h4"])
         #expect(changes.allSatisfy { $0.previousContainer == "web.molt-prev" && $0.from == "nginx:1.26" })
     }
 
     @Test("writing for a run, batch or step the journal does not hold is an error")
-    func unknownRecords() throws {
+    func unknownRecords() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
+        let journal = try await temporary.open()
         let codes = [
-            try #require(throws: JournalError.self) { try journal.finishRun(id: "nope", result: "failed", finished: instant(1)) },
-            try #require(throws: JournalError.self) { try journal.startBatch(run: "nope", index: 0, hosts: [], started: instant(1)) },
-            try #require(throws: JournalError.self) { try journal.finishBatch(run: "nope", index: 0, finished: instant(1)) },
-            try #require(throws: JournalError.self) { try journal.startStep(run: "nope", host: "h", service: "s", step: "pull", started: instant(1)) },
-            try #require(throws: JournalError.self) { try journal.finishStep(id: 42, finished: instant(1), outcome: "ok", detail: nil) },
-            try #require(throws: JournalError.self) { try journal.recordOutcome(outcome(run: "nope", host: "h1", outcome: "updated")) },
+            try await #require(throws: JournalError.self) { try await journal.finishRun(id: "nope", result: "failed", finished: instant(1)) },
+            try await #require(throws: JournalError.self) { try await journal.startBatch(run: "nope", index: 0, hosts: [], started: instant(1)) },
+            try await #require(throws: JournalError.self) { try await journal.finishBatch(run: "nope", index: 0, finished: instant(1)) },
+            try await #require(throws: JournalError.self) { try await journal.startStep(run: "nope", host: "h", service: "s", step: "pull", started: instant(1)) },
+            try await #require(throws: JournalError.self) { try await journal.finishStep(id: 42, finished: instant(1), outcome: "ok", detail: nil) },
+            try await #require(throws: JournalError.self) { try await journal.recordOutcome(outcome(run: "nope", host: "h1", outcome: "updated")) },
         ].map(\.code)
         #expect(codes == Array(repeating: .unknownRecord, count: 6))
     }
 
     @Test("starting the same run twice is an error")
-    func duplicateRun() throws {
+    func duplicateRun() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
-        try journal.startRun(runStart(id: "r1"))
-        let error = try #require(throws: JournalError.self) { try journal.startRun(runStart(id: "r1")) }
+        let journal = try await temporary.open()
+        try await journal.startRun(runStart(id: "r1"))
+        let error = try await #require(throws: JournalError.self) { try await journal.startRun(runStart(id: "r1")) }
         #expect(error.description.contains(temporary.path))
     }
 
@@ -221,30 +221,30 @@ struct JournalTests {
     func concurrentWriters() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let first = try temporary.open()
-        let second = try temporary.open()
+        let first = try await temporary.open()
+        let second = try await temporary.open()
         let stepsPerWriter = 200
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (journal, run) in [(first, "run-a"), (second, "run-b")] {
                 group.addTask {
-                    try journal.startRun(runStart(id: run))
+                    try await journal.startRun(runStart(id: run))
                     for index in 0..<stepsPerWriter {
-                        let step = try journal.startStep(
+                        let step = try await journal.startStep(
                             run: run, host: "h\(index)", service: "web", step: "pull", started: instant(Double(index)))
-                        try journal.finishStep(id: step, finished: instant(Double(index) + 0.5), outcome: "ok", detail: nil)
+                        try await journal.finishStep(id: step, finished: instant(Double(index) + 0.5), outcome: "ok", detail: nil)
                     }
-                    try journal.finishRun(id: run, result: "succeeded", finished: instant(1000))
+                    try await journal.finishRun(id: run, result: "succeeded", finished: instant(1000))
                 }
             }
             try await group.waitForAll()
         }
-        let reader = try temporary.open()
+        let reader = try await temporary.open()
         for run in ["run-a", "run-b"] {
-            let steps = try reader.steps(run: run)
+            let steps = try await reader.steps(run: run)
             #expect(steps.count == stepsPerWriter)
             #expect(steps.map(\.host) == (0..<stepsPerWriter).map { "h\($0)" })
             #expect(steps.allSatisfy { $0.outcome == "ok" })
-            #expect(try reader.run(id: run)?.result == "succeeded")
+            #expect(try await reader.run(id: run)?.result == "succeeded")
         }
     }
 
@@ -254,7 +254,7 @@ struct JournalTests {
         defer { temporary.remove() }
         let tables = try await withThrowingTaskGroup(of: [String].self) { group in
             for _ in 0..<4 {
-                group.addTask { try temporary.open().tableNames() }
+                group.addTask { try await temporary.open().tableNames() }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -283,7 +283,7 @@ struct JournalTests {
     }
 
     @Test("run IDs are the UTC time and 64 random bits in 16 hex digits, and sort by time")
-    func runIDs() throws {
+    func runIDs() async throws {
         let id = Journal.newRunID(now: Date(timeIntervalSince1970: 1_795_953_781))  // 2026-11-29T12:03:01Z
         #expect(id.hasPrefix("20261129T120301-"))
         let suffix = id.dropFirst("20261129T120301-".count)
@@ -299,14 +299,14 @@ struct JournalTests {
     }
 
     @Test("a run is found by a unique prefix of its long ID, as molt rollback --run PREFIX does")
-    func longIDPrefix() throws {
+    func longIDPrefix() async throws {
         let temporary = TemporaryJournal()
         defer { temporary.remove() }
-        let journal = try temporary.open()
+        let journal = try await temporary.open()
         let id = Journal.newRunID(now: instant(0))
-        try journal.startRun(runStart(id: id))
-        try journal.startRun(runStart(id: Journal.newRunID(now: instant(3600))))
-        #expect(try journal.run(id: String(id.prefix(19)))?.id == id)
-        #expect(try journal.run(id: id)?.id == id)
+        try await journal.startRun(runStart(id: id))
+        try await journal.startRun(runStart(id: Journal.newRunID(now: instant(3600))))
+        #expect(try await journal.run(id: String(id.prefix(19)))?.id == id)
+        #expect(try await journal.run(id: id)?.id == id)
     }
 }

@@ -13,8 +13,8 @@ struct TemporaryJournal {
         path = directory.appendingPathComponent("state/molt/journal.sqlite").path
     }
 
-    func open(coordinator: String = ProcessInfo.processInfo.hostName) throws -> Journal {
-        try Journal.open(path: path, coordinator: coordinator)
+    func open(coordinator: String = ProcessInfo.processInfo.hostName) async throws -> Journal {
+        try await Journal.open(path: path, coordinator: coordinator)
     }
 
     func remove() {

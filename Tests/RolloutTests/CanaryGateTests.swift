@@ -29,7 +29,7 @@ struct CanaryGateTests {
         init(readings: [String] = ["0.001"]) async throws {
             for name in names { scenes[name] = try await Scene.make() }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            journal = try Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
+            journal = try await Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
             self.readings = Mutex((readings, 0))
         }
 
@@ -83,9 +83,9 @@ struct CanaryGateTests {
         func kinds() -> [RolloutEvent.Kind] { events.events.map(\.event) }
 
         /// The run taken up again, as `molt promote` or `molt abort` does it from the journal.
-        func resume(_ run: String, _ decision: GateResume.Decision) throws -> (RunIdentity, GateResume) {
-            #expect(try journal.resumeRun(id: run, coordinator: "test", pid: 1))
-            let record = try #require(try journal.run(id: run))
+        func resume(_ run: String, _ decision: GateResume.Decision) async throws -> (RunIdentity, GateResume) {
+            #expect(try await journal.resumeRun(id: run, coordinator: "test", pid: 1))
+            let record = try #require(try await journal.run(id: run))
             let changed = record.hosts.filter { $0.outcome == "updated" }.map { ChangedService(host: $0.host, service: Scene.service()) }
             return (Scene.identity(run), GateResume(decision: decision, afterBatch: 1, changed: changed, failedHosts: []))
         }
@@ -106,7 +106,7 @@ struct CanaryGateTests {
         #expect(gateStarted < passed && passed < secondBatch, "the second batch starts after the gate passed")
         #expect(kinds.filter { $0 == .gateCheck }.count >= 3, "checked at 0, 100, 200 and 300 ms")
         #expect(await fleet.locks().isEmpty)
-        let steps = try fleet.journal.steps(run: report.run)
+        let steps = try await fleet.journal.steps(run: report.run)
         #expect(steps.contains { $0.step == "gate after batch 1" && $0.outcome == "passed" })
         #expect(steps.filter { $0.step == "check" && $0.outcome == "ok" }.count >= 3)
     }
@@ -123,7 +123,7 @@ struct CanaryGateTests {
         }
         #expect(report.message?.contains("the gate failed") == true, "\(report.message ?? "")")
         #expect(fleet.events.events.contains { $0.event == .gateFailed && $0.error?.contains("0.5") == true })
-        #expect(try fleet.journal.steps(run: report.run).contains { $0.step == "gate after batch 1" && $0.outcome == "failed" })
+        #expect(try await fleet.journal.steps(run: report.run).contains { $0.step == "gate after batch 1" && $0.outcome == "failed" })
         #expect(await fleet.locks().isEmpty)
     }
 
@@ -156,7 +156,7 @@ struct CanaryGateTests {
             #expect(state?.phase == .waiting && state?.batch == 1)
             #expect(state?.container == (await fleet.docker(name).container("web")?.id))
         }
-        let run = try #require(try fleet.journal.run(id: report.run))
+        let run = try #require(try await fleet.journal.run(id: report.run))
         #expect(run.result == "waiting")
         #expect(try GateRunDetails.decode(try #require(run.details)).waitingAfter == 1)
         #expect(fleet.kinds().contains(.runWaiting))
@@ -175,16 +175,16 @@ struct CanaryGateTests {
         let fleet = try await Gatelet()
         let waiting = try await fleet.action(gates: [Gatelet.gate(.manual)]).perform()
         #expect(waiting.exitCode == 6)
-        let (identity, resume) = try fleet.resume(waiting.run, .promote)
+        let (identity, resume) = try await fleet.resume(waiting.run, .promote)
         let report = try await fleet.action(gates: [Gatelet.gate(.manual)], identity: identity, resume: resume).perform()
         #expect(report.result == .succeeded && report.exitCode == 0, "\(report)")
         #expect(report.run == waiting.run)
         #expect(await fleet.images() == Array(repeating: Scene.v2, count: 4))
         #expect(await fleet.locks().isEmpty)
-        let run = try #require(try fleet.journal.run(id: waiting.run))
+        let run = try #require(try await fleet.journal.run(id: waiting.run))
         #expect(run.result == "succeeded")
         #expect(Set(run.hosts.filter { $0.outcome == "updated" }.map(\.host)) == Set(fleet.names))
-        #expect(try fleet.journal.steps(run: waiting.run).contains { $0.step == "gate after batch 1" && $0.outcome == "promoted" })
+        #expect(try await fleet.journal.steps(run: waiting.run).contains { $0.step == "gate after batch 1" && $0.outcome == "promoted" })
         // The canary's batch is not run again.
         #expect(fleet.events.events.filter { $0.event == .batchStarted }.compactMap(\.batch) == [1, 2])
     }
@@ -197,7 +197,7 @@ struct CanaryGateTests {
                                                behaviour: .init(health: .unhealthyAfter(2), http: [8080: 500])))
         let waiting = try await fleet.action(gates: [Gatelet.gate(.manual)]).perform()
         #expect(waiting.exitCode == 6)
-        let (identity, resume) = try fleet.resume(waiting.run, .promote)
+        let (identity, resume) = try await fleet.resume(waiting.run, .promote)
         let report = try await fleet.action(gates: [Gatelet.gate(.manual)], identity: identity, resume: resume).perform()
         #expect(report.result == .rolledBack && report.exitCode == 1, "\(report)")
         #expect(await fleet.images() == Array(repeating: Scene.v1, count: 4))
@@ -209,13 +209,13 @@ struct CanaryGateTests {
     func abort() async throws {
         let fleet = try await Gatelet()
         let waiting = try await fleet.action(gates: [Gatelet.gate(.manual)]).perform()
-        let (identity, resume) = try fleet.resume(waiting.run, .abort)
+        let (identity, resume) = try await fleet.resume(waiting.run, .abort)
         let report = try await fleet.action(gates: [Gatelet.gate(.manual)], identity: identity, resume: resume).perform()
         #expect(report.result == .rolledBack && report.exitCode == 0, "what was asked was done: \(report)")
         #expect(await fleet.images() == Array(repeating: Scene.v1, count: 4))
         #expect(await fleet.locks().isEmpty)
-        #expect(try fleet.journal.run(id: waiting.run)?.result == "rolledback")
-        #expect(try fleet.journal.steps(run: waiting.run).contains { $0.step == "gate after batch 1" && $0.outcome == "aborted" })
+        #expect(try await fleet.journal.run(id: waiting.run)?.result == "rolledback")
+        #expect(try await fleet.journal.steps(run: waiting.run).contains { $0.step == "gate after batch 1" && $0.outcome == "aborted" })
         for name in ["h2", "h3", "h4"] {
             #expect(await fleet.docker(name).calls.allSatisfy { !$0.hasPrefix("stop") }, "\(name) was never stopped")
         }
@@ -229,18 +229,18 @@ struct CanaryGateTests {
         let h1 = fleet.docker("h1")
         try await h1.remove("web")
         try await h1.run("web", image: Scene.v1, binds: ["web-data:/data"])
-        let (identity, resume) = try fleet.resume(waiting.run, .promote)
+        let (identity, resume) = try await fleet.resume(waiting.run, .promote)
         let report = try await fleet.action(gates: [Gatelet.gate(.manual)], identity: identity, resume: resume).perform()
         #expect(report.exitCode == 1 && report.refused, "\(report)")
         #expect(report.message?.contains("h1/web: web is not the container run \(waiting.run) left at its gate") == true, "\(report.message ?? "")")
         #expect(await fleet.images() == [Scene.v1, Scene.v1, Scene.v1, Scene.v1])
         #expect(await fleet.locks() == fleet.names)
-        #expect(try fleet.journal.run(id: waiting.run)?.result == "waiting")
+        #expect(try await fleet.journal.run(id: waiting.run)?.result == "waiting")
         for name in fleet.names {
             #expect(try await ServiceLock.state(on: fleet.docker(name).engine(), service: "web", run: waiting.run)?.phase == .waiting)
         }
         // It can still be aborted: the hand-made container is left as it is.
-        let (abortIdentity, abortResume) = try fleet.resume(waiting.run, .abort)
+        let (abortIdentity, abortResume) = try await fleet.resume(waiting.run, .abort)
         let aborted = try await fleet.action(gates: [], identity: abortIdentity, resume: abortResume).perform()
         #expect(await fleet.locks().isEmpty, "\(aborted)")
     }
@@ -249,7 +249,7 @@ struct CanaryGateTests {
     func resumedOnce() async throws {
         let fleet = try await Gatelet()
         let waiting = try await fleet.action(gates: [Gatelet.gate(.manual)]).perform()
-        #expect(try fleet.journal.resumeRun(id: waiting.run, coordinator: "a", pid: 1))
-        #expect(try !fleet.journal.resumeRun(id: waiting.run, coordinator: "b", pid: 2))
+        #expect(try await fleet.journal.resumeRun(id: waiting.run, coordinator: "a", pid: 1))
+        #expect(try await !fleet.journal.resumeRun(id: waiting.run, coordinator: "b", pid: 2))
     }
 }

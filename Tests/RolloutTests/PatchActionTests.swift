@@ -28,7 +28,7 @@ struct PatchActionTests {
             for name in names { scenes[name] = try await Scene.make(v1Behaviour: behaviour(name)) }
             self.scenes = scenes
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            journal = try Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
+            journal = try await Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
         }
 
         deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -91,13 +91,13 @@ struct PatchActionTests {
             #expect(await fleet.docker(name).execs.first?.command == PatchActionTests.upgrade)
         }
         #expect(await fleet.locks().isEmpty)
-        let run = try #require(try fleet.journal.run(id: report.run))
+        let run = try #require(try await fleet.journal.run(id: report.run))
         #expect(run.command == "patch" && run.result == "succeeded")
-        #expect(try fleet.journal.batches(run: report.run).count == 2)
+        #expect(try await fleet.journal.batches(run: report.run).count == 2)
         #expect(run.hosts.map(\.outcome) == ["patched", "patched", "patched", "patched"])
         #expect(run.hosts.map(\.host).sorted() == fleet.names)
         // Not `updated`: `molt rollback --run` has nothing of a patch run to undo.
-        #expect(try fleet.journal.changes(run: report.run).isEmpty)
+        #expect(try await fleet.journal.changes(run: report.run).isEmpty)
     }
 
     @Test("12 hosts with --forks 2: at most 4 sessions at once (a batch's and the next one's), every web patched, every lock and session gone")
@@ -160,7 +160,7 @@ struct PatchActionTests {
         #expect(report.outcomes.first?.error?.contains("health is not confirmed") == true, "\(report.outcomes)")
         #expect(report.notStarted == ["h2/web", "h3/web", "h4/web"])
         #expect(await fleet.locks().isEmpty)
-        #expect(try fleet.journal.run(id: report.run)?.result == "interrupted")
+        #expect(try await fleet.journal.run(id: report.run)?.result == "interrupted")
     }
 
     @Test("a signal while the canary is watched ends the watch at once, well before --timeout")
@@ -191,7 +191,7 @@ struct PatchActionTests {
         #expect(report.notStarted == ["h2/web", "h3/web", "h4/web"])
         #expect(report.outcomes.map(\.exitCode) == [100])
         #expect(await fleet.locks().isEmpty)
-        #expect(try fleet.journal.run(id: report.run)?.result == "failed")
+        #expect(try await fleet.journal.run(id: report.run)?.result == "failed")
     }
 
     @Test("a command that makes the canary unhealthy: the run stops after the canary, exit 1")
@@ -233,7 +233,7 @@ struct PatchActionTests {
             #expect(await docker.file(PatchRecord.path, in: "web") == nil)
             #expect(await docker.calls.allSatisfy { !$0.hasPrefix("create") && !$0.hasPrefix("putArchive") && !$0.hasPrefix("exec") })
         }
-        #expect(try fleet.journal.run(id: report.run) == nil)
+        #expect(try await fleet.journal.run(id: report.run) == nil)
     }
 
     @Test("the record is appended: lines already in /etc/molt-patches stay, a second patch adds a second line")

@@ -25,7 +25,7 @@ struct RolloutActionTests {
             for name in names { scenes[name] = try await Scene.make() }
             self.scenes = scenes
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            journal = try Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
+            journal = try await Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
         }
 
         deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -56,10 +56,10 @@ struct RolloutActionTests {
         #expect(report.result == .succeeded && report.exitCode == 0, "\(report)")
         for name in fleet.names { #expect(await fleet.docker(name).container("web")?.configImage == Scene.v2) }
         #expect(await fleet.locks().isEmpty)
-        let record = try #require(try fleet.journal.run(id: report.run))
+        let record = try #require(try await fleet.journal.run(id: report.run))
         #expect(record.result == "succeeded")
         #expect(record.hosts.count == 4)
-        #expect(try fleet.journal.batches(run: report.run).count == 3)
+        #expect(try await fleet.journal.batches(run: report.run).count == 3)
     }
 
     @Test("an unreachable canary: its failure is in the journal, nothing was changed, so the run failed rather than rolled back")
@@ -68,7 +68,7 @@ struct RolloutActionTests {
         let report = try await fleet.action(Scene.v2, unreachable: ["h1": "no route to host"]).perform()
         #expect(report.result == .failed, "\(report)")
         #expect(report.exitCode == 1)
-        let record = try #require(try fleet.journal.run(id: report.run))
+        let record = try #require(try await fleet.journal.run(id: report.run))
         #expect(record.result == "failed")
         #expect(record.hosts.contains { $0.host == "h1" && $0.outcome == "failed" && $0.error?.contains("no route to host") == true })
         #expect(report.notStarted == ["h2", "h3", "h4"])
@@ -93,7 +93,7 @@ struct RolloutActionTests {
             #expect(names == ["web"], "\(name): \(names)")
         }
         #expect(await fleet.locks().isEmpty)
-        #expect(try fleet.journal.run(id: report.run)?.result == "interrupted")
+        #expect(try await fleet.journal.run(id: report.run)?.result == "interrupted")
         #expect(fleet.events.events.contains { $0.event == .hostInterrupted && $0.host == "h2" })
     }
 
@@ -139,7 +139,7 @@ struct RolloutActionTests {
         #expect(!texts.contains { $0.contains(Scene.secret) })
         #expect(!texts.contains { $0.contains("\u{1B}") })
         #expect(texts.contains { $0.contains(Redaction.mask) })
-        let steps = try fleet.journal.steps(run: report.run)
+        let steps = try await fleet.journal.steps(run: report.run)
         #expect(!steps.isEmpty)
         #expect(!steps.contains { ($0.detail ?? "").contains(Scene.secret) })
         #expect(!report.outcomes.contains { ($0.logs + [$0.error ?? "", $0.message ?? ""]).contains { $0.contains(Scene.secret) } })

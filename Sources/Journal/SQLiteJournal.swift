@@ -1,0 +1,430 @@
+import Dispatch
+import Foundation
+import GRDB
+
+/// The journal in an SQLite file, the embedded default: written as the run goes, so a
+/// coordinator killed mid-run leaves a true record of how far it got.
+///
+/// Every write is its own committed transaction, nothing is buffered. Two molt processes may
+/// write the same journal at once (two playbooks rolling out side by side): the file is in WAL
+/// mode and a writer waits up to five seconds for the other rather than failing. That wait, and
+/// every other SQLite call, happens on the journal's own dispatch queue, never on a thread of
+/// Swift's cooperative pool: callers await it.
+final class SQLiteJournal: JournalStore {
+    /// The journal file.
+    let path: String
+    /// This machine's host name, as runs record it: a run with no end whose coordinator is this
+    /// machine and whose process is gone reads as `interrupted`.
+    let coordinator: String
+    private let database: DatabaseQueue
+    /// Where every SQLite call of this journal runs, one at a time.
+    private let queue = DispatchQueue(label: "molt.journal.sqlite")
+
+    var location: String { path }
+
+    /// How long a writer waits for another molt process holding the journal.
+    static let busyTimeout: TimeInterval = 5
+
+    private init(path: String, coordinator: String, database: DatabaseQueue) {
+        self.path = path
+        self.coordinator = coordinator
+        self.database = database
+    }
+
+    /// Opens the journal at `path`, creating it and its missing parent directories (mode 0700),
+    /// and brings its tables up to this molt's version; see ``Journal/open(path:coordinator:)``.
+    ///
+    /// Blocks its thread (file system, SQLite's busy wait): callers run it off the
+    /// cooperative pool.
+    static func openBlocking(path: String, coordinator: String) throws -> SQLiteJournal {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw JournalError(
+                    path: path, code: .unopenable,
+                    message: "cannot create the directory \(directory): \(error.localizedDescription); "
+                        + "pass --journal PATH to put the journal elsewhere")
+            }
+        }
+        // SQLite on a directory or a device fails slowly (a busy wait on /dev/null) or oddly.
+        if let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType,
+            type != .typeRegular
+        {
+            let what = type == .typeDirectory ? "a directory" : "not a regular file"
+            throw JournalError(
+                path: path, code: .unopenable,
+                message: "is \(what), so it cannot be the journal; pass --journal PATH to name a journal file")
+        }
+        PrivateFile.create(path)
+        // Switching a brand-new file to WAL and creating its tables can collide with another
+        // molt doing the same, and SQLite reports some of those collisions at once instead of
+        // waiting: open again until the busy timeout runs out.
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        while true {
+            do {
+                let database = try openDatabase(path: path)
+                return SQLiteJournal(path: path, coordinator: coordinator, database: database)
+            } catch let error as DatabaseError
+                where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline
+            {
+                Thread.sleep(forTimeInterval: 0.02)
+            } catch let error as DatabaseError {
+                throw JournalError(
+                    path: path, code: .unopenable,
+                    message: "cannot open it as an SQLite journal: \(error.message ?? "\(error)"); "
+                        + "move the file aside or pass --journal PATH")
+            }
+        }
+    }
+
+    // MARK: Writing a run as it goes
+
+    /// Records that a run began.
+    func startRun(_ run: RunStart) async throws {
+        try await write("record the start of run \(run.id)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (id, command, playbook, playbook_path, user, coordinator, pid,
+                                      started, planned_hosts, details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    run.id, run.command, run.playbookName, run.playbookPath, run.user,
+                    run.coordinator, run.pid, run.started, try Self.encodeHosts(run.hosts),
+                    run.details,
+                ])
+        }
+    }
+
+    /// Records how a run ended: `succeeded`, `rolledback`, `paused`, `partial`, `failed` or
+    /// `interrupted`.
+    func finishRun(id: String, result: String, finished: Date) async throws {
+        try await write("record the end of run \(id)") { [self] db in
+            try db.execute(
+                sql: "UPDATE runs SET finished = ?, result = ? WHERE id = ?",
+                arguments: [finished, result, id])
+            try expectChange(db, "no run \(id)")
+        }
+    }
+
+    /// Replaces the run's details (JSON text): what a run waiting at a gate needs to go on.
+    func setDetails(id: String, details: String?) async throws {
+        try await write("record the details of run \(id)") { [self] db in
+            try db.execute(sql: "UPDATE runs SET details = ? WHERE id = ?", arguments: [details, id])
+            try expectChange(db, "no run \(id)")
+        }
+    }
+
+    /// Takes up a run waiting at a gate (`molt promote`, `molt abort`): its result is cleared,
+    /// with the process that goes on. False, changing nothing, when the run is not waiting,
+    /// so two coordinators cannot both take it up.
+    func resumeRun(id: String, coordinator: String, pid: Int32) async throws -> Bool {
+        try await write("take up run \(id)") { db in
+            try db.execute(
+                sql: "UPDATE runs SET result = NULL, finished = NULL, coordinator = ?, pid = ? WHERE id = ? AND result = 'waiting'",
+                arguments: [coordinator, pid, id])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Records that batch `index` (from 0) of a run began, with its hosts.
+    func startBatch(run: String, index: Int, hosts: [String], started: Date) async throws {
+        try await write("record the start of batch \(index) of run \(run)") { db in
+            try db.execute(
+                sql: "INSERT INTO batches (run, idx, hosts, started) VALUES (?, ?, ?, ?)",
+                arguments: [run, index, try Self.encodeHosts(hosts), started])
+        }
+    }
+
+    /// Records that batch `index` of a run ended.
+    func finishBatch(run: String, index: Int, finished: Date) async throws {
+        try await write("record the end of batch \(index) of run \(run)") { [self] db in
+            try db.execute(
+                sql: "UPDATE batches SET finished = ? WHERE run = ? AND idx = ?",
+                arguments: [finished, run, index])
+            try expectChange(db, "no batch \(index) in run \(run)")
+        }
+    }
+
+    /// Records that a step (inspect, pull, lock, stop, rename, create, start, health, rollback,
+    /// trial, …) began on one service of one host.
+    ///
+    /// - Returns: the step's ID, for ``finishStep(id:finished:outcome:detail:)``.
+    func startStep(
+        run: String, host: String, service: String, step: String, started: Date
+    ) async throws -> Int64 {
+        try await write("record step \(step) of \(service) on \(host) in run \(run)") { db in
+            try db.execute(
+                sql: "INSERT INTO steps (run, host, service, step, started) VALUES (?, ?, ?, ?, ?)",
+                arguments: [run, host, service, step, started])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Records how a step ended: `ok`, `failed` or `skipped`, with error text or log lines.
+    func finishStep(id: Int64, finished: Date, outcome: String, detail: String?) async throws {
+        try await write("record the end of step \(id)") { [self] db in
+            try db.execute(
+                sql: "UPDATE steps SET finished = ?, outcome = ?, detail = ? WHERE id = ?",
+                arguments: [finished, outcome, detail, id])
+            try expectChange(db, "no step \(id)")
+        }
+    }
+
+    /// Records how one service on one host ended in a run.
+    func recordOutcome(_ outcome: HostOutcomeRecord) async throws {
+        try await write("record the outcome of \(outcome.service) on \(outcome.host) in run \(outcome.run)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO outcomes (run, host, service, container, from_image, to_image,
+                                          outcome, seconds, error, previous_container, at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    outcome.run, outcome.host, outcome.service, outcome.container, outcome.from,
+                    outcome.to, outcome.outcome, outcome.seconds, outcome.error,
+                    outcome.previousContainer, outcome.at,
+                ])
+        }
+    }
+
+    // MARK: Reading
+
+    /// The latest runs, newest first, each with its host outcomes.
+    func runs(limit: Int = 20) async throws -> [RunRecord] {
+        try await read("read the runs") { [self] db in
+            try Row.fetchAll(
+                db, sql: "SELECT rowid AS journal_row, * FROM runs ORDER BY started DESC, id DESC LIMIT ?",
+                arguments: [limit]
+            ).map { try runRecord($0, db) }
+        }
+    }
+
+    /// The run with this ID, or with this unique ID prefix; nil when none matches.
+    ///
+    /// - Throws: ``JournalError/Code/ambiguousRunID`` naming the candidates when a prefix
+    ///   matches several runs.
+    func run(id: String) async throws -> RunRecord? {
+        guard !id.isEmpty else { return nil }
+        return try await read("read run \(id)") { [self] db in
+            if let row = try Row.fetchOne(db, sql: "SELECT rowid AS journal_row, * FROM runs WHERE id = ?", arguments: [id]) {
+                return try runRecord(row, db)
+            }
+            let shown = 10
+            let candidates = try String.fetchAll(
+                db, sql: "SELECT id FROM runs WHERE substr(id, 1, ?) = ? ORDER BY id DESC LIMIT ?",
+                arguments: [id.utf8.count, id, shown + 1])
+            guard candidates.count <= 1 else {
+                let list = candidates.prefix(shown).joined(separator: ", ")
+                    + (candidates.count > shown ? ", …" : "")
+                throw JournalError(
+                    path: path, code: .ambiguousRunID,
+                    message: "run ID \(id) matches several runs (\(list)); give more of the ID")
+            }
+            guard let match = candidates.first,
+                let row = try Row.fetchOne(db, sql: "SELECT rowid AS journal_row, * FROM runs WHERE id = ?", arguments: [match])
+            else { return nil }
+            return try runRecord(row, db)
+        }
+    }
+
+    /// A run's batches, in order.
+    func batches(run: String) async throws -> [BatchRecord] {
+        try await read("read the batches of run \(run)") { [self] db in
+            try Row.fetchAll(db, sql: "SELECT rowid AS journal_row, * FROM batches WHERE run = ? ORDER BY idx", arguments: [run])
+                .map { row in
+                    let fields = JournalRow(row: row, table: "batches", path: path)
+                    return BatchRecord(
+                        run: try fields.value("run"), index: try fields.value("idx"), hosts: try fields.hosts("hosts"),
+                        started: try fields.value("started"), finished: try fields.optional("finished"))
+                }
+        }
+    }
+
+    /// A run's steps, in the order they began.
+    func steps(run: String) async throws -> [StepRecord] {
+        try await read("read the steps of run \(run)") { [self] db in
+            try Row.fetchAll(db, sql: "SELECT rowid AS journal_row, * FROM steps WHERE run = ? ORDER BY id", arguments: [run])
+                .map { row in
+                    let fields = JournalRow(row: row, table: "steps", path: path)
+                    return StepRecord(
+                        id: try fields.value("id"), run: try fields.value("run"), host: try fields.value("host"),
+                        service: try fields.value("service"), step: try fields.value("step"),
+                        started: try fields.value("started"), finished: try fields.optional("finished"),
+                        outcome: try fields.optional("outcome"), detail: try fields.optional("detail"))
+                }
+        }
+    }
+
+    /// What a run changed: its `updated` outcomes, which `molt rollback --run ID` undoes.
+    func changes(run: String) async throws -> [HostOutcomeRecord] {
+        try await read("read the changes of run \(run)") { [self] db in
+            try outcomes(db, run: run, only: "updated")
+        }
+    }
+
+    // MARK: Internals
+
+    /// The tables the journal holds, for tests of the schema.
+    func tableNames() async throws -> [String] {
+        try await read("read the schema") { db in
+            try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+    }
+
+    /// A WAL-mode connection with a busy timeout, its tables migrated.
+    private static func openDatabase(path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.label = "molt.journal"
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(busyTimeout)
+        let database = try DatabaseQueue(path: path, configuration: configuration)
+        // GRDB's WAL setup picks NORMAL; FULL also survives a power cut, and a journal
+        // commits rarely enough for the extra fsync not to matter.
+        try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        try checkOwnership(database, path: path)
+        let migrator = JournalSchema.migrator
+        do {
+            try migrator.migrate(database)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
+            // Another process created the same tables between our look and our write; each
+            // migration is atomic, so a second pass sees them and does nothing.
+            try migrator.migrate(database)
+        }
+        return database
+    }
+
+    /// Runs `body` in its own immediate transaction on the journal's queue and commits it: the
+    /// write is on disk when this returns, and a second writer waits for the busy timeout
+    /// instead of failing.
+    private func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await BlockingWork.run(on: queue) { try self.writeNow(what, body) }
+    }
+
+    /// Runs `body` in a read transaction on the journal's queue.
+    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await BlockingWork.run(on: queue) { try self.readNow(what, body) }
+    }
+
+    private func writeNow<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            let result: T? = try database.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result
+            }
+            guard let result else {
+                throw JournalError(path: path, code: .storage, message: "cannot \(what): SQLite ended the write without running it")
+            }
+            return result
+        } catch let error as DatabaseError {
+            throw journalError(error, while: what)
+        }
+    }
+
+    private func readNow<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.read(body)
+        } catch let error as DatabaseError {
+            throw journalError(error, while: what)
+        }
+    }
+
+    private func expectChange(_ db: Database, _ missing: String) throws {
+        if db.changesCount == 0 {
+            throw JournalError(path: path, code: .unknownRecord, message: "\(missing) in the journal")
+        }
+    }
+
+    private func journalError(_ error: DatabaseError, while what: String) -> JournalError {
+        let sqlite = error.message ?? "\(error.resultCode)"
+        switch error.extendedResultCode {
+        case .SQLITE_CONSTRAINT_FOREIGNKEY:
+            return JournalError(
+                path: path, code: .unknownRecord,
+                message: "cannot \(what): its run is not in the journal")
+        case .SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE:
+            return JournalError(
+                path: path, code: .storage, message: "cannot \(what): it is already recorded (\(sqlite))")
+        default:
+            break
+        }
+        if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            return JournalError(
+                path: path, code: .storage,
+                message: "cannot \(what): another process held the journal for over "
+                    + "\(Int(Self.busyTimeout)) s (\(sqlite)); retry, or pass --journal PATH")
+        }
+        return JournalError(path: path, code: .storage, message: "cannot \(what): \(sqlite)")
+    }
+
+    private func runRecord(_ row: Row, _ db: Database) throws -> RunRecord {
+        let fields = JournalRow(row: row, table: "runs", path: path)
+        let id: String = try fields.value("id")
+        let coordinator: String = try fields.value("coordinator")
+        let pid: Int32 = try fields.value("pid")
+        let finished: Date? = try fields.optional("finished")
+        var result: String? = try fields.optional("result")
+        if finished == nil && result == nil {
+            let gone = coordinator == self.coordinator && ProcessLiveness.isGone(pid)
+            result = gone ? "interrupted" : "running"
+        }
+        return RunRecord(
+            id: id, command: try fields.value("command"), playbook: try fields.value("playbook"),
+            playbookPath: try fields.value("playbook_path"), user: try fields.value("user"), coordinator: coordinator,
+            pid: pid, started: try fields.value("started"), finished: finished, result: result,
+            plannedHosts: try fields.hosts("planned_hosts"), details: try fields.optional("details"),
+            hosts: try outcomes(db, run: id, only: nil))
+    }
+
+    private func outcomes(_ db: Database, run: String, only outcome: String?) throws -> [HostOutcomeRecord] {
+        let filter = outcome == nil ? "" : " AND outcome = ?"
+        var arguments: StatementArguments = [run]
+        if let outcome { arguments += [outcome] }
+        return try Row.fetchAll(
+            db, sql: "SELECT rowid AS journal_row, * FROM outcomes WHERE run = ?\(filter) ORDER BY id", arguments: arguments
+        ).map { row in
+            let fields = JournalRow(row: row, table: "outcomes", path: path)
+            return HostOutcomeRecord(
+                run: try fields.value("run"), host: try fields.value("host"), service: try fields.value("service"),
+                container: try fields.value("container"), from: try fields.optional("from_image"),
+                to: try fields.optional("to_image"), outcome: try fields.value("outcome"),
+                seconds: try fields.value("seconds"), error: try fields.optional("error"),
+                previousContainer: try fields.optional("previous_container"), at: try fields.value("at"))
+        }
+    }
+
+    private static func encodeHosts(_ hosts: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(hosts), as: UTF8.self)
+    }
+
+    /// Refuses a database that holds tables but not molt's first migration: another program's
+    /// data, which migrating would change.
+    private static func checkOwnership(_ database: DatabaseQueue, path: String) throws {
+        let tables = try database.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+        let others = tables.filter { $0 != "grdb_migrations" }
+        guard !others.isEmpty else { return }
+        let migrated = try tables.contains("grdb_migrations") && database.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM grdb_migrations WHERE identifier = ?)",
+                arguments: [JournalSchema.firstMigration]) ?? false
+        }
+        guard !migrated else { return }
+        let shown = others.prefix(5).joined(separator: ", ") + (others.count > 5 ? ", …" : "")
+        throw JournalError(
+            path: path, code: .notJournal,
+            message: "this is an SQLite database, but not a molt journal (it holds the tables \(shown)); "
+                + "molt leaves it as it is: pass --journal PATH to name a molt journal or a new file")
+    }
+}
