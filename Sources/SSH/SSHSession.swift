@@ -238,8 +238,9 @@ public final class SSHSession: Sendable {
         return SSHExecResult(exitStatus: status, stdout: output, stderr: errors)
     }
 
-    /// Disconnects politely and frees the session; channels still open fail afterwards.
-    /// Jump host sessions made for this session alone are closed with it.
+    /// Disconnects politely and frees the session; channels still open fail afterwards, and
+    /// reads waiting on them fail at once. Jump host sessions made for this session alone are
+    /// closed with it.
     ///
     /// Returns once the session's thread has ended (a few seconds at most); the caller is
     /// suspended meanwhile, never holding a thread, so many sessions close at once.

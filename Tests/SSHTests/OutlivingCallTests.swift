@@ -140,4 +140,29 @@ struct OutlivingCallTests {
         #expect(String(decoding: after.stdout, as: UTF8.self) == "still here\n")
         await session.close()
     }
+
+    @Test("a session closed while a read with no deadline waits: the read fails at once, and the session's thread ends before close() returns")
+    func sessionClosedUnderRead() async throws {
+        let client = try await RouteTests.Client()
+        let server = try await client.server("127.0.0.10")
+        defer { server.kill() }
+        let path = client.scratch.path + "/silent.sock"
+        let listener = try Self.silentSocket(path)
+        defer { close(listener) }
+        let session = try await SSHSession.connect(to: client.endpoint(server))
+        let channel = try await session.openUnixSocket(path)
+
+        let endings = Endings()
+        endings.start("a read with no deadline") { "\(try await channel.read().count) bytes" }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(endings.all.isEmpty, "the read ended before the close: \(endings.all)")
+        let started = ContinuousClock.now
+        await session.close()
+        let elapsed = ContinuousClock.now - started
+        let ended = await endings.wait(for: 1, limit: .seconds(5))
+
+        #expect(session.loop.hasStopped, "close() returned after \(elapsed), the session's thread still running")
+        #expect(elapsed < .seconds(2), "close() took \(elapsed)")
+        #expect(ended.values.first?.code == .closed, "the read: \(ended.values.first.map(\.description) ?? "still waiting 5 s after the close")")
+    }
 }
