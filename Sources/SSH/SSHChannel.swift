@@ -29,12 +29,14 @@ public final class SSHChannel: Sendable {
 
     /// Reads up to `maxLength` bytes of the channel's main stream; `[]` at end of stream.
     public func read(maxLength: Int = 65_536, timeout: Duration? = nil) async throws -> [UInt8] {
-        let channel = handle.pointer
+        let handle = self.handle
         let label = self.label
         var buffer = [UInt8](repeating: 0, count: maxLength)
         return try await loop.perform(
             deadline: timeout.map { .now + $0 }, abandonable: true, what: "reading from the channel"
         ) { raw -> Step<[UInt8]> in
+            guard !handle.isClosed else { return .failed(Self.closedError(label, doing: "reading from the channel")) }
+            let channel = handle.pointer
             let count = buffer.withUnsafeMutableBufferPointer { bytes in
                 bytes.withMemoryRebound(to: CChar.self) { chars in
                     libssh2_channel_read_ex(channel, 0, chars.baseAddress, maxLength)
@@ -50,10 +52,12 @@ public final class SSHChannel: Sendable {
     /// Writes all of `bytes`, waiting for the peer's window as needed.
     public func write(_ bytes: [UInt8], timeout: Duration = .seconds(300)) async throws {
         guard !bytes.isEmpty else { return }
-        let channel = handle.pointer
+        let handle = self.handle
         let label = self.label
         var offset = 0
         try await loop.perform(deadline: .now + timeout, what: "writing to the channel") { raw -> Step<Void> in
+            guard !handle.isClosed else { return .failed(Self.closedError(label, doing: "writing to the channel")) }
+            let channel = handle.pointer
             while offset < bytes.count {
                 let count = bytes.withUnsafeBufferPointer { all in
                     all.withMemoryRebound(to: CChar.self) { chars in
@@ -72,9 +76,11 @@ public final class SSHChannel: Sendable {
 
     /// Tells the peer nothing more will be written.
     public func sendEOF(timeout: Duration = .seconds(30)) async throws {
-        let channel = handle.pointer
+        let handle = self.handle
         let label = self.label
         try await loop.perform(deadline: .now + timeout, what: "ending the channel's input") { raw -> Step<Void> in
+            guard !handle.isClosed else { return .failed(Self.closedError(label, doing: "sending EOF")) }
+            let channel = handle.pointer
             let rc = libssh2_channel_send_eof(channel)
             if rc == LIBSSH2_ERROR_EAGAIN { return .again }
             if rc != 0 { return .failed(LibSSH2.error(raw, rc, label: label, doing: "sending EOF")) }
@@ -99,11 +105,13 @@ public final class SSHChannel: Sendable {
 
     /// Reads whatever stdout and stderr hold; both are drained so neither window stalls.
     func readBoth(deadline: ContinuousClock.Instant) async throws -> Output {
-        let channel = handle.pointer
+        let handle = self.handle
         let label = self.label
         var buffer = [UInt8](repeating: 0, count: 32_768)
         return try await loop.perform(deadline: deadline, abandonable: true, what: "reading command output") {
             raw -> Step<Output> in
+            guard !handle.isClosed else { return .failed(Self.closedError(label, doing: "reading command output")) }
+            let channel = handle.pointer
             var output = Output()
             for stream: Int32 in [0, 1] {
                 let count = buffer.withUnsafeMutableBufferPointer { bytes in
@@ -142,12 +150,19 @@ public final class SSHChannel: Sendable {
         }
     }
 
+    /// What a call on a channel that is closed (or closing) fails with.
+    private static func closedError(_ label: String, doing what: String) -> SSHError {
+        SSHError(.closed, host: label, "\(what) failed: the channel is closed")
+    }
+
     /// Sends CLOSE, waits for the peer's, and frees the channel; returns the exit status.
+    /// Other calls on the channel fail from its first attempt on (see `ChannelHandle`).
     private static func free(_ handle: ChannelHandle, on loop: SessionLoop) async throws -> Int {
         let channel = handle.pointer
         var closed = false
         var status = -1
         return try await loop.perform(deadline: .now + .seconds(10), what: "closing a channel") { _ -> Step<Int> in
+            handle.isClosed = true
             if !closed {
                 let rc = libssh2_channel_close(channel)
                 if rc == LIBSSH2_ERROR_EAGAIN { return .again }

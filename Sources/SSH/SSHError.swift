@@ -36,7 +36,7 @@ public struct SSHError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let connectionLost = Code("connection lost")
         /// The SSH handshake failed (no common algorithm, protocol error).
         public static let handshakeFailed = Code("handshake failed")
-        /// The session was closed by this program.
+        /// The session, or the channel, was closed by this program.
         public static let closed = Code("session closed")
         /// Any other libssh2 failure.
         public static let other = Code("ssh error")

@@ -238,8 +238,9 @@ public final class SSHSession: Sendable {
         return SSHExecResult(exitStatus: status, stdout: output, stderr: errors)
     }
 
-    /// Disconnects politely and frees the session; channels still open fail afterwards.
-    /// Jump host sessions made for this session alone are closed with it.
+    /// Disconnects politely and frees the session; channels still open fail afterwards, and
+    /// reads waiting on them fail at once. Jump host sessions made for this session alone are
+    /// closed with it.
     ///
     /// Returns once the session's thread has ended (a few seconds at most); the caller is
     /// suspended meanwhile, never holding a thread, so many sessions close at once.
@@ -264,9 +265,15 @@ public struct SSHExecResult: Sendable {
     public var stderr: [UInt8]
 }
 
-/// A channel pointer owned by a session loop; only ever dereferenced on that loop's thread.
-struct ChannelHandle: @unchecked Sendable {
+/// A channel pointer owned by a session loop; only ever used on that loop's thread.
+final class ChannelHandle: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// Set on the loop thread as the channel's close begins, read only there: libssh2 frees
+    /// the channel, so a call queued before the close, or made after it, must fail instead of
+    /// handing libssh2 the pointer (freed memory reads as end of stream, or worse once reused).
+    var isClosed = false
+
+    init(pointer: OpaquePointer) { self.pointer = pointer }
 }
 
 /// SSH wire encodings (RFC 4251 §5).

@@ -301,6 +301,7 @@ final class SessionLoop: @unchecked Sendable {
             for task in cancelled { task.cancelRequested = true }
             if !cancelled.isEmpty || cancelDeferred || fresh.contains(where: \.cancelRequested) { cancelRequested() }
             if closing && closingSince == nil { closingSince = .now }
+            if closing { endReads() }
             if closing && tasks.isEmpty && pumpsMayStop { break }
 
             received = 0
@@ -394,6 +395,18 @@ final class SessionLoop: @unchecked Sendable {
             remove(task)
         }
         cancelDeferred = tasks.contains { $0.cancelRequested && $0.abandonable }
+    }
+
+    /// A closing session waits for no read: one may wait for data that never comes, and one
+    /// without a deadline would keep this thread forever. Each fails as closed once it can be
+    /// given up (not while its packet is half sent). Every other call has a deadline, and may
+    /// finish first.
+    private func endReads() {
+        let closed = SSHError(.closed, host: label, "the session was closed")
+        for task in tasks where task.abandonable && exclusive !== task {
+            task.fail(closed)
+            remove(task)
+        }
     }
 
     private func expireDeadlines() {

@@ -85,6 +85,28 @@ struct CloseTests {
         #expect(elapsed < .seconds(15), "50 closes took \(elapsed): the loops stopped by their timeouts, not by the other task")
     }
 
+    @Test("a loop asked to close while a read with no deadline waits fails the read as closed and stops: nothing else would ever end that read")
+    func closeEndsReadWithoutDeadline() async throws {
+        let (loop, peer) = try await CancellationTests.loop("reading")
+        defer { close(peer) }
+        let attempted = Counter()
+        let read = Task {
+            try await loop.perform(deadline: nil, abandonable: true, what: "a read that waits") { _ -> Step<Void> in
+                attempted.add()
+                return .again
+            }
+        }
+        while attempted.count < 1 { try await Task.sleep(for: .milliseconds(10)) }
+        let started = ContinuousClock.now
+        await loop.shutdownAndWait(limit: .seconds(5))
+        let elapsed = ContinuousClock.now - started
+        #expect(loop.hasStopped, "the loop still runs \(elapsed) after it was asked to close")
+        #expect(elapsed < .seconds(2), "the close took \(elapsed)")
+        guard loop.hasStopped else { return }
+        let error = try await #require(throws: SSHError.self) { try await read.value }
+        #expect(error.code == .closed, "\(error)")
+    }
+
     @Test("a close that outlasts its limit returns at the limit; the loop still stops afterwards")
     func closeLimit() async throws {
         let attempted = Counter()
