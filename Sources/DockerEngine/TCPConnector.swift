@@ -92,7 +92,7 @@ public struct TCPConnector: ByteStreamConnector {
             _ = systemClose(descriptor)
             return TCPError(operation: "connect to", endpoint: endpoint, errno: code)
         }
-        if TCPGlue.connect(descriptor, info.ai_addr, info.ai_addrlen) != 0 {
+        if SocketGlue.connect(descriptor, info.ai_addr, info.ai_addrlen) != 0 {
             guard errno == EINPROGRESS else { throw failed(errno) }
             var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
             while true {
@@ -112,18 +112,5 @@ public struct TCPConnector: ByteStreamConnector {
         }
         _ = fcntl(descriptor, F_SETFL, flags & ~O_NONBLOCK)
         return descriptor
-    }
-}
-
-/// The C library's `connect`, which the connector's own method shadows.
-private enum TCPGlue {
-    static func connect(_ descriptor: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
-        #if canImport(Darwin)
-        Darwin.connect(descriptor, address, length)
-        #elseif canImport(Glibc)
-        Glibc.connect(descriptor, address, length)
-        #else
-        Musl.connect(descriptor, address, length)
-        #endif
     }
 }

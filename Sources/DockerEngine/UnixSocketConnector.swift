@@ -56,7 +56,7 @@ public struct UnixSocketConnector: ByteStreamConnector {
         #endif
         let result = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glue.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                SocketGlue.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
         guard result == 0 else {
@@ -68,8 +68,8 @@ public struct UnixSocketConnector: ByteStreamConnector {
     }
 }
 
-/// The C library's `connect`, which the connector's own method shadows.
-private enum Glue {
+/// The C library's `connect`, which the connectors' own `connect` methods shadow.
+enum SocketGlue {
     static func connect(_ descriptor: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
         #if canImport(Darwin)
         Darwin.connect(descriptor, address, length)

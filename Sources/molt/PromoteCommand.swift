@@ -19,14 +19,10 @@ struct PromoteCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The waiting run (see molt history).", valueName: "RUN"))
-    var run: String
-    @Flag(help: "Do not ask for confirmation (required without a terminal).")
-    var yes = false
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var waiting: WaitingRunOptions
 
     func run() async throws {
-        let report = try await WaitingRun.takeUp(run, decision: .promote, yes: yes, global: global)
+        let report = try await WaitingRun.takeUp(waiting.run, decision: .promote, yes: waiting.yes, global: waiting.global)
         throw ExitCode(report.exitCode)
     }
 }
@@ -39,16 +35,21 @@ struct AbortCommand: AsyncParsableCommand {
         discussion: "Each service the run updated is put back as `molt rollback --run RUN` would; a container the run did not make is left as it is."
     )
 
+    @OptionGroup var waiting: WaitingRunOptions
+
+    func run() async throws {
+        let report = try await WaitingRun.takeUp(waiting.run, decision: .abort, yes: waiting.yes, global: waiting.global)
+        throw ExitCode(report.exitCode)
+    }
+}
+
+/// What `molt promote` and `molt abort` are told: the run, and how to reach its hosts.
+struct WaitingRunOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("The waiting run (see molt history).", valueName: "RUN"))
     var run: String
     @Flag(help: "Do not ask for confirmation (required without a terminal).")
     var yes = false
     @OptionGroup var global: GlobalOptions
-
-    func run() async throws {
-        let report = try await WaitingRun.takeUp(run, decision: .abort, yes: yes, global: global)
-        throw ExitCode(report.exitCode)
-    }
 }
 
 /// A run waiting at a gate, found in the journal and taken up.
