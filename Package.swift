@@ -34,8 +34,10 @@ let package = Package(
             pkgConfig: "libssh2",
             providers: [.apt(["libssh2-1-dev"])]
         ),
+        // Durations: as operators write them (`1m30s`), and as seconds or milliseconds.
+        .target(name: "Durations", swiftSettings: upcoming),
         // Sessions, channels, known_hosts, authentication: the only code that touches libssh2.
-        .target(name: "SSH", dependencies: ["CLibSSH2"], swiftSettings: upcoming),
+        .target(name: "SSH", dependencies: ["CLibSSH2", "Durations"], swiftSettings: upcoming),
         // The OpenSSH client configuration and Ansible's ssh arguments, resolved to plain values
         // as `ssh -G` would: pure, reads files only, knows nothing of libssh2.
         .target(name: "SSHConfig", swiftSettings: upcoming),
@@ -43,6 +45,7 @@ let package = Package(
         .target(
             name: "DockerEngine",
             dependencies: [
+                "Durations",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -57,7 +60,7 @@ let package = Package(
         .target(name: "Packages", swiftSettings: upcoming),
         // The run journal: an SQLite file written as runs go, read by `molt history`.
         .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: upcoming),
-        .target(name: "Playbook", dependencies: ["Yams", "BoundedYAML"], swiftSettings: upcoming),
+        .target(name: "Playbook", dependencies: ["Yams", "BoundedYAML", "Durations"], swiftSettings: upcoming),
         // Reaching many hosts at once: SSH sessions carrying Docker clients; status and find.
         .target(
             name: "Fleet",
@@ -68,7 +71,7 @@ let package = Package(
         // and the failure policy, written to the journal as they go.
         .target(
             name: "Rollout",
-            dependencies: ["Fleet", "DockerEngine", "Inventory", "Packages", "Playbook", "Journal", "SSH"],
+            dependencies: ["Fleet", "DockerEngine", "Inventory", "Packages", "Playbook", "Journal", "SSH", "Durations"],
             swiftSettings: upcoming
         ),
         // A Docker host modelled in memory, with scripted behaviour and faults: every branch of
@@ -82,13 +85,14 @@ let package = Package(
         .executableTarget(
             name: "molt",
             dependencies: [
-                "Fleet", "Inventory", "DockerEngine", "Playbook", "Journal", "Rollout", "SSHConfig", "SSH",
+                "Fleet", "Inventory", "DockerEngine", "Playbook", "Journal", "Rollout", "SSHConfig", "SSH", "Durations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TextTable", package: "TextTable"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(name: "BoundedYAMLTests", dependencies: ["BoundedYAML"], swiftSettings: upcoming),
+        .testTarget(name: "DurationsTests", dependencies: ["Durations"], swiftSettings: upcoming),
         // Corpus/ holds real inventories and Ansible's answers for them (scripts/ansible-corpus),
         // read from the source tree; Playbook's batch planner is held to Ansible's `serial`.
         .testTarget(name: "InventoryTests", dependencies: ["Inventory", "Playbook", "MoltTestSupport"], exclude: ["Corpus"], swiftSettings: upcoming),

@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 
 /// A Docker credential helper, `docker-credential-NAME`, run as the Docker CLI runs it:
@@ -158,7 +159,7 @@ struct CredentialHelper: Sendable {
             if timedOut && now >= deadline + .seconds(2) { break }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let wait = timedOut ? deadline + .seconds(2) - now : deadline - now
-            let milliseconds = Int32(clamping: max(1, wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000))
+            let milliseconds = Int32(clamping: max(1, wait.milliseconds))
             let ready = poll(&fds, nfds_t(fds.count), milliseconds)
             if ready < 0 {
                 if errno == EINTR { continue }

@@ -1,3 +1,5 @@
+import Durations
+
 /// A client of one Docker engine's HTTP API, over streams from a ``ByteStreamConnector``.
 ///
 /// Every call opens its own stream (an SSH channel, a socket connection), speaks one HTTP/1.1
@@ -166,7 +168,6 @@ extension DockerClient {
 
     /// A duration as the whole seconds the engine's `t` parameters take, rounded up.
     static func seconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) + (attoseconds > 0 ? 1 : 0)
+        Int(duration.secondsRoundedUp)
     }
 }

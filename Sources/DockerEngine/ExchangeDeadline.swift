@@ -1,3 +1,4 @@
+import Durations
 import Synchronization
 
 /// The time limits of one HTTP exchange, and whether one has passed.
@@ -87,7 +88,7 @@ final class ExchangeDeadline: Sendable {
                     Task {
                         try? await Task.sleep(until: instant, clock: .continuous)
                         guard !Task.isCancelled else { return }
-                        let limit = Self.format(self.start.duration(to: instant))
+                        let limit = DurationText.format(self.start.duration(to: instant))
                         outcome.resolve(.failure(HTTPError(.timeout, "no connection to the engine within \(limit)")))
                     }
                 }
@@ -139,29 +140,9 @@ final class ExchangeDeadline: Sendable {
 
     private func timeoutMessage(_ expiry: Expiry) -> String {
         switch expiry {
-        case .whole: "no complete response within \(Self.format(timeout ?? .zero))"
-        case .idle: "the engine sent nothing for \(Self.format(idleTimeout ?? .zero))"
+        case .whole: "no complete response within \(DurationText.format(timeout ?? .zero))"
+        case .idle: "the engine sent nothing for \(DurationText.format(idleTimeout ?? .zero))"
         }
-    }
-
-    /// `10s`, `250ms`, `1m30s`, `1.5s`: the way durations are written in playbooks.
-    static func format(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let milliseconds = attoseconds / 1_000_000_000_000_000
-        if seconds == 0 { return "\(milliseconds)ms" }
-        var text = ""
-        if seconds >= 3600 { text += "\(seconds / 3600)h" }
-        if seconds % 3600 >= 60 { text += "\(seconds % 3600 / 60)m" }
-        if seconds % 60 > 0 || milliseconds > 0 {
-            text += "\(seconds % 60)"
-            if milliseconds > 0 {
-                var fraction = String(milliseconds + 1000).dropFirst()
-                while fraction.last == "0" { fraction = fraction.dropLast() }
-                text += "." + fraction
-            }
-            text += "s"
-        }
-        return text
     }
 }
 

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Durations
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -98,8 +99,7 @@ public struct TCPConnector: ByteStreamConnector {
             while true {
                 let remaining = ContinuousClock.now.duration(to: deadline)
                 guard remaining > .zero else { throw failed(ETIMEDOUT) }
-                let (seconds, attoseconds) = remaining.components
-                let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+                let milliseconds = Int32(clamping: remaining.milliseconds + 1)
                 let ready = poll(&poller, 1, milliseconds)
                 if ready < 0 && errno == EINTR { continue }
                 if ready < 0 { throw failed(errno) }

@@ -1,3 +1,5 @@
+import Durations
+
 /// A decision between two batches (`gates:`): after the batches in `after`, hold the rollout,
 /// watch the batch's hosts and the metric checks, then go on by itself or wait for an operator.
 ///

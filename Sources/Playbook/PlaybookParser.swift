@@ -1,4 +1,5 @@
 import BoundedYAML
+import Durations
 import Yams
 
 /// Reads a playbook's YAML into a `Playbook`, checking everything before returning: the first

@@ -1,4 +1,5 @@
 import DockerEngine
+import Durations
 import Foundation
 import Playbook
 

@@ -1,4 +1,5 @@
 import DockerEngine
+import Durations
 public import Fleet
 public import Foundation
 import Inventory
@@ -249,8 +250,7 @@ public struct PatchAction: Sendable {
         let started = ContinuousClock.now
         let run = identity.id
         func seconds() -> Double {
-            let elapsed = ContinuousClock.now - started
-            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            (ContinuousClock.now - started).seconds
         }
         func step(_ message: String) {
             reporter.report(RolloutEvent(.hostStep, run: run, batch: batch, host: target.host, service: target.container, message: message))

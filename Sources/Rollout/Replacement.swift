@@ -1,4 +1,5 @@
 public import DockerEngine
+import Durations
 import Foundation
 public import Playbook
 

@@ -1,4 +1,5 @@
 import DockerEngine
+import Durations
 import Fleet
 import Foundation
 import Inventory

@@ -1,4 +1,5 @@
 public import DockerEngine
+import Durations
 public import Fleet
 import Foundation
 import Inventory

@@ -126,10 +126,3 @@ struct ReplacementError: Error, CustomStringConvertible {
 extension String {
     var nilIfEmpty: String? { isEmpty ? nil : self }
 }
-
-extension Duration {
-    /// The duration in seconds, fractions included.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -1,4 +1,5 @@
 import CLibSSH2
+import Durations
 import Foundation
 import Synchronization
 

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Durations
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -87,11 +88,3 @@ enum TCPConnection {
 }
 
 func errnoText() -> String { String(cString: strerror(errno)) }
-
-extension Duration {
-    /// Whole milliseconds, rounded down; negative durations give negative numbers.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}

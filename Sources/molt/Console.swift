@@ -21,7 +21,3 @@ enum Console {
     }
 }
 
-/// A duration in whole milliseconds, for timings the operator reads.
-func Milliseconds(_ duration: Duration) -> Int {
-    Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Durations
 import Fleet
 import Foundation
 import Journal

@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import Rollout
 
@@ -16,8 +17,7 @@ struct TextReporter: RolloutReporter {
     /// The lines an event prints; none for events only a live display shows.
     func render(_ event: RolloutEvent) -> [String] {
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let stamp = "[" + String(format: "%6.1fs", seconds) + "] "
+        let stamp = "[" + String(format: "%6.1fs", elapsed.seconds) + "] "
         let who = [event.host, event.service].compactMap { $0 }.joined(separator: " ")
         let prefix = stamp + (who.isEmpty ? "" : who + ": ")
         var lines: [String] = []

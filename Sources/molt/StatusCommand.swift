@@ -1,4 +1,5 @@
 import ArgumentParser
+import Durations
 import Fleet
 import Foundation
 import Journal
@@ -39,7 +40,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         if global.verbose {
             for host in report.hosts {
-                Console.error("\(host.name): \(host.reachable ? "answered" : "failed") after \(Milliseconds(host.elapsed)) ms")
+                Console.error("\(host.name): \(host.reachable ? "answered" : "failed") after \(host.elapsed.milliseconds) ms")
             }
         }
         for host in report.unreachable {

@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import Rollout
 import Synchronization
@@ -80,9 +81,8 @@ final class TerminalReporter: RolloutReporter, Sendable {
             let now = ContinuousClock.now
             let block = state.busy.map { entry in
                 let elapsed = now - entry.value.since
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 // A wrapped line would break the count of lines to redraw: cut to the width.
-                return String(String(format: "  %@: %@ (%.0fs)", entry.value.label, entry.value.step, seconds).prefix(Self.columns - 1))
+                return String(String(format: "  %@: %@ (%.0fs)", entry.value.label, entry.value.step, elapsed.seconds).prefix(Self.columns - 1))
             }
             for line in block { output += line + "\n" }
             state.drawn = block.count

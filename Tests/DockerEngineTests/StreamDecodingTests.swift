@@ -45,11 +45,4 @@ struct StreamDecodingTests {
         #expect(documents == [#"{"status":"a {weird} \"quoted\" }"}"#, #"{"b":[1,{"c":2}]}"#, #"{"d":3}"#])
         #expect(!splitter.hasPartialDocument)
     }
-
-    @Test("durations are written the way playbooks write them")
-    func durations() {
-        #expect(ExchangeDeadline.format(.milliseconds(250)) == "250ms")
-        #expect(ExchangeDeadline.format(.seconds(90)) == "1m30s")
-        #expect(ExchangeDeadline.format(.milliseconds(1500)) == "1.5s")
-    }
 }

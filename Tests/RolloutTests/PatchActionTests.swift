@@ -168,8 +168,13 @@ struct PatchActionTests {
         let fleet = try await Patchlet()
         let interruption = Interruption()
         let started = ContinuousClock.now
-        let signal = Task {
-            try await Task.sleep(for: .milliseconds(300))
+        // The signal comes once the canary's watch has begun (its step says so), not after a
+        // fixed pause that a loaded machine can outrun.
+        let signal = Task { [events = fleet.events] in
+            let giveUp = ContinuousClock.now + .seconds(10)
+            while !events.events.contains(where: { $0.host == "h1" && $0.message?.hasPrefix("watching") == true }), ContinuousClock.now < giveUp {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             interruption.escalate(signal: SIGTERM)
         }
         let report = try await fleet.action(timeout: .seconds(30), interruption: interruption).perform()

@@ -1,4 +1,4 @@
-import Playbook
+import Durations
 import Testing
 
 @Suite("Durations as text")
@@ -56,5 +56,21 @@ struct DurationTextTests {
     @Test("a formatted duration reads back as itself", arguments: formatted.filter { $0.0 >= .zero })
     func roundTrips(duration: Duration, text: String) {
         #expect(DurationText.parse(DurationText.format(duration)) == duration)
+    }
+}
+
+/// The one way a `Duration` becomes a number of seconds or milliseconds.
+struct DurationUnitsTests {
+    @Test("seconds keep the fraction; milliseconds round down or up; seconds round up for the engine")
+    func units() {
+        let d: Duration = .milliseconds(1500) + .nanoseconds(1)
+        #expect(d.seconds == 1.500000001)
+        #expect(d.milliseconds == 1500)
+        #expect(d.millisecondsRoundedUp == 1501)
+        #expect(d.secondsRoundedUp == 2)
+        #expect(Duration.seconds(3).milliseconds == 3000 && Duration.seconds(3).millisecondsRoundedUp == 3000)
+        #expect(Duration.seconds(3).secondsRoundedUp == 3)
+        #expect(Duration.zero.seconds == 0 && Duration.zero.secondsRoundedUp == 0)
+        #expect(Duration.milliseconds(250).seconds == 0.25)
     }
 }
