@@ -384,20 +384,31 @@ public struct PatchAction: Sendable {
         let locked = Self.hosts(of: taken)
         let open = Array(await sessions.openHosts(among: locked).prefix(forks))
         await sessions.setWindow(open, openAhead: false)
+        let limit = HostDeadline.lockRelease
         _ = await concurrentMap(open + locked.filter { !open.contains($0) }, limit: forks) { host in
-            for target in byHost[host] ?? [] {
-                let done = await sessions.with(host) { connection -> String? in
-                    do {
-                        try await EngineAway.retrying { try await ServiceLock.release(on: connection.engine, service: target.container, identity: identity) }
-                        return nil
-                    } catch {
-                        return ErrorText.oneLine(error)
+            let targets = byHost[host] ?? []
+            // A host whose release never ends holds no other host's locks: past the limit it
+            // is left behind, with a warning naming its locks (as a rollout does).
+            let bounded = await HostDeadline.run(limit) { () -> [String?] in
+                var problems: [String?] = []
+                for target in targets {
+                    let done = await sessions.with(host) { connection -> String? in
+                        do {
+                            try await EngineAway.retrying { try await ServiceLock.release(on: connection.engine, service: target.container, identity: identity) }
+                            return nil
+                        } catch {
+                            return ErrorText.oneLine(error)
+                        }
+                    }
+                    switch done {
+                    case .success(let problem): problems.append(problem)
+                    case .failure(let failure): problems.append(failure.message)
                     }
                 }
-                let problem: String? = switch done {
-                case .success(let problem): problem
-                case .failure(let failure): failure.message
-                }
+                return problems
+            }
+            let problems = bounded ?? targets.map { _ in "not removed within \(DurationText.format(limit))" }
+            for (target, problem) in zip(targets, problems) {
                 if let problem {
                     reporter.report(RolloutEvent(.hostStep, run: identity.id, host: target.host, service: target.container,
                                                  message: "warning: could not remove the lock \(ServiceNames(target.container).lock): \(problem); `molt unlock` removes it"))

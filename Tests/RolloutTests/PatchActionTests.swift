@@ -185,6 +185,24 @@ struct PatchActionTests {
         #expect(await fleet.locks().isEmpty)
     }
 
+    @Test("a lock whose removal never ends holds no other host's: the run ends within the bound, the host named with its lock")
+    func lockReleaseStuck() async throws {
+        let fleet = try await Patchlet()
+        await fleet.docker("h3").inject(.init(.remove, target: "molt-lock.web", effect: .stuck))
+        let started = ContinuousClock.now
+        let action = try fleet.action()
+        let report = await HostDeadline.$lockRelease.withValue(.milliseconds(300)) {
+            await action.perform()
+        }
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(report.exitCode == 0, "\(report)")
+        #expect(await fleet.patched() == ["h1", "h2", "h3", "h4"])
+        let warnings = fleet.events.events.filter { $0.message?.contains("could not remove the lock") == true }
+        #expect(warnings.map(\.host) == ["h3"], "\(warnings)")
+        #expect(warnings.first?.message?.contains("molt unlock") == true)
+        #expect(await fleet.locks() == ["h3"])
+    }
+
     @Test("a failing command: only the canary ran it, its record says exit 1, the rest untouched, exit 1")
     func failingCommand() async throws {
         let fleet = try await Patchlet { _ in Patchlet.healthy(exec: ["apt-get upgrade -y": 100]) }
