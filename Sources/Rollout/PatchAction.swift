@@ -377,45 +377,9 @@ public struct PatchAction: Sendable {
 
     /// Removes the locks, --forks hosts at once, the hosts whose sessions are open first.
     private func release(_ taken: [PatchTarget], _ sessions: HostSessions) async {
-        let identity = self.identity
-        let reporter = self.reporter
-        let forks = max(1, fleet.settings.forks)
         let byHost = Dictionary(grouping: taken, by: \.host)
-        let locked = Self.hosts(of: taken)
-        let open = Array(await sessions.openHosts(among: locked).prefix(forks))
-        await sessions.setWindow(open, openAhead: false)
-        let limit = HostDeadline.lockRelease
-        _ = await concurrentMap(open + locked.filter { !open.contains($0) }, limit: forks) { host in
-            let targets = byHost[host] ?? []
-            // A host whose release never ends holds no other host's locks: past the limit it
-            // is left behind, with a warning naming its locks (as a rollout does).
-            let bounded = await HostDeadline.run(limit) { () -> [String?] in
-                var problems: [String?] = []
-                for target in targets {
-                    let done = await sessions.with(host) { connection -> String? in
-                        do {
-                            try await EngineAway.retrying { try await ServiceLock.release(on: connection.engine, service: target.container, identity: identity) }
-                            return nil
-                        } catch {
-                            return ErrorText.oneLine(error)
-                        }
-                    }
-                    switch done {
-                    case .success(let problem): problems.append(problem)
-                    case .failure(let failure): problems.append(failure.message)
-                    }
-                }
-                return problems
-            }
-            let problems = bounded ?? targets.map { _ in "not removed within \(DurationText.format(limit))" }
-            for (target, problem) in zip(targets, problems) {
-                if let problem {
-                    reporter.report(RolloutEvent(.hostStep, run: identity.id, host: target.host, service: target.container,
-                                                 message: "warning: could not remove the lock \(ServiceNames(target.container).lock): \(problem); `molt unlock` removes it"))
-                }
-            }
-            await sessions.drop(host)
-        }
+        let locked = Self.hosts(of: taken).map { host in (host: host, services: (byHost[host] ?? []).map(\.container)) }
+        await ServiceLock.releaseAll(locked, sessions: sessions, forks: fleet.settings.forks, identity: identity, reporter: reporter)
     }
 
     private func finish(_ report: inout PatchReport, _ record: RunJournal) async {

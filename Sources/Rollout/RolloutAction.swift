@@ -654,48 +654,9 @@ public struct RolloutAction: Sendable {
 
     /// Removes every lock this run took, reaching again the hosts whose sessions were closed.
     private func releaseAll(_ taken: [(String, String)], _ sessions: HostSessions) async {
-        let identity = self.identity
-        let reporter = self.reporter
         let byHost = Dictionary(grouping: taken, by: \.0).mapValues { $0.map(\.1) }
-        let locked = fleet.hosts.map(\.name).filter { byHost[$0] != nil }
-        // Hosts whose sessions are open go first, and only --forks of them stay open meanwhile:
-        // with the hosts reached again, at most twice --forks sessions.
-        let open = Array(await sessions.openHosts(among: locked).prefix(max(1, fleet.settings.forks)))
-        await sessions.setWindow(open, openAhead: false)
-        let order = open + locked.filter { !open.contains($0) }
-        let limit = HostDeadline.lockRelease
-        _ = await concurrentMap(order, limit: fleet.settings.forks) { host in
-            let services = byHost[host] ?? []
-            // A host whose release never ends holds no other host's locks: past the limit it
-            // is left behind, with a warning naming its locks.
-            let bounded = await HostDeadline.run(limit) {
-                await sessions.with(host) { connection in
-                    for service in services {
-                        do {
-                            try await EngineAway.retrying {
-                                try await ServiceLock.release(on: connection.engine, service: service, identity: identity)
-                            }
-                        } catch {
-                            reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
-                                                         message: "warning: could not remove the lock \(ServiceNames(service).lock): \(ErrorText.oneLine(error)); `molt unlock` removes it"))
-                        }
-                    }
-                }
-            }
-            guard let done = bounded else {
-                for service in services {
-                    reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
-                                                 message: "warning: could not remove the lock \(ServiceNames(service).lock) on \(host): no answer within \(DurationText.format(limit)); `molt unlock` removes it"))
-                }
-                return
-            }
-            if case .failure(let failure) = done {
-                for service in services {
-                    reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
-                                                 message: "warning: could not remove the lock \(ServiceNames(service).lock): \(failure.message); `molt unlock` removes it"))
-                }
-            }
-        }
+        let locked = fleet.hosts.map(\.name).compactMap { host in byHost[host].map { (host: host, services: $0) } }
+        await ServiceLock.releaseAll(locked, sessions: sessions, forks: fleet.settings.forks, identity: identity, reporter: reporter)
     }
 
     // MARK: Reporting

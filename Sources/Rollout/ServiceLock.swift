@@ -1,4 +1,5 @@
 public import DockerEngine
+import Durations
 import Foundation
 import Fleet
 import Packages
@@ -295,6 +296,55 @@ extension ServiceLock {
                                       message: "could not check the lock of \(service) after reconnecting: \(ErrorText.oneLine(error))")
                 }
             }
+        }
+    }
+}
+
+extension ServiceLock {
+    /// Removes every lock a run took (`locked`: each host, in order, with its services), `forks`
+    /// hosts at once, the hosts whose sessions are open first, reaching again those whose
+    /// sessions were closed; only `forks` open sessions are kept meanwhile, so at most twice
+    /// `forks` are open. A host whose release never ends holds no other host's locks: past
+    /// ``HostDeadline/lockRelease`` it is left behind. Every lock not removed is a warning
+    /// naming it and `molt unlock`. Each host's session is closed once its locks are gone.
+    static func releaseAll(
+        _ locked: [(host: String, services: [String])], sessions: HostSessions, forks: Int,
+        identity: RunIdentity, reporter: any RolloutReporter
+    ) async {
+        let forks = max(1, forks)
+        let services = Dictionary(locked, uniquingKeysWith: { first, _ in first })
+        let hosts = locked.map(\.host)
+        let open = Array(await sessions.openHosts(among: hosts).prefix(forks))
+        await sessions.setWindow(open, openAhead: false)
+        let limit = HostDeadline.lockRelease
+        _ = await concurrentMap(open + hosts.filter { !open.contains($0) }, limit: forks) { host in
+            let names = services[host] ?? []
+            @Sendable func warn(_ service: String, _ why: String) {
+                reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
+                                             message: "warning: could not remove the lock \(ServiceNames(service).lock)\(why); `molt unlock` removes it"))
+            }
+            let bounded = await HostDeadline.run(limit) {
+                await sessions.with(host) { connection in
+                    for service in names {
+                        do {
+                            try await EngineAway.retrying {
+                                try await release(on: connection.engine, service: service, identity: identity)
+                            }
+                        } catch {
+                            warn(service, ": \(ErrorText.oneLine(error))")
+                        }
+                    }
+                }
+            }
+            switch bounded {
+            case nil:
+                for service in names { warn(service, " on \(host): no answer within \(DurationText.format(limit))") }
+            case .failure(let failure)?:
+                for service in names { warn(service, ": \(failure.message)") }
+            case .success?:
+                break
+            }
+            await sessions.drop(host)
         }
     }
 }
