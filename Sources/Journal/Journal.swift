@@ -57,6 +57,12 @@ public final class Journal: Sendable {
         PostgresLocation.isURL(location)
     }
 
+    /// `location` as it may be shown: a URL's password left out (PGPASSWORD or ~/.pgpass then
+    /// supplies it), a path as it is.
+    public static func withoutPassword(_ location: String) -> String {
+        PostgresLocation.isURL(location) ? PostgresLocation.withoutPassword(location) : location
+    }
+
     /// Lets go of the journal's connection, if it has one. Nothing is written after this.
     public func close() async {
         await store.close()

@@ -55,9 +55,16 @@ final class PostgresJournal: JournalStore {
         return journal
     }
 
-    /// Closes the connection.
+    /// Closes the connection; a journal let go without this closes it as it goes.
     func close() async {
         try? await connection.close()
+    }
+
+    deinit {
+        // The connection must be closed before it goes (postgres-nio checks): it is kept
+        // until its channel has closed on the event loop.
+        let connection = self.connection
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     // MARK: Writing
@@ -300,7 +307,10 @@ final class PostgresJournal: JournalStore {
     /// Runs `body` alone on the connection; a single statement commits on its own.
     private func write<T>(_ what: String, _ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
         do {
-            return try await access.run { try await body(connection, logger) }
+            return try await access.run {
+                try checkOpen()
+                return try await body(connection, logger)
+            }
         } catch let error as JournalError {
             throw error
         } catch {
@@ -313,6 +323,7 @@ final class PostgresJournal: JournalStore {
     private func read<T>(_ what: String, _ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
         do {
             return try await access.run {
+                try checkOpen()
                 try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 do {
                     let value = try await body(connection, logger)
@@ -329,6 +340,14 @@ final class PostgresJournal: JournalStore {
             throw journalError(error, while: what)
         }
     }
+
+    /// Fails at once on a connection the server has closed: postgres-nio 1.33 can leave a query
+    /// sent on a closed channel waiting forever.
+    private func checkOpen() throws {
+        if connection.isClosed { throw ConnectionGone() }
+    }
+
+    private struct ConnectionGone: Error {}
 
     private func journalError(_ error: any Error, while what: String) -> JournalError {
         let state = (error as? PSQLError)?.serverInfo?[.sqlState]
@@ -349,13 +368,24 @@ final class PostgresJournal: JournalStore {
             if let message = error.serverInfo?[.message] {
                 return message + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
             }
-            if let underlying = error.underlying { return "\(error.code): \(describe(underlying))" }
-            return "\(error.code)"
+            switch error.code {
+            case .authMechanismRequiresPassword:
+                return "the server asks for a password and none was given (in the URL, PGPASSWORD or ~/.pgpass)"
+            case .sslUnsupported:
+                return "the server does not offer TLS, which sslmode=require and verify-full need"
+            case .connectionError:
+                return error.underlying.map(describe) ?? "the connection failed"
+            case .serverClosedConnection, .uncleanShutdown:
+                return "the server closed the connection" + (error.underlying.map { " (\(describe($0)))" } ?? "")
+            default:
+                return "\(error.code)" + (error.underlying.map { ": \(describe($0))" } ?? "")
+            }
         }
         if let error = error as? PostgresTransactionError {
             return [error.beginError, error.closureError, error.commitError].compactMap { $0 }.first.map(describe) ?? "the transaction failed"
         }
         if let error = error as? JournalError { return error.message }
+        if error is ConnectionGone { return "the server closed the connection" }
         if let error = error as? PostgresDecodingError { return "a value of column \(error.columnName) could not be read (\(error.code))" }
         return "\(error)"
     }

@@ -79,10 +79,16 @@ struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     /// `text` with the password of its URL replaced by `***`, for messages about a URL that
     /// could not be parsed.
     static func redacted(_ text: String) -> String {
-        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].lastIndex(of: "@") else { return text }
-        let credentials = text[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return text }
-        return String(text[..<colon]) + ":***" + String(text[at...])
+        withoutPassword(text, replacement: ":***")
+    }
+
+    /// `text` with the password of its URL, if any, left out (or replaced by `replacement`).
+    static func withoutPassword(_ text: String, replacement: String = "") -> String {
+        guard let scheme = text.range(of: "://") else { return text }
+        let rest = text[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return text }
+        return String(text[..<colon]) + replacement + String(text[at...])
     }
 
     /// The password file libpq reads: `PGPASSFILE`, else `~/.pgpass`.

@@ -118,3 +118,28 @@ struct PostgresJournalTests {
         }
     }
 }
+
+/// What a run sees when the PostgreSQL server goes away under it.
+@Suite("PostgreSQL journal outage")
+struct PostgresOutageTests {
+    @Test("once the server drops the connection, each write fails at once with an error naming the server",
+          .enabled(if: TestPostgres.url != nil, "needs MOLT_TEST_POSTGRES"))
+    func serverGone() async throws {
+        try await withTemporaryJournal(.postgres) { temporary in
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "r1"))
+            try await TestPostgres.administer(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(temporary.database)' AND pid <> pg_backend_pid()")
+            let clock = ContinuousClock()
+            let started = clock.now
+            let error = try await #require(throws: JournalError.self) {
+                try await journal.startBatch(run: "r1", index: 1, hosts: ["h1"], started: instant(1))
+            }
+            #expect(clock.now - started < .seconds(5))
+            #expect(error.code == .storage)
+            #expect(error.description.hasPrefix("journal \(journal.path): cannot record the start of batch 1 of run r1: "), "\(error)")
+            let next = try await #require(throws: JournalError.self) { try await journal.finishRun(id: "r1", result: "failed", finished: instant(2)) }
+            #expect(next.code == .storage)
+        }
+    }
+}
