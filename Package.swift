@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/ordo-one/TextTable", from: "0.0.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The C library: a module map and a shim header, nothing else.
@@ -58,8 +61,20 @@ let package = Package(
         .target(name: "Inventory", dependencies: ["Yams", "BoundedYAML"], swiftSettings: upcoming),
         // Installed-package databases (dpkg, apk), their version ordering, and tar archives.
         .target(name: "Packages", swiftSettings: upcoming),
-        // The run journal: an SQLite file written as runs go, read by `molt history`.
-        .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: upcoming),
+        // The run journal, written as runs go and read by `molt history`: an SQLite file, or a
+        // PostgreSQL server a team shares.
+        .target(
+            name: "Journal",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(name: "Playbook", dependencies: ["Yams", "BoundedYAML", "Durations"], swiftSettings: upcoming),
         // Reaching many hosts at once: SSH sessions carrying Docker clients; status and find.
         .target(
@@ -98,7 +113,13 @@ let package = Package(
         .testTarget(name: "InventoryTests", dependencies: ["Inventory", "Playbook", "MoltTestSupport"], exclude: ["Corpus"], swiftSettings: upcoming),
         .testTarget(name: "PackagesTests", dependencies: ["Packages", "MoltTestSupport"], swiftSettings: upcoming),
         .testTarget(
-            name: "JournalTests", dependencies: ["Journal", "MoltTestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: upcoming),
+            name: "JournalTests",
+            dependencies: [
+                "Journal", "MoltTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming),
         .testTarget(name: "PlaybookTests", dependencies: ["Playbook", "MoltTestSupport"], swiftSettings: upcoming),
         .testTarget(
             name: "RolloutTests",

@@ -3,10 +3,12 @@ public import Foundation
 /// The record of every rollout, rollback and trial this machine ran, written as the run goes,
 /// so a coordinator killed mid-run leaves a true record of how far it got.
 ///
-/// The records live in an SQLite file (``SQLiteJournal``). Every call is awaited: the
-/// backend's blocking work never holds a thread of Swift's cooperative pool.
+/// The records live in an SQLite file (``SQLiteJournal``), the embedded default, or on a
+/// PostgreSQL server that a team's coordinators share (``PostgresJournal``): the same records,
+/// tables and migrations. Every call is awaited: no backend holds a thread of Swift's
+/// cooperative pool.
 public final class Journal: Sendable {
-    /// The journal file.
+    /// The journal as messages name it: its file, or `user@host:port/db` (never a password).
     public let path: String
     /// This machine's host name, as runs record it: a run with no end whose coordinator is this
     /// machine and whose process is gone reads as `interrupted`.
@@ -34,6 +36,36 @@ public final class Journal: Sendable {
             try SQLiteJournal.openBlocking(path: path, coordinator: coordinator)
         }
         return Journal(store: store, coordinator: coordinator)
+    }
+
+    /// Opens the journal `location` names: a `postgres://` URL (SPEC §11), else an SQLite file
+    /// path as ``open(path:coordinator:)`` opens it.
+    ///
+    /// A PostgreSQL journal's password comes from the URL, `PGPASSWORD` or `~/.pgpass` in
+    /// `environment`; its tables are created or migrated before this returns.
+    public static func open(
+        _ location: String, coordinator: String = ProcessInfo.processInfo.hostName,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> Journal {
+        guard PostgresLocation.isURL(location) else { return try await open(path: location, coordinator: coordinator) }
+        let server = try PostgresLocation(location, environment: environment)
+        return Journal(store: try await PostgresJournal.open(server, coordinator: coordinator), coordinator: coordinator)
+    }
+
+    /// Whether `location` names a PostgreSQL server rather than an SQLite file.
+    public static func isServer(_ location: String) -> Bool {
+        PostgresLocation.isURL(location)
+    }
+
+    /// `location` as it may be shown: a URL's password left out (PGPASSWORD or ~/.pgpass then
+    /// supplies it), a path as it is.
+    public static func withoutPassword(_ location: String) -> String {
+        PostgresLocation.isURL(location) ? PostgresLocation.withoutPassword(location) : location
+    }
+
+    /// Lets go of the journal's connection, if it has one. Nothing is written after this.
+    public func close() async {
+        await store.close()
     }
 
     /// Where the journal lives unless `--journal` says otherwise:

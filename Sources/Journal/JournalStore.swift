@@ -5,8 +5,11 @@ import Foundation
 /// Every write is one committed transaction, done when the call returns; every call is awaited
 /// and none blocks a thread of Swift's cooperative pool.
 protocol JournalStore: Sendable {
-    /// The journal as messages and errors name it: a file path.
+    /// The journal as messages and errors name it: a file path, or `user@host:port/db`.
     var location: String { get }
+
+    /// Lets go of a connection; nothing is written after this.
+    func close() async
 
     func startRun(_ run: RunStart) async throws
     func finishRun(id: String, result: String, finished: Date) async throws
@@ -26,4 +29,7 @@ protocol JournalStore: Sendable {
 
     /// The tables the journal holds, for tests of the schema.
     func tableNames() async throws -> [String]
+
+    /// The migrations the schema version table records, by identifier, sorted: for tests.
+    func migrations() async throws -> [String]
 }

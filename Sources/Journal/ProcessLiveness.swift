@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -13,5 +15,12 @@ enum ProcessLiveness {
     static func isGone(_ pid: Int32) -> Bool {
         guard pid > 0 else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    /// A run's result as read back: what was recorded, else (no end recorded) `interrupted` when
+    /// it ran on this machine (`here`) and its process is gone, else `running`.
+    static func result(recorded: String?, finished: Date?, coordinator: String, pid: Int32, here: String) -> String? {
+        guard finished == nil && recorded == nil else { return recorded }
+        return coordinator == here && isGone(pid) ? "interrupted" : "running"
     }
 }

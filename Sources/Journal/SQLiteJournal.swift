@@ -22,6 +22,9 @@ final class SQLiteJournal: JournalStore {
 
     var location: String { path }
 
+    /// Nothing to do: the file is closed with the last reference to the journal.
+    func close() async {}
+
     /// How long a writer waits for another molt process holding the journal.
     static let busyTimeout: TimeInterval = 5
 
@@ -277,6 +280,12 @@ final class SQLiteJournal: JournalStore {
         }
     }
 
+    func migrations() async throws -> [String] {
+        try await read("read the schema version") { db in
+            try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+        }
+    }
+
     /// A WAL-mode connection with a busy timeout, its tables migrated.
     private static func openDatabase(path: String) throws -> DatabaseQueue {
         var configuration = Configuration()
@@ -372,11 +381,8 @@ final class SQLiteJournal: JournalStore {
         let coordinator: String = try fields.value("coordinator")
         let pid: Int32 = try fields.value("pid")
         let finished: Date? = try fields.optional("finished")
-        var result: String? = try fields.optional("result")
-        if finished == nil && result == nil {
-            let gone = coordinator == self.coordinator && ProcessLiveness.isGone(pid)
-            result = gone ? "interrupted" : "running"
-        }
+        let result = ProcessLiveness.result(
+            recorded: try fields.optional("result"), finished: finished, coordinator: coordinator, pid: pid, here: self.coordinator)
         return RunRecord(
             id: id, command: try fields.value("command"), playbook: try fields.value("playbook"),
             playbookPath: try fields.value("playbook_path"), user: try fields.value("user"), coordinator: coordinator,

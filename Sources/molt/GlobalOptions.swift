@@ -25,7 +25,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("SSH identity file for hosts whose inventory names none; then ssh-agent.", valueName: "PATH"))
     var identity: String?
 
-    @Option(help: ArgumentHelp("The journal database (default $XDG_STATE_HOME/molt/journal.sqlite).", valueName: "PATH"))
+    @Option(help: ArgumentHelp(
+        "The journal: an SQLite file (default $MOLT_JOURNAL, else $XDG_STATE_HOME/molt/journal.sqlite), or a PostgreSQL server "
+            + "a team shares, postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|require|verify-full] "
+            + "(the password also from PGPASSWORD or ~/.pgpass).",
+        valueName: "PATH|URL"))
     var journal: String?
 
     @Option(help: "text or json.")
@@ -38,15 +42,23 @@ struct GlobalOptions: ParsableArguments {
         guard forks >= 1 else { throw ValidationError("--forks must be at least 1, not \(forks)") }
     }
 
-    /// The journal from `--journal`, else `$XDG_STATE_HOME/molt/journal.sqlite`.
+    /// Where the journal is: `--journal`, else `MOLT_JOURNAL`, else
+    /// `$XDG_STATE_HOME/molt/journal.sqlite`.
+    var journalLocation: String {
+        let environment = ProcessInfo.processInfo.environment
+        return journal ?? environment["MOLT_JOURNAL"].flatMap { $0.isEmpty ? nil : $0 } ?? Journal.defaultPath(environment: environment)
+    }
+
+    /// The journal ``journalLocation`` names, opened (and its tables created or migrated);
+    /// one that cannot be opened is bad input (exit 2), named without any password.
     func openJournal() async throws -> Journal {
-        let path = journal ?? Journal.defaultPath(environment: ProcessInfo.processInfo.environment)
+        let location = journalLocation
         do {
-            return try await Journal.open(path: path)
+            return try await Journal.open(location)
         } catch let error as JournalError {
             throw BadInput(error.description)
         } catch {
-            throw BadInput("cannot open the journal \(path): \(error)")
+            throw BadInput("cannot open the journal \(Journal.withoutPassword(location)): \(error)")
         }
     }
 

@@ -112,7 +112,7 @@ struct RunExecution {
         }
         if report.result == .waiting {
             let inventory = global.inventory.map { " -i \(Self.quoted($0))" } ?? ""
-            let journalFlag = global.journal.map { " --journal \(Self.quoted($0))" } ?? ""
+            let journalFlag = global.journal.map { " --journal \(Self.quoted(Journal.withoutPassword($0)))" } ?? ""
             Console.error(report.refused ? report.message ?? "" : """
                 run \(report.run) waits at its gate after batch \(report.waitingAfter ?? 0); its locks are held.
                   go on:     molt promote \(report.run)\(inventory)\(journalFlag)

@@ -30,9 +30,9 @@ struct StatusCommand: AsyncParsableCommand {
         case .text: Console.print(StatusRendering.text(report))
         }
         // Runs waiting at a gate hold their services' locks: say so, with what ends the wait.
-        // (Read only where a journal exists: status makes none.)
-        let path = global.journal ?? Journal.defaultPath(environment: ProcessInfo.processInfo.environment)
-        let journal = FileManager.default.fileExists(atPath: path) ? try? await global.openJournal() : nil
+        // (Read only where a journal exists: status makes no journal file.)
+        let location = global.journalLocation
+        let journal = Journal.isServer(location) || FileManager.default.fileExists(atPath: location) ? try? await global.openJournal() : nil
         let waiting = ((try? await journal?.runs(limit: 200)) ?? []).filter { $0.result == "waiting" }
         for run in waiting {
             Console.error("run \(run.id) of \(run.playbook) (\(run.user)@\(run.coordinator)) waits at a gate, its locks held: "

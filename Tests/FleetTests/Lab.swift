@@ -123,8 +123,7 @@ enum Shell {
     /// The environment `molt` runs in from tests: no MOLT_INVENTORY, no agent.
     static var cleanEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        environment["MOLT_INVENTORY"] = nil
-        environment["SSH_AUTH_SOCK"] = nil
+        for name in ["MOLT_INVENTORY", "MOLT_JOURNAL", "SSH_AUTH_SOCK", "PGPASSWORD", "PGPASSFILE"] { environment[name] = nil }
         return environment
     }
 

@@ -150,13 +150,49 @@ struct HostileInputTests {
     /// Runs molt and checks the promise. "Under a second" is of CPU time, which the kernel holds
     /// molt to (`prlimit --cpu=1`: past it molt is killed and the status is not 2); the wall
     /// clock, which on a busy machine also counts waiting for a core, only guards against a hang.
-    private func expectRefused(_ arguments: [String], in directory: String, saying message: String) async throws {
-        let result = try await Program.molt(arguments, in: directory)
+    @Test("a PostgreSQL journal that cannot be reached is exit 2 naming the server, never the password, from --journal or MOLT_JOURNAL")
+    func unreachableServer() async throws {
+        let scratch = try Scratch()
+        let url = "postgres://ops:hunter2-secret@127.0.0.1:9/molt?sslmode=disable"
+        for (arguments, environment) in [(["history", "--journal", url], [:]), (["history"], ["MOLT_JOURNAL": url])] {
+            let result = try await expectRefused(
+                arguments, in: scratch.path, adding: environment, saying: "molt: journal ops@127.0.0.1:9/molt: cannot connect: ")
+            #expect(!(result.stdout + result.stderr).contains("hunter2"), "\(result.stderr)")
+        }
+        let bad = try await expectRefused(
+            ["history", "--journal", "postgres://ops:hunter2-secret@127.0.0.1/molt?sslmode=maybe"], in: scratch.path,
+            saying: "molt: journal postgres://ops:***@127.0.0.1/molt?sslmode=maybe: sslmode maybe is not one of")
+        #expect(!bad.stderr.contains("hunter2"))
+    }
+
+    @Test("a wrong PostgreSQL password is exit 2 naming the server, and the password is in no output",
+          .enabled(if: ProcessInfo.processInfo.environment["MOLT_TEST_POSTGRES"] != nil, "needs MOLT_TEST_POSTGRES"))
+    func wrongPassword() async throws {
+        let scratch = try Scratch()
+        var components = try #require(URLComponents(string: ProcessInfo.processInfo.environment["MOLT_TEST_POSTGRES"] ?? ""))
+        components.password = "wrong-password-0451"
+        let url = try #require(components.string)
+        let server = "\(components.user ?? "")@\(components.host ?? ""):\(components.port ?? 5432)\(components.path)"
+        for command in [["history"], ["status", "-i", "missing.yml"]] {
+            let result = try await Program.molt(command + ["--journal", url], in: scratch.path)
+            #expect(!(result.stdout + result.stderr).contains("wrong-password-0451"), "\(result.stderr)")
+            if command == ["history"] {
+                #expect(result.status == 2, "\(result.stderr)")
+                #expect(result.stderr.hasPrefix("molt: journal \(server): cannot connect: password authentication failed"), "\(result.stderr)")
+            }
+        }
+    }
+
+    @discardableResult
+    private func expectRefused(_ arguments: [String], in directory: String, adding environment: [String: String] = [:],
+                               saying message: String) async throws -> Program.Result {
+        let result = try await Program.molt(arguments, in: directory, adding: environment)
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.hasPrefix(message), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(result.stdout.isEmpty, "\(result.stdout)")
         let seconds = result.seconds
         #expect(seconds < 30, "molt \(arguments.joined(separator: " ")) took \(seconds) s")
+        return result
     }
 }

@@ -13,12 +13,12 @@ enum Program {
     /// refused in under a second of work.
     static let cpuSeconds = 1
 
-    /// Runs `molt ARGUMENTS` in `directory` with a clean environment whose home and state
-    /// directories are `directory`, under `prlimit --as --cpu`; the seconds include the wrapper.
-    static func molt(_ arguments: [String], in directory: String) async throws -> Result {
+    /// Runs `molt ARGUMENTS` in `directory` with a clean environment (plus `added`) whose home
+    /// and state directories are `directory`, under `prlimit --as --cpu`; the seconds include the wrapper.
+    static func molt(_ arguments: [String], in directory: String, adding added: [String: String] = [:]) async throws -> Result {
         var environment = ProcessInfo.processInfo.environment
-        environment["MOLT_INVENTORY"] = nil
-        environment["SSH_AUTH_SOCK"] = nil
+        for name in ["MOLT_INVENTORY", "MOLT_JOURNAL", "SSH_AUTH_SOCK", "PGPASSWORD", "PGPASSFILE"] { environment[name] = nil }
+        environment.merge(added) { $1 }
         environment["HOME"] = directory
         environment["XDG_STATE_HOME"] = directory + "/state"
         return try await ChildProcess.run(["/usr/bin/prlimit", "--as=\(addressSpace)", "--cpu=\(cpuSeconds)", "--", executable] + arguments,

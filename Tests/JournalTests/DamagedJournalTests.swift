@@ -38,7 +38,7 @@ struct DamagedJournalTests {
         let temporary = try await damagedJournal { db in
             try db.execute(sql: "UPDATE \(damage.table) SET \(damage.column) = \(damage.value)")
         }
-        defer { temporary.remove() }
+        defer { temporary.removeFiles() }
         let journal = try await temporary.open()
         let listing = try await #require(throws: JournalError.self) { try await journal.runs() }
         #expect(listing.code == .damaged)
@@ -57,7 +57,7 @@ struct DamagedJournalTests {
         let temporary = try await damagedJournal { db in
             try db.execute(sql: "UPDATE batches SET hosts = '[1, 2]'; UPDATE steps SET started = NULL")
         }
-        defer { temporary.remove() }
+        defer { temporary.removeFiles() }
         let journal = try await temporary.open()
         let batches = try await #require(throws: JournalError.self) { try await journal.batches(run: "20261129T120301-3f9a0c417be25d86") }
         #expect(batches.description.hasPrefix("journal \(temporary.path): row 1 of table batches is damaged: its hosts should be a JSON list of host names"))
@@ -68,7 +68,7 @@ struct DamagedJournalTests {
     @Test("another program's SQLite database is refused and left untouched")
     func foreignDatabase() async throws {
         let temporary = TemporaryJournal()
-        defer { temporary.remove() }
+        defer { temporary.removeFiles() }
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: temporary.path).deletingLastPathComponent(), withIntermediateDirectories: true)
         try await DatabaseQueue(path: temporary.path).write { db in
             try db.execute(sql: "CREATE TABLE accounts (name TEXT); CREATE TABLE grdb_migrations (identifier TEXT); INSERT INTO grdb_migrations VALUES ('v1')")
@@ -85,7 +85,7 @@ struct DamagedJournalTests {
     @Test("a file that is not a database at all is refused, naming the journal")
     func notADatabase() async throws {
         let temporary = TemporaryJournal()
-        defer { temporary.remove() }
+        defer { temporary.removeFiles() }
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: temporary.path).deletingLastPathComponent(), withIntermediateDirectories: true)
         let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) })
         try garbage.write(to: URL(fileURLWithPath: temporary.path))
@@ -99,7 +99,7 @@ struct DamagedJournalTests {
     @Test("a new journal and its -wal and -shm files are readable by their owner only")
     func privateFiles() async throws {
         let temporary = TemporaryJournal()
-        defer { temporary.remove() }
+        defer { temporary.removeFiles() }
         let journal = try await temporary.open()
         try await journal.startRun(runStart(id: "20261129T120301-3f9a0c417be25d86"))
         try withExtendedLifetime(journal) {
@@ -114,7 +114,7 @@ struct DamagedJournalTests {
     @Test("a directory or a device given as the journal is refused at once, naming it")
     func notAFile() async throws {
         let temporary = TemporaryJournal()
-        defer { temporary.remove() }
+        defer { temporary.removeFiles() }
         try FileManager.default.createDirectory(atPath: temporary.path, withIntermediateDirectories: true)
         let directory = try await #require(throws: JournalError.self) { try await temporary.open() }
         #expect(directory.description == "journal \(temporary.path): is a directory, so it cannot be the journal; pass --journal PATH to name a journal file")

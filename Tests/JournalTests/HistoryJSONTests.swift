@@ -12,7 +12,7 @@ struct HistoryJSONTests {
     @Test("history encodes the SPEC's run and host keys, with command, user and coordinator")
     func keys() async throws {
         let temporary = TemporaryJournal()
-        defer { temporary.remove() }
+        defer { temporary.removeFiles() }
         let journal = try await temporary.open()
         try await journal.startRun(runStart(id: "r1"))
         try await journal.recordOutcome(outcome(run: "r1", host: "h1", outcome: "failed", error: "health timed out"))

@@ -1,265 +1,287 @@
 import Foundation
+import GRDB
 import Testing
 @testable import Journal
 
 @Suite("Journal")
 struct JournalTests {
-    @Test("opening a fresh file creates its private directory and every table")
-    func freshFileIsMigrated() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        #expect(try await journal.tableNames() == ["batches", "grdb_migrations", "outcomes", "runs", "steps"])
-        let directory = URL(fileURLWithPath: temporary.path).deletingLastPathComponent().path
-        let mode = try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int
-        #expect(mode == 0o700)
-        #expect(try await journal.runs().isEmpty)
-    }
-
-    @Test("opening an existing journal again keeps what it holds")
-    func reopeningKeepsRecords() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        try await temporary.open().startRun(runStart(id: "20261129T120301-3f9a"))
-        let reopened = try await temporary.open()
-        #expect(try await reopened.runs().map(\.id) == ["20261129T120301-3f9a"])
-    }
-
-    @Test("a run written step by step reads back with its batches, steps and outcomes in order")
-    func runReadsBackInOrder() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        let id = "20261129T120301-3f9a"
-        try await journal.startRun(runStart(id: id, hosts: ["h1", "h2", "h3"]))
-        try await journal.startBatch(run: id, index: 0, hosts: ["h1"], started: instant(1))
-        let pull = try await journal.startStep(run: id, host: "h1", service: "web", step: "pull", started: instant(1.25))
-        try await journal.finishStep(id: pull, finished: instant(2), outcome: "ok", detail: nil)
-        let health = try await journal.startStep(run: id, host: "h1", service: "web", step: "health", started: instant(2.5))
-        try await journal.finishStep(id: health, finished: instant(3), outcome: "ok", detail: "healthy after 0.5s")
-        try await journal.recordOutcome(outcome(run: id, host: "h1", outcome: "updated", at: instant(3)))
-        try await journal.finishBatch(run: id, index: 0, finished: instant(3))
-        try await journal.startBatch(run: id, index: 1, hosts: ["h2", "h3"], started: instant(4))
-        let failing = try await journal.startStep(run: id, host: "h2", service: "web", step: "pull", started: instant(4))
-        try await journal.finishStep(id: failing, finished: instant(5), outcome: "failed", detail: "manifest unknown")
-        try await journal.recordOutcome(outcome(run: id, host: "h2", outcome: "failed", error: "manifest unknown", at: instant(5)))
-        try await journal.recordOutcome(outcome(run: id, host: "h3", outcome: "uptodate", from: "nginx:1.27", at: instant(5)))
-        try await journal.finishBatch(run: id, index: 1, finished: instant(5))
-        try await journal.finishRun(id: id, result: "partial", finished: instant(6))
-
-        let run = try #require(try await journal.run(id: id))
-        #expect(run.command == "rollout")
-        #expect(run.playbook == "web")
-        #expect(run.playbookPath == "playbooks/web.yml")
-        #expect(run.user == "ops")
-        #expect(run.pid == ProcessInfo.processInfo.processIdentifier)
-        #expect(run.started == instant(0))
-        #expect(run.finished == instant(6))
-        #expect(run.result == "partial")
-        #expect(run.plannedHosts == ["h1", "h2", "h3"])
-        #expect(run.details == #"{"image":"nginx:1.27"}"#)
-        #expect(run.hosts.map(\.host) == ["h1", "h2", "h3"])
-        #expect(run.hosts.map(\.outcome) == ["updated", "failed", "uptodate"])
-        #expect(run.hosts[0] == outcome(run: id, host: "h1", outcome: "updated", at: instant(3)))
-        #expect(run.hosts[1].error == "manifest unknown")
-
-        let batches = try await journal.batches(run: id)
-        #expect(batches.map(\.hosts) == [["h1"], ["h2", "h3"]])
-        #expect(batches.map(\.index) == [0, 1])
-        #expect(batches.map(\.finished) == [instant(3), instant(5)])
-
-        let steps = try await journal.steps(run: id)
-        #expect(steps.map(\.id) == [pull, health, failing])
-        #expect(steps.map { "\($0.host) \($0.step) \($0.outcome ?? "-")" } == ["h1 pull ok", "h1 health ok", "h2 pull failed"])
-        #expect(steps[1].detail == "healthy after 0.5s")
-        #expect(steps[2].started == instant(4))
-        #expect(steps[2].finished == instant(5))
-    }
-
-    @Test("a step that never finished reads back without an outcome")
-    func unfinishedStep() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        try await journal.startRun(runStart(id: "r1"))
-        try await journal.startStep(run: "r1", host: "h1", service: "web", step: "stop", started: instant(1))
-        let step = try #require(try await journal.steps(run: "r1").first)
-        #expect(step.finished == nil)
-        #expect(step.outcome == nil)
-    }
-
-    @Test("runs are listed newest first and limited")
-    func runsNewestFirst() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        for (index, id) in ["a", "b", "c"].enumerated() {
-            try await journal.startRun(runStart(id: id, started: instant(Double(index))))
+    @Test("opening a fresh journal creates every table, and the schema version table records the migrations", arguments: JournalBackend.tested)
+    func freshJournalIsMigrated(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            #expect(try await journal.tableNames() == ["batches", "grdb_migrations", "outcomes", "runs", "steps"])
+            #expect(try await journal.store.migrations() == JournalSchema.postgresMigrations.map(\.identifier).sorted())
+            #expect(try await journal.runs().isEmpty)
         }
-        #expect(try await journal.runs().map(\.id) == ["c", "b", "a"])
-        #expect(try await journal.runs(limit: 2).map(\.id) == ["c", "b"])
     }
 
-    @Test("an unfinished run whose process is gone from this machine reads as interrupted")
-    func deadRunIsInterrupted() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open(coordinator: "coordinator-1")
-        try await journal.startRun(runStart(id: "dead", coordinator: "coordinator-1", pid: try deadPID()))
-        let run = try #require(try await journal.run(id: "dead"))
-        #expect(run.result == "interrupted")
-        #expect(run.finished == nil)
-    }
-
-    @Test("an unfinished run whose process lives reads as running")
-    func liveRunIsRunning() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open(coordinator: "coordinator-1")
-        try await journal.startRun(runStart(id: "live", coordinator: "coordinator-1"))
-        #expect(try await journal.run(id: "live")?.result == "running")
-    }
-
-    @Test("an unfinished run from another coordinator reads as running: its PID means nothing here")
-    func otherCoordinatorIsRunning() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open(coordinator: "coordinator-1")
-        try await journal.startRun(runStart(id: "elsewhere", coordinator: "coordinator-2", pid: try deadPID()))
-        #expect(try await journal.run(id: "elsewhere")?.result == "running")
-    }
-
-    @Test("a finished run keeps its recorded result even though its process is gone")
-    func finishedRunKeepsResult() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open(coordinator: "coordinator-1")
-        try await journal.startRun(runStart(id: "done", coordinator: "coordinator-1", pid: try deadPID()))
-        try await journal.finishRun(id: "done", result: "succeeded", finished: instant(9))
-        #expect(try await journal.run(id: "done")?.result == "succeeded")
-    }
-
-    @Test("a unique prefix of a run ID finds the run")
-    func uniquePrefix() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        try await journal.startRun(runStart(id: "20261129T120301-3f9a"))
-        try await journal.startRun(runStart(id: "20261130T080000-0b1c"))
-        #expect(try await journal.run(id: "20261129")?.id == "20261129T120301-3f9a")
-        #expect(try await journal.run(id: "20261130T080000-0b1c")?.id == "20261130T080000-0b1c")
-        #expect(try await journal.run(id: "2025") == nil)
-        #expect(try await journal.run(id: "") == nil)
-    }
-
-    @Test("a prefix matching several runs is an error naming them")
-    func ambiguousPrefix() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        try await journal.startRun(runStart(id: "20261129T120301-3f9a"))
-        try await journal.startRun(runStart(id: "20261129T130000-77aa"))
-        let error = try await #require(throws: JournalError.self) { try await journal.run(id: "20261129T1") }
-        #expect(error.code == .ambiguousRunID)
-        #expect(error.description.contains("20261129T120301-3f9a"))
-        #expect(error.description.contains("20261129T130000-77aa"))
-    }
-
-    @Test("a run ID that is itself a prefix of another still finds its own run")
-    func exactIDBeatsPrefix() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        try await journal.startRun(runStart(id: "run"))
-        try await journal.startRun(runStart(id: "run-2"))
-        #expect(try await journal.run(id: "run")?.id == "run")
-    }
-
-    @Test("changes are only the hosts the run updated")
-    func changesAreUpdatedHosts() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        try await journal.startRun(runStart(id: "r1", hosts: ["h1", "h2", "h3", "h4", "h5"]))
-        try await journal.startRun(runStart(id: "r2"))
-        for (host, result) in [("h1", "updated"), ("h2", "uptodate"), ("h3", "rolledback"), ("h4", "updated"), ("h5", "failed")] {
-            try await journal.recordOutcome(outcome(run: "r1", host: host, outcome: result))
+    @Test("a fresh SQLite journal's directory is private")
+    func freshFileDirectoryIsPrivate() async throws {
+        try await withTemporaryJournal(.sqlite) { temporary in
+            _ = try await temporary.open()
+            let directory = URL(fileURLWithPath: temporary.path).deletingLastPathComponent().path
+            let mode = try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int
+            #expect(mode == 0o700)
         }
-        try await journal.recordOutcome(outcome(run: "r2", host: "h9", outcome: "updated"))
-        let changes = try await journal.changes(run: "r1")
-        #expect(changes.map(\.host) == ["h1", "h4"])
-        #expect(changes.allSatisfy { $0.previousContainer == "web.molt-prev" && $0.from == "nginx:1.26" })
     }
 
-    @Test("writing for a run, batch or step the journal does not hold is an error")
-    func unknownRecords() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        let codes = [
-            try await #require(throws: JournalError.self) { try await journal.finishRun(id: "nope", result: "failed", finished: instant(1)) },
-            try await #require(throws: JournalError.self) { try await journal.startBatch(run: "nope", index: 0, hosts: [], started: instant(1)) },
-            try await #require(throws: JournalError.self) { try await journal.finishBatch(run: "nope", index: 0, finished: instant(1)) },
-            try await #require(throws: JournalError.self) { try await journal.startStep(run: "nope", host: "h", service: "s", step: "pull", started: instant(1)) },
-            try await #require(throws: JournalError.self) { try await journal.finishStep(id: 42, finished: instant(1), outcome: "ok", detail: nil) },
-            try await #require(throws: JournalError.self) { try await journal.recordOutcome(outcome(run: "nope", host: "h1", outcome: "updated")) },
-        ].map(\.code)
-        #expect(codes == Array(repeating: .unknownRecord, count: 6))
+    @Test("both backends know the same migrations, in the same order")
+    func sameMigrations() {
+        #expect(JournalSchema.migrator.migrations == JournalSchema.postgresMigrations.map(\.identifier))
     }
 
-    @Test("starting the same run twice is an error")
-    func duplicateRun() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        try await journal.startRun(runStart(id: "r1"))
-        let error = try await #require(throws: JournalError.self) { try await journal.startRun(runStart(id: "r1")) }
-        #expect(error.description.contains(temporary.path))
+    @Test(
+        "the journal cases run against PostgreSQL too",
+        .enabled(if: TestPostgres.url != nil, "skipped: set MOLT_TEST_POSTGRES to a postgres:// URL (scripts/lab journal up prints one) to run every journal case against PostgreSQL")
+    )
+    func postgresIsTested() {
+        #expect(JournalBackend.tested.contains(.postgres))
     }
 
-    @Test("two journals on one file writing at once lose nothing")
-    func concurrentWriters() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let first = try await temporary.open()
-        let second = try await temporary.open()
-        let stepsPerWriter = 200
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (journal, run) in [(first, "run-a"), (second, "run-b")] {
-                group.addTask {
-                    try await journal.startRun(runStart(id: run))
-                    for index in 0..<stepsPerWriter {
-                        let step = try await journal.startStep(
-                            run: run, host: "h\(index)", service: "web", step: "pull", started: instant(Double(index)))
-                        try await journal.finishStep(id: step, finished: instant(Double(index) + 0.5), outcome: "ok", detail: nil)
+    @Test("opening an existing journal again keeps what it holds", arguments: JournalBackend.tested)
+    func reopeningKeepsRecords(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            try await temporary.open().startRun(runStart(id: "20261129T120301-3f9a"))
+            let reopened = try await temporary.open()
+            #expect(try await reopened.runs().map(\.id) == ["20261129T120301-3f9a"])
+        }
+    }
+
+    @Test("a run written step by step reads back with its batches, steps and outcomes in order", arguments: JournalBackend.tested)
+    func runReadsBackInOrder(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            let id = "20261129T120301-3f9a"
+            try await journal.startRun(runStart(id: id, hosts: ["h1", "h2", "h3"]))
+            try await journal.startBatch(run: id, index: 0, hosts: ["h1"], started: instant(1))
+            let pull = try await journal.startStep(run: id, host: "h1", service: "web", step: "pull", started: instant(1.25))
+            try await journal.finishStep(id: pull, finished: instant(2), outcome: "ok", detail: nil)
+            let health = try await journal.startStep(run: id, host: "h1", service: "web", step: "health", started: instant(2.5))
+            try await journal.finishStep(id: health, finished: instant(3), outcome: "ok", detail: "healthy after 0.5s")
+            try await journal.recordOutcome(outcome(run: id, host: "h1", outcome: "updated", at: instant(3)))
+            try await journal.finishBatch(run: id, index: 0, finished: instant(3))
+            try await journal.startBatch(run: id, index: 1, hosts: ["h2", "h3"], started: instant(4))
+            let failing = try await journal.startStep(run: id, host: "h2", service: "web", step: "pull", started: instant(4))
+            try await journal.finishStep(id: failing, finished: instant(5), outcome: "failed", detail: "manifest unknown")
+            try await journal.recordOutcome(outcome(run: id, host: "h2", outcome: "failed", error: "manifest unknown", at: instant(5)))
+            try await journal.recordOutcome(outcome(run: id, host: "h3", outcome: "uptodate", from: "nginx:1.27", at: instant(5)))
+            try await journal.finishBatch(run: id, index: 1, finished: instant(5))
+            try await journal.finishRun(id: id, result: "partial", finished: instant(6))
+
+            let run = try #require(try await journal.run(id: id))
+            #expect(run.command == "rollout")
+            #expect(run.playbook == "web")
+            #expect(run.playbookPath == "playbooks/web.yml")
+            #expect(run.user == "ops")
+            #expect(run.pid == ProcessInfo.processInfo.processIdentifier)
+            #expect(run.started == instant(0))
+            #expect(run.finished == instant(6))
+            #expect(run.result == "partial")
+            #expect(run.plannedHosts == ["h1", "h2", "h3"])
+            #expect(run.details == #"{"image":"nginx:1.27"}"#)
+            #expect(run.hosts.map(\.host) == ["h1", "h2", "h3"])
+            #expect(run.hosts.map(\.outcome) == ["updated", "failed", "uptodate"])
+            #expect(run.hosts[0] == outcome(run: id, host: "h1", outcome: "updated", at: instant(3)))
+            #expect(run.hosts[1].error == "manifest unknown")
+
+            let batches = try await journal.batches(run: id)
+            #expect(batches.map(\.hosts) == [["h1"], ["h2", "h3"]])
+            #expect(batches.map(\.index) == [0, 1])
+            #expect(batches.map(\.finished) == [instant(3), instant(5)])
+
+            let steps = try await journal.steps(run: id)
+            #expect(steps.map(\.id) == [pull, health, failing])
+            #expect(steps.map { "\($0.host) \($0.step) \($0.outcome ?? "-")" } == ["h1 pull ok", "h1 health ok", "h2 pull failed"])
+            #expect(steps[1].detail == "healthy after 0.5s")
+            #expect(steps[2].started == instant(4))
+            #expect(steps[2].finished == instant(5))
+        }
+    }
+
+    @Test("a step that never finished reads back without an outcome", arguments: JournalBackend.tested)
+    func unfinishedStep(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "r1"))
+            try await journal.startStep(run: "r1", host: "h1", service: "web", step: "stop", started: instant(1))
+            let step = try #require(try await journal.steps(run: "r1").first)
+            #expect(step.finished == nil)
+            #expect(step.outcome == nil)
+        }
+    }
+
+    @Test("runs are listed newest first and limited", arguments: JournalBackend.tested)
+    func runsNewestFirst(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            for (index, id) in ["a", "b", "c"].enumerated() {
+                try await journal.startRun(runStart(id: id, started: instant(Double(index))))
+            }
+            #expect(try await journal.runs().map(\.id) == ["c", "b", "a"])
+            #expect(try await journal.runs(limit: 2).map(\.id) == ["c", "b"])
+        }
+    }
+
+    @Test("an unfinished run whose process is gone from this machine reads as interrupted", arguments: JournalBackend.tested)
+    func deadRunIsInterrupted(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open(coordinator: "coordinator-1")
+            try await journal.startRun(runStart(id: "dead", coordinator: "coordinator-1", pid: try deadPID()))
+            let run = try #require(try await journal.run(id: "dead"))
+            #expect(run.result == "interrupted")
+            #expect(run.finished == nil)
+        }
+    }
+
+    @Test("an unfinished run whose process lives reads as running", arguments: JournalBackend.tested)
+    func liveRunIsRunning(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open(coordinator: "coordinator-1")
+            try await journal.startRun(runStart(id: "live", coordinator: "coordinator-1"))
+            #expect(try await journal.run(id: "live")?.result == "running")
+        }
+    }
+
+    @Test("an unfinished run from another coordinator reads as running: its PID means nothing here", arguments: JournalBackend.tested)
+    func otherCoordinatorIsRunning(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open(coordinator: "coordinator-1")
+            try await journal.startRun(runStart(id: "elsewhere", coordinator: "coordinator-2", pid: try deadPID()))
+            #expect(try await journal.run(id: "elsewhere")?.result == "running")
+        }
+    }
+
+    @Test("a finished run keeps its recorded result even though its process is gone", arguments: JournalBackend.tested)
+    func finishedRunKeepsResult(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open(coordinator: "coordinator-1")
+            try await journal.startRun(runStart(id: "done", coordinator: "coordinator-1", pid: try deadPID()))
+            try await journal.finishRun(id: "done", result: "succeeded", finished: instant(9))
+            #expect(try await journal.run(id: "done")?.result == "succeeded")
+        }
+    }
+
+    @Test("a unique prefix of a run ID finds the run", arguments: JournalBackend.tested)
+    func uniquePrefix(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "20261129T120301-3f9a"))
+            try await journal.startRun(runStart(id: "20261130T080000-0b1c"))
+            #expect(try await journal.run(id: "20261129")?.id == "20261129T120301-3f9a")
+            #expect(try await journal.run(id: "20261130T080000-0b1c")?.id == "20261130T080000-0b1c")
+            #expect(try await journal.run(id: "2025") == nil)
+            #expect(try await journal.run(id: "") == nil)
+        }
+    }
+
+    @Test("a prefix matching several runs is an error naming them", arguments: JournalBackend.tested)
+    func ambiguousPrefix(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "20261129T120301-3f9a"))
+            try await journal.startRun(runStart(id: "20261129T130000-77aa"))
+            let error = try await #require(throws: JournalError.self) { try await journal.run(id: "20261129T1") }
+            #expect(error.code == .ambiguousRunID)
+            #expect(error.description.contains("20261129T120301-3f9a"))
+            #expect(error.description.contains("20261129T130000-77aa"))
+        }
+    }
+
+    @Test("a run ID that is itself a prefix of another still finds its own run", arguments: JournalBackend.tested)
+    func exactIDBeatsPrefix(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "run"))
+            try await journal.startRun(runStart(id: "run-2"))
+            #expect(try await journal.run(id: "run")?.id == "run")
+        }
+    }
+
+    @Test("changes are only the hosts the run updated", arguments: JournalBackend.tested)
+    func changesAreUpdatedHosts(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "r1", hosts: ["h1", "h2", "h3", "h4", "h5"]))
+            try await journal.startRun(runStart(id: "r2"))
+            for (host, result) in [("h1", "updated"), ("h2", "uptodate"), ("h3", "rolledback"), ("h4", "updated"), ("h5", "failed")] {
+                try await journal.recordOutcome(outcome(run: "r1", host: host, outcome: result))
+            }
+            try await journal.recordOutcome(outcome(run: "r2", host: "h9", outcome: "updated"))
+            let changes = try await journal.changes(run: "r1")
+            #expect(changes.map(\.host) == ["h1", "h4"])
+            #expect(changes.allSatisfy { $0.previousContainer == "web.molt-prev" && $0.from == "nginx:1.26" })
+        }
+    }
+
+    @Test("writing for a run, batch or step the journal does not hold is an error", arguments: JournalBackend.tested)
+    func unknownRecords(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            let codes = [
+                try await #require(throws: JournalError.self) { try await journal.finishRun(id: "nope", result: "failed", finished: instant(1)) },
+                try await #require(throws: JournalError.self) { try await journal.startBatch(run: "nope", index: 0, hosts: [], started: instant(1)) },
+                try await #require(throws: JournalError.self) { try await journal.finishBatch(run: "nope", index: 0, finished: instant(1)) },
+                try await #require(throws: JournalError.self) { try await journal.startStep(run: "nope", host: "h", service: "s", step: "pull", started: instant(1)) },
+                try await #require(throws: JournalError.self) { try await journal.finishStep(id: 42, finished: instant(1), outcome: "ok", detail: nil) },
+                try await #require(throws: JournalError.self) { try await journal.recordOutcome(outcome(run: "nope", host: "h1", outcome: "updated")) },
+            ].map(\.code)
+            #expect(codes == Array(repeating: .unknownRecord, count: 6))
+        }
+    }
+
+    @Test("starting the same run twice is an error", arguments: JournalBackend.tested)
+    func duplicateRun(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "r1"))
+            let error = try await #require(throws: JournalError.self) { try await journal.startRun(runStart(id: "r1")) }
+            #expect(error.description.hasPrefix("journal \(journal.path): cannot record the start of run r1: it is already recorded"), "\(error)")
+        }
+    }
+
+    @Test("two journals on one file or server writing at once lose nothing", arguments: JournalBackend.tested)
+    func concurrentWriters(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let first = try await temporary.open()
+            let second = try await temporary.open()
+            let stepsPerWriter = 200
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (journal, run) in [(first, "run-a"), (second, "run-b")] {
+                    group.addTask {
+                        try await journal.startRun(runStart(id: run))
+                        for index in 0..<stepsPerWriter {
+                            let step = try await journal.startStep(
+                                run: run, host: "h\(index)", service: "web", step: "pull", started: instant(Double(index)))
+                            try await journal.finishStep(id: step, finished: instant(Double(index) + 0.5), outcome: "ok", detail: nil)
+                        }
+                        try await journal.finishRun(id: run, result: "succeeded", finished: instant(1000))
                     }
-                    try await journal.finishRun(id: run, result: "succeeded", finished: instant(1000))
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
-        }
-        let reader = try await temporary.open()
-        for run in ["run-a", "run-b"] {
-            let steps = try await reader.steps(run: run)
-            #expect(steps.count == stepsPerWriter)
-            #expect(steps.map(\.host) == (0..<stepsPerWriter).map { "h\($0)" })
-            #expect(steps.allSatisfy { $0.outcome == "ok" })
-            #expect(try await reader.run(id: run)?.result == "succeeded")
+            let reader = try await temporary.open()
+            for run in ["run-a", "run-b"] {
+                let steps = try await reader.steps(run: run)
+                #expect(steps.count == stepsPerWriter)
+                #expect(steps.map(\.host) == (0..<stepsPerWriter).map { "h\($0)" })
+                #expect(steps.allSatisfy { $0.outcome == "ok" })
+                #expect(try await reader.run(id: run)?.result == "succeeded")
+            }
         }
     }
 
-    @Test("several processes opening one fresh journal at once all get it, migrated once")
-    func concurrentFirstOpen() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let tables = try await withThrowingTaskGroup(of: [String].self) { group in
-            for _ in 0..<4 {
-                group.addTask { try await temporary.open().tableNames() }
+    @Test("several processes opening one fresh journal at once all get it, migrated once", arguments: JournalBackend.tested)
+    func concurrentFirstOpen(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let tables = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await temporary.open().tableNames() }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
             }
-            return try await group.reduce(into: []) { $0.append($1) }
+            #expect(tables.count == 4)
+            #expect(tables.allSatisfy { $0 == ["batches", "grdb_migrations", "outcomes", "runs", "steps"] })
         }
-        #expect(tables.count == 4)
-        #expect(tables.allSatisfy { $0 == ["batches", "grdb_migrations", "outcomes", "runs", "steps"] })
     }
 
     @Test(
@@ -298,15 +320,15 @@ struct JournalTests {
         #expect(positions.allSatisfy { $0 > 8 })
     }
 
-    @Test("a run is found by a unique prefix of its long ID, as molt rollback --run PREFIX does")
-    func longIDPrefix() async throws {
-        let temporary = TemporaryJournal()
-        defer { temporary.remove() }
-        let journal = try await temporary.open()
-        let id = Journal.newRunID(now: instant(0))
-        try await journal.startRun(runStart(id: id))
-        try await journal.startRun(runStart(id: Journal.newRunID(now: instant(3600))))
-        #expect(try await journal.run(id: String(id.prefix(19)))?.id == id)
-        #expect(try await journal.run(id: id)?.id == id)
+    @Test("a run is found by a unique prefix of its long ID, as molt rollback --run PREFIX does", arguments: JournalBackend.tested)
+    func longIDPrefix(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            let id = Journal.newRunID(now: instant(0))
+            try await journal.startRun(runStart(id: id))
+            try await journal.startRun(runStart(id: Journal.newRunID(now: instant(3600))))
+            #expect(try await journal.run(id: String(id.prefix(19)))?.id == id)
+            #expect(try await journal.run(id: id)?.id == id)
+        }
     }
 }

@@ -1,0 +1,114 @@
+# shellcheck shell=bash
+# A PostgreSQL server of the lab's own for molt's journal (SPEC §11): Debian's postgresql-15
+# binaries, a cluster made by initdb in a temporary folder, listening on 127.0.0.1 only, run
+# by the postgres user and stopped by its PID. No system service is touched: Debian's own
+# cluster (pg_ctlcluster, systemd) is left as it is. It does not need the lab's hosts:
+#   scripts/lab journal up     prints postgres://molt:…@127.0.0.1:55432/molt?sslmode=disable
+#   MOLT_TEST_POSTGRES=$(scripts/lab journal up) swift test --filter JournalTests
+#   scripts/lab journal down
+
+LAB_JOURNAL_BIN=/usr/lib/postgresql/15/bin
+LAB_JOURNAL_PORT=${MOLT_LAB_JOURNAL_PORT:-55432}
+LAB_JOURNAL_STATE=/run/molt-lab-journal   # the cluster's folder name and its URL, while it runs
+LAB_JOURNAL_USER=postgres                 # initdb and postgres refuse to run as root
+
+# The cluster's temporary folder, or nothing when none is up.
+journal_dir() { cat "$LAB_JOURNAL_STATE/dir" 2>/dev/null || true; }
+
+# The postmaster's PID, from its own pid file.
+journal_pid() {
+    local dir
+    dir=$(journal_dir)
+    [ -n "$dir" ] && read_pid "$dir/data/postmaster.pid"
+    return 0
+}
+
+journal_alive() {
+    local dir
+    dir=$(journal_dir)
+    [ -n "$dir" ] && pid_alive "$(journal_pid)" "$dir/data"
+}
+
+journal_ready() {
+    "$LAB_JOURNAL_BIN/pg_isready" -q -h 127.0.0.1 -p "$LAB_JOURNAL_PORT"
+}
+
+journal_up() {
+    if journal_alive; then
+        cat "$LAB_JOURNAL_STATE/url"
+        return 0
+    fi
+    [ -x "$LAB_JOURNAL_BIN/initdb" ] || die "no PostgreSQL 15 at $LAB_JOURNAL_BIN: run scripts/lab install first"
+    id "$LAB_JOURNAL_USER" >/dev/null 2>&1 || die "no user $LAB_JOURNAL_USER (postgresql-15 makes it): run scripts/lab install first"
+    journal_down_quietly
+    local dir password
+    dir=$(mktemp -d /tmp/molt-journal.XXXXXX)
+    password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    printf '%s\n' "$password" >"$dir/password"
+    chmod 600 "$dir/password"
+    chown -R "$LAB_JOURNAL_USER:" "$dir"
+    install -d -m 700 "$LAB_JOURNAL_STATE"
+    printf '%s\n' "$dir" >"$LAB_JOURNAL_STATE/dir"
+    if ! runuser -u "$LAB_JOURNAL_USER" -- "$LAB_JOURNAL_BIN/initdb" -D "$dir/data" -U molt --pwfile="$dir/password" \
+        --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1; then
+        show_log "$dir/initdb.log"
+        die "initdb failed in $dir"
+    fi
+    # Loopback only, the socket in the cluster's own folder: nothing else on the machine moves.
+    if ! runuser -u "$LAB_JOURNAL_USER" -- "$LAB_JOURNAL_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+        -o "-c listen_addresses=127.0.0.1 -p $LAB_JOURNAL_PORT -k $dir -c fsync=off" start >/dev/null; then
+        show_log "$dir/server.log"
+        die "the journal server did not start on 127.0.0.1:$LAB_JOURNAL_PORT"
+    fi
+    wait_for 10 "the journal server on 127.0.0.1:$LAB_JOURNAL_PORT" journal_ready || exit 1
+    PGPASSWORD=$password "$LAB_JOURNAL_BIN/psql" -q -h 127.0.0.1 -p "$LAB_JOURNAL_PORT" -U molt -d postgres \
+        -c 'CREATE DATABASE molt' >/dev/null
+    printf 'postgres://molt:%s@127.0.0.1:%s/molt?sslmode=disable\n' "$password" "$LAB_JOURNAL_PORT" >"$LAB_JOURNAL_STATE/url"
+    chmod 600 "$LAB_JOURNAL_STATE/url"
+    cat "$LAB_JOURNAL_STATE/url"
+}
+
+# Stops the postmaster by its PID (SIGINT: PostgreSQL's fast shutdown) and removes its folder.
+journal_down_quietly() {
+    local dir
+    dir=$(journal_dir)
+    [ -n "$dir" ] || return 0
+    local pid
+    pid=$(journal_pid)
+    if [ -n "$pid" ] && pid_alive "$pid" "$dir/data"; then
+        kill -INT "$pid" 2>/dev/null || true
+        local waited=0
+        while pid_alive "$pid" "$dir/data" && [ "$waited" -lt 100 ]; do
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+        stop_pid "$pid" "$dir/data" "the journal server" 1
+    fi
+    case $dir in
+        /tmp/molt-journal.*) rm -rf "$dir" ;;
+    esac
+    rm -rf "$LAB_JOURNAL_STATE"
+}
+
+journal_down() {
+    if [ -z "$(journal_dir)" ]; then
+        say "the journal server is not up: nothing to do"
+        return 0
+    fi
+    journal_down_quietly
+    say "the journal server is down"
+}
+
+# journal up|down|url
+cmd_journal() {
+    require_root journal
+    case ${1:-url} in
+        up) journal_up ;;
+        down) journal_down ;;
+        url)
+            journal_alive || die "the journal server is not up: run scripts/lab journal up"
+            cat "$LAB_JOURNAL_STATE/url"
+            ;;
+        *) die "usage: scripts/lab journal up|down|url" ;;
+    esac
+}
