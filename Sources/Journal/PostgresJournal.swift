@@ -1,9 +1,11 @@
+import Durations
 import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The journal on a PostgreSQL server, which several coordinators share (SPEC §11).
 ///
@@ -17,6 +19,13 @@ final class PostgresJournal: JournalStore {
     private let connection: PostgresConnection
     private let access = SerialAccess()
     private let logger: Logger
+    /// Why the server is no longer used, once a call outlived ``patience``.
+    private let silence = Mutex<String?>(nil)
+
+    /// How long one call (its turn on the connection included) waits for the server. Past it
+    /// the connection is closed and every later call fails at once: a server gone silent
+    /// mid-run must not hold the run with it (SPEC §11).
+    @TaskLocal static var patience: Duration = .seconds(20)
 
     var location: String { server.description }
 
@@ -258,7 +267,8 @@ final class PostgresJournal: JournalStore {
     /// Creates or brings forward the tables, one migration per transaction, under a lock that
     /// every molt opening this database takes.
     private func migrate() async throws {
-        try await access.run {
+        let location = self.location
+        try await bounded("create or migrate the journal's tables") { connection, logger in
             try await connection.withTransaction(logger: logger) { connection in
                 // The key is molt's own: "molt" in ASCII.
                 try await connection.query("SELECT pg_advisory_xact_lock(1836018804)", logger: logger)
@@ -305,12 +315,9 @@ final class PostgresJournal: JournalStore {
     }
 
     /// Runs `body` alone on the connection; a single statement commits on its own.
-    private func write<T>(_ what: String, _ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
+    private func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         do {
-            return try await access.run {
-                try checkOpen()
-                return try await body(connection, logger)
-            }
+            return try await bounded(what, body)
         } catch let error as JournalError {
             throw error
         } catch {
@@ -320,10 +327,9 @@ final class PostgresJournal: JournalStore {
 
     /// Runs `body`'s queries in one read-only transaction, so a run reads back whole even while
     /// another coordinator writes.
-    private func read<T>(_ what: String, _ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
+    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         do {
-            return try await access.run {
-                try checkOpen()
+            return try await bounded(what) { connection, logger in
                 try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 do {
                     let value = try await body(connection, logger)
@@ -341,10 +347,31 @@ final class PostgresJournal: JournalStore {
         }
     }
 
-    /// Fails at once on a connection the server has closed: postgres-nio 1.33 can leave a query
-    /// sent on a closed channel waiting forever.
-    private func checkOpen() throws {
-        if connection.isClosed { throw ConnectionGone() }
+    /// Runs `body` alone on the connection, waiting at most ``patience`` for its turn and its
+    /// answers. It fails at once on a connection the server has closed (postgres-nio 1.33 can
+    /// leave a query sent on a closed channel waiting forever) or that an earlier call gave up on.
+    private func bounded<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        if let silence = silence.withLock({ $0 }) {
+            throw JournalError(path: location, code: .storage, message: "cannot \(what): \(silence)")
+        }
+        let limit = Self.patience
+        let outcome = await TimeLimit.run(limit) { [access, connection, logger] () async -> Result<T, any Error> in
+            do {
+                return .success(try await access.run {
+                    if connection.isClosed { throw ConnectionGone() }
+                    return try await body(connection, logger)
+                })
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard let outcome else {
+            let reason = "the server did not answer within \(DurationText.format(limit)), so molt stopped using it"
+            silence.withLock { $0 = $0 ?? reason }
+            connection.close().whenComplete { _ in }
+            throw JournalError(path: location, code: .storage, message: "cannot \(what): \(reason)")
+        }
+        return try outcome.get()
     }
 
     private struct ConnectionGone: Error {}

@@ -400,7 +400,7 @@ public struct RolloutAction: Sendable {
         running.task.cancel()
         let task = running.task
         let limit = HostDeadline.pullAbandon
-        guard await HostDeadline.run(limit, { _ = await task.value }) == nil else { return }
+        guard await TimeLimit.run(limit, { _ = await task.value }) == nil else { return }
         for host in running.pending.remaining {
             reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host,
                                          message: "warning: the pull started ahead for batch \(running.batch) did not stop within \(DurationText.format(limit)) of being abandoned; going on without it (nothing on this host was changed)"))

@@ -323,7 +323,7 @@ extension ServiceLock {
                 reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
                                              message: "warning: could not remove the lock \(ServiceNames(service).lock)\(why); `molt unlock` removes it"))
             }
-            let bounded = await HostDeadline.run(limit) {
+            let bounded = await TimeLimit.run(limit) {
                 await sessions.with(host) { connection in
                     for service in names {
                         do {

@@ -142,4 +142,35 @@ struct PostgresOutageTests {
             #expect(next.code == .storage)
         }
     }
+
+    @Test("a server gone silent fails a call after the patience, and every later call at once, naming why",
+          .enabled(if: TestPostgres.url != nil, "needs MOLT_TEST_POSTGRES"))
+    func silentServer() async throws {
+        try await withTemporaryJournal(.postgres) { temporary in
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "silent-1"))
+            // The journal's own server process stops answering (SIGSTOP), its socket still open.
+            let backends = try await TestPostgres.backends(of: temporary.database)
+            try #require(!backends.isEmpty)
+            for pid in backends { kill(pid, SIGSTOP) }
+            defer { for pid in backends { kill(pid, SIGCONT) } }
+            let clock = ContinuousClock()
+            let started = clock.now
+            let error = try await #require(throws: JournalError.self) {
+                try await PostgresJournal.$patience.withValue(.seconds(1)) {
+                    try await journal.finishRun(id: "silent-1", result: "succeeded", finished: instant(5))
+                }
+            }
+            #expect(clock.now - started < .seconds(5))
+            #expect(error.code == .storage)
+            #expect(error.description.contains("cannot record the end of run silent-1: the server did not answer within 1s"), "\(error)")
+            // Nothing later waits for the silent server again.
+            let again = clock.now
+            let later = try await #require(throws: JournalError.self) {
+                try await journal.startBatch(run: "silent-1", index: 1, hosts: ["h1"], started: instant(6))
+            }
+            #expect(clock.now - again < .seconds(1))
+            #expect(later.description.contains("did not answer within 1s, so molt stopped using it"), "\(later)")
+        }
+    }
 }

@@ -53,6 +53,29 @@ enum TestPostgres {
         try await connection.close()
     }
 
+    /// The PIDs of the server processes serving connections to `database` (others than the
+    /// one asking).
+    static func backends(of database: String) async throws -> [Int32] {
+        let server = try PostgresLocation(try configured(), environment: ProcessInfo.processInfo.environment)
+        let logger = Logger(label: "molt.tests.postgres")
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.any(),
+            configuration: PostgresConnection.Configuration(
+                host: server.host, port: server.port, username: server.user, password: server.password,
+                database: server.database, tls: .disable),
+            id: 1, logger: logger)
+        do {
+            let rows = try await connection.query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = \(database) AND pid <> pg_backend_pid()", logger: logger
+            ).collect()
+            try await connection.close()
+            return try rows.map { try $0.makeRandomAccess()["pid"].decode(Int32.self) }
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     /// `MOLT_TEST_POSTGRES`'s URL naming `database` instead of its own.
     static func url(database: String) throws -> String {
         guard var components = URLComponents(string: try configured()) else { throw NotConfigured() }
