@@ -255,12 +255,26 @@ final class PostgresJournal: JournalStore {
             let context = try NIOSSLContext(configuration: settings)
             tls = server.tls == .prefer ? .prefer(context) : .require(context)
         case .verifyFull:
-            tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            var settings = TLSConfiguration.makeClientConfiguration()
+            if let roots = server.roots {
+                do {
+                    settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(roots))
+                } catch {
+                    throw JournalError(
+                        path: server.description, code: .unopenable,
+                        message: "cannot read the certificate authorities in \(roots) (sslrootcert): \(error)")
+                }
+            }
+            tls = .require(try NIOSSLContext(configuration: settings))
         }
         var configuration = PostgresConnection.Configuration(
             host: server.host, port: server.port, username: server.user, password: server.password, database: server.database, tls: tls)
         configuration.options.connectTimeout = .seconds(10)
-        if server.tls == .verifyFull { configuration.options.tlsServerName = server.host }
+        // The name the certificate must carry; an address is checked against the certificate's
+        // IP addresses instead (a name in TLS's SNI cannot be an address).
+        if server.tls == .verifyFull, !server.hostIsAddress {
+            configuration.options.tlsServerName = server.host
+        }
         return configuration
     }
 
@@ -412,6 +426,16 @@ final class PostgresJournal: JournalStore {
             return [error.beginError, error.closureError, error.commitError].compactMap { $0 }.first.map(describe) ?? "the transaction failed"
         }
         if let error = error as? JournalError { return error.message }
+        if case NIOSSLError.handshakeFailed(let failure)? = error as? NIOSSLError {
+            if "\(failure)".contains("CERTIFICATE_VERIFY_FAILED") {
+                return "the server's TLS certificate is not signed by an authority molt trusts "
+                    + "(sslrootcert=PATH in the URL, else ~/.postgresql/root.crt, else the system's)"
+            }
+            return "the TLS handshake failed (\(failure))"
+        }
+        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+            return "the server's TLS certificate does not name the host in the URL"
+        }
         if error is ConnectionGone { return "the server closed the connection" }
         if let error = error as? PostgresDecodingError { return "a value of column \(error.columnName) could not be read (\(error.code))" }
         return "\(error)"

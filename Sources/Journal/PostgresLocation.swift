@@ -1,7 +1,7 @@
 import Foundation
 
 /// A PostgreSQL journal's server, as `--journal` or `MOLT_JOURNAL` gives it:
-/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|require|verify-full]`.
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|require|verify-full][&sslrootcert=PATH|system]`.
 ///
 /// The password comes from the URL, else `PGPASSWORD`, else `~/.pgpass` (or `PGPASSFILE`) as
 /// libpq reads it. It is never part of ``description``, which is what messages show.
@@ -24,6 +24,16 @@ struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     var port: Int
     var database: String
     var tls: TLSMode
+    /// The certificate authorities `verify-full` trusts: `sslrootcert`'s file, else
+    /// `~/.postgresql/root.crt` when it exists (as libpq), else the system's roots.
+    var roots: String?
+
+    /// Whether the host is an IPv4 or IPv6 address rather than a name.
+    var hostIsAddress: Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
 
     /// `user@host:port/db`: the server, never the password.
     var description: String { "\(user)@\(host):\(port)/\(database)" }
@@ -41,7 +51,7 @@ struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         func refuse(_ problem: String) -> JournalError {
             JournalError(
                 path: Self.redacted(text), code: .unopenable,
-                message: "\(problem); give postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|require|verify-full]")
+                message: "\(problem); give postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|require|verify-full][&sslrootcert=PATH]")
         }
         guard Self.isURL(text), let components = URLComponents(string: text) else {
             throw refuse("is not a PostgreSQL URL")
@@ -55,6 +65,8 @@ struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         let port = components.port ?? 5432
         guard (1...65535).contains(port) else { throw refuse("the port \(port) is out of range") }
         var tls = TLSMode.prefer
+        var roots: String?
+        var rootsGiven = false
         for item in components.queryItems ?? [] {
             switch item.name {
             case "sslmode":
@@ -62,6 +74,10 @@ struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
                     throw refuse("sslmode \(item.value ?? "") is not one of disable, prefer, require, verify-full")
                 }
                 tls = mode
+            case "sslrootcert":
+                guard let value = item.value, !value.isEmpty else { throw refuse("sslrootcert names no file") }
+                roots = value == "system" ? nil : value
+                rootsGiven = true
             default:
                 throw refuse("molt does not know the URL parameter \(item.name)")
             }
@@ -71,6 +87,11 @@ struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         self.port = port
         self.database = database
         self.tls = tls
+        if !rootsGiven, let home = environment["HOME"].flatMap({ $0.isEmpty ? nil : $0 }),
+            FileManager.default.fileExists(atPath: home + "/.postgresql/root.crt") {
+            roots = home + "/.postgresql/root.crt"
+        }
+        self.roots = roots
         self.password = components.password?.removingPercentEncoding
             ?? environment["PGPASSWORD"]
             ?? Self.passwordFile(environment).flatMap { Self.password(in: $0, host: self.host, port: port, database: database, user: user) }

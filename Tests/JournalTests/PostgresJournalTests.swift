@@ -174,3 +174,78 @@ struct PostgresOutageTests {
         }
     }
 }
+
+/// sslmode against the test server, which speaks TLS with a certificate for localhost and
+/// 127.0.0.1 from an authority of its own (`scripts/lab journal up`).
+@Suite("PostgreSQL journal over TLS", .enabled(if: TestPostgres.url != nil && TestPostgres.authority != nil, "needs MOLT_TEST_POSTGRES and MOLT_TEST_POSTGRES_CA"))
+struct PostgresTLSTests {
+    /// The temporary journal's URL on `host`, with `parameters` instead of the configured ones.
+    private func url(_ temporary: TemporaryJournal, host: String = "127.0.0.1", _ parameters: [String: String]) throws -> String {
+        var components = try #require(URLComponents(string: try temporary.location()))
+        components.host = host
+        components.queryItems = parameters.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+        return try #require(components.string)
+    }
+
+    private func openedEncrypted(_ url: String, _ temporary: TemporaryJournal) async throws -> Bool {
+        let journal = try await Journal.open(url, coordinator: "test", environment: [:])
+        do {
+            _ = try await journal.runs()
+        } catch {
+            await journal.close()
+            throw error
+        }
+        let encrypted = try await TestPostgres.backends(of: temporary.database, encrypted: true)
+        let plain = try await TestPostgres.backends(of: temporary.database, encrypted: false)
+        await journal.close()
+        #expect(encrypted.count + plain.count == 1, "one connection: \(encrypted) \(plain)")
+        return !encrypted.isEmpty
+    }
+
+    @Test("sslmode=require encrypts without checking the certificate; disable does not encrypt")
+    func requireAndDisable() async throws {
+        try await withTemporaryJournal(.postgres) { temporary in
+            let required = try await openedEncrypted(try url(temporary, ["sslmode": "require"]), temporary)
+            #expect(required)
+            let disabled = try await openedEncrypted(try url(temporary, ["sslmode": "disable"]), temporary)
+            #expect(!disabled)
+        }
+    }
+
+    @Test("verify-full trusts sslrootcert's authority, for a host name and for an address in the certificate",
+          arguments: ["localhost", "127.0.0.1"])
+    func verifyFull(_ host: String) async throws {
+        let authority = try #require(TestPostgres.authority)
+        try await withTemporaryJournal(.postgres) { temporary in
+            let verified = try await openedEncrypted(try url(temporary, host: host, ["sslmode": "verify-full", "sslrootcert": authority]), temporary)
+            #expect(verified)
+        }
+    }
+
+    @Test("verify-full refuses a certificate from an authority it does not trust: exit 2's error, naming the server")
+    func verifyFullUntrusted() async throws {
+        try await withTemporaryJournal(.postgres) { temporary in
+            let refused = try url(temporary, host: "localhost", ["sslmode": "verify-full", "sslrootcert": "system"])
+            let error = try await #require(throws: JournalError.self) {
+                try await Journal.open(refused, coordinator: "test", environment: [:])
+            }
+            #expect(error.code == .unopenable)
+            #expect(error.description.hasPrefix("journal molt@localhost:"), "\(error)")
+            #expect(error.description.contains("cannot connect: the server's TLS certificate is not signed by an authority molt trusts"), "\(error)")
+            let connected = try await TestPostgres.backends(of: temporary.database)
+            #expect(connected.isEmpty)
+        }
+    }
+
+    @Test("sslrootcert naming a file that is not there is refused before connecting")
+    func missingAuthority() async throws {
+        try await withTemporaryJournal(.postgres) { temporary in
+            let missing = try url(temporary, host: "localhost", ["sslmode": "verify-full", "sslrootcert": "/nonexistent/molt-ca.crt"])
+            let error = try await #require(throws: JournalError.self) {
+                try await Journal.open(missing, coordinator: "test", environment: [:])
+            }
+            #expect(error.code == .unopenable)
+            #expect(error.description.contains("cannot read the certificate authorities in /nonexistent/molt-ca.crt (sslrootcert)"), "\(error)")
+        }
+    }
+}

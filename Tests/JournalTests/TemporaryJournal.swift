@@ -53,9 +53,14 @@ enum TestPostgres {
         try await connection.close()
     }
 
+    /// The certificate authority of the test server's TLS certificate (`scripts/lab journal ca`).
+    static var authority: String? {
+        ProcessInfo.processInfo.environment["MOLT_TEST_POSTGRES_CA"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The PIDs of the server processes serving connections to `database` (others than the
-    /// one asking).
-    static func backends(of database: String) async throws -> [Int32] {
+    /// one asking); only those whose connection is encrypted, or is not, when `encrypted` says.
+    static func backends(of database: String, encrypted: Bool? = nil) async throws -> [Int32] {
         let server = try PostgresLocation(try configured(), environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "molt.tests.postgres")
         let connection = try await PostgresConnection.connect(
@@ -66,7 +71,10 @@ enum TestPostgres {
             id: 1, logger: logger)
         do {
             let rows = try await connection.query(
-                "SELECT pid FROM pg_stat_activity WHERE datname = \(database) AND pid <> pg_backend_pid()", logger: logger
+                """
+                SELECT a.pid FROM pg_stat_activity a JOIN pg_stat_ssl s ON s.pid = a.pid
+                WHERE a.datname = \(database) AND a.pid <> pg_backend_pid() AND (\(encrypted)::boolean IS NULL OR s.ssl = \(encrypted))
+                """, logger: logger
             ).collect()
             try await connection.close()
             return try rows.map { try $0.makeRandomAccess()["pid"].decode(Int32.self) }

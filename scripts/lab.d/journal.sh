@@ -6,10 +6,19 @@
 #   scripts/lab journal up     prints postgres://molt:…@127.0.0.1:55432/molt?sslmode=disable
 #   MOLT_TEST_POSTGRES=$(scripts/lab journal up) swift test --filter JournalTests
 #   scripts/lab journal down
+# It speaks TLS too, with a certificate for localhost and 127.0.0.1 from a certificate authority
+# of its own, made at start (`scripts/lab journal ca` prints where): sslmode=require and
+# verify-full (with sslrootcert=…) can be tried against it. MOLT_LAB_JOURNAL_PORT runs a
+# second server beside the first (the outage test stops one of its own).
 
 LAB_JOURNAL_BIN=/usr/lib/postgresql/15/bin
 LAB_JOURNAL_PORT=${MOLT_LAB_JOURNAL_PORT:-55432}
-LAB_JOURNAL_STATE=/run/molt-lab-journal   # the cluster's folder name and its URL, while it runs
+# The cluster's folder name, its URL and its authority's certificate, while it runs.
+if [ "$LAB_JOURNAL_PORT" = 55432 ]; then
+    LAB_JOURNAL_STATE=/run/molt-lab-journal
+else
+    LAB_JOURNAL_STATE=/run/molt-lab-journal-$LAB_JOURNAL_PORT
+fi
 LAB_JOURNAL_USER=postgres                 # initdb and postgres refuse to run as root
 
 # The cluster's temporary folder, or nothing when none is up.
@@ -54,9 +63,11 @@ journal_up() {
         show_log "$dir/initdb.log"
         die "initdb failed in $dir"
     fi
+    journal_certificates "$dir"
     # Loopback only, the socket in the cluster's own folder: nothing else on the machine moves.
     if ! runuser -u "$LAB_JOURNAL_USER" -- "$LAB_JOURNAL_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $LAB_JOURNAL_PORT -k $dir -c fsync=off" start >/dev/null; then
+        -o "-c listen_addresses=127.0.0.1 -p $LAB_JOURNAL_PORT -k $dir -c fsync=off -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key" \
+        start >/dev/null; then
         show_log "$dir/server.log"
         die "the journal server did not start on 127.0.0.1:$LAB_JOURNAL_PORT"
     fi
@@ -66,6 +77,27 @@ journal_up() {
     printf 'postgres://molt:%s@127.0.0.1:%s/molt?sslmode=disable\n' "$password" "$LAB_JOURNAL_PORT" >"$LAB_JOURNAL_STATE/url"
     chmod 600 "$LAB_JOURNAL_STATE/url"
     cat "$LAB_JOURNAL_STATE/url"
+}
+
+# A certificate authority of the server's own, and the server's certificate for localhost and
+# 127.0.0.1, valid for two days; the authority's certificate is copied to the state folder.
+journal_certificates() {
+    local tls=$1/tls
+    install -d -m 700 "$tls"
+    if ! {
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=molt lab journal authority" \
+            -keyout "$tls/ca.key" -out "$tls/ca.crt" &&
+            openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tls/server.key" -out "$tls/server.csr" &&
+            openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 2 \
+                -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n') -out "$tls/server.crt"
+    } >"$1/openssl.log" 2>&1; then
+        show_log "$1/openssl.log"
+        die "cannot make the journal server's certificates in $tls"
+    fi
+    rm -f "$tls/ca.key" "$tls/server.csr"
+    chmod 600 "$tls/server.key"
+    chown -R "$LAB_JOURNAL_USER:" "$tls"
+    install -m 644 "$tls/ca.crt" "$LAB_JOURNAL_STATE/ca.crt"
 }
 
 # Stops the postmaster by its PID (SIGINT: PostgreSQL's fast shutdown) and removes its folder.
@@ -109,6 +141,10 @@ cmd_journal() {
             journal_alive || die "the journal server is not up: run scripts/lab journal up"
             cat "$LAB_JOURNAL_STATE/url"
             ;;
-        *) die "usage: scripts/lab journal up|down|url" ;;
+        ca)
+            journal_alive || die "the journal server is not up: run scripts/lab journal up"
+            printf '%s\n' "$LAB_JOURNAL_STATE/ca.crt"
+            ;;
+        *) die "usage: scripts/lab journal up|down|url|ca" ;;
     esac
 }
