@@ -64,6 +64,17 @@ journal_up() {
         die "initdb failed in $dir"
     fi
     journal_certificates "$dir"
+    journal_start_server "$dir"
+    PGPASSWORD=$password "$LAB_JOURNAL_BIN/psql" -q -h 127.0.0.1 -p "$LAB_JOURNAL_PORT" -U molt -d postgres \
+        -c 'CREATE DATABASE molt' >/dev/null
+    printf 'postgres://molt:%s@127.0.0.1:%s/molt?sslmode=disable\n' "$password" "$LAB_JOURNAL_PORT" >"$LAB_JOURNAL_STATE/url"
+    chmod 600 "$LAB_JOURNAL_STATE/url"
+    cat "$LAB_JOURNAL_STATE/url"
+}
+
+# Starts the postmaster of the cluster in $1 and waits until it answers.
+journal_start_server() {
+    local dir=$1
     # Loopback only, the socket in the cluster's own folder: nothing else on the machine moves.
     if ! runuser -u "$LAB_JOURNAL_USER" -- "$LAB_JOURNAL_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
         -o "-c listen_addresses=127.0.0.1 -p $LAB_JOURNAL_PORT -k $dir -c fsync=off -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key" \
@@ -72,11 +83,22 @@ journal_up() {
         die "the journal server did not start on 127.0.0.1:$LAB_JOURNAL_PORT"
     fi
     wait_for 10 "the journal server on 127.0.0.1:$LAB_JOURNAL_PORT" journal_ready || exit 1
-    PGPASSWORD=$password "$LAB_JOURNAL_BIN/psql" -q -h 127.0.0.1 -p "$LAB_JOURNAL_PORT" -U molt -d postgres \
-        -c 'CREATE DATABASE molt' >/dev/null
-    printf 'postgres://molt:%s@127.0.0.1:%s/molt?sslmode=disable\n' "$password" "$LAB_JOURNAL_PORT" >"$LAB_JOURNAL_STATE/url"
-    chmod 600 "$LAB_JOURNAL_STATE/url"
-    cat "$LAB_JOURNAL_STATE/url"
+}
+
+# Stops the postmaster by its PID (SIGINT: PostgreSQL's fast shutdown, which ends every
+# connection at once), keeping the cluster's folder for `journal start`.
+journal_stop_server() {
+    local dir pid
+    dir=$(journal_dir)
+    pid=$(journal_pid)
+    [ -n "$pid" ] && pid_alive "$pid" "$dir/data" || return 0
+    kill -INT "$pid" 2>/dev/null || true
+    local waited=0
+    while pid_alive "$pid" "$dir/data" && [ "$waited" -lt 100 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    stop_pid "$pid" "$dir/data" "the journal server" 1
 }
 
 # A certificate authority of the server's own, and the server's certificate for localhost and
@@ -105,17 +127,7 @@ journal_down_quietly() {
     local dir
     dir=$(journal_dir)
     [ -n "$dir" ] || return 0
-    local pid
-    pid=$(journal_pid)
-    if [ -n "$pid" ] && pid_alive "$pid" "$dir/data"; then
-        kill -INT "$pid" 2>/dev/null || true
-        local waited=0
-        while pid_alive "$pid" "$dir/data" && [ "$waited" -lt 100 ]; do
-            sleep 0.1
-            waited=$((waited + 1))
-        done
-        stop_pid "$pid" "$dir/data" "the journal server" 1
-    fi
+    journal_stop_server
     case $dir in
         /tmp/molt-journal.*) rm -rf "$dir" ;;
     esac
@@ -141,10 +153,22 @@ cmd_journal() {
             journal_alive || die "the journal server is not up: run scripts/lab journal up"
             cat "$LAB_JOURNAL_STATE/url"
             ;;
+        stop)
+            # An outage: the server goes, its records stay for `journal start`.
+            [ -n "$(journal_dir)" ] || die "the journal server is not up: run scripts/lab journal up"
+            journal_stop_server
+            say "the journal server is stopped; scripts/lab journal start brings it back"
+            ;;
+        start)
+            local dir
+            dir=$(journal_dir)
+            [ -n "$dir" ] || die "the journal server is not up: run scripts/lab journal up"
+            journal_alive || journal_start_server "$dir"
+            ;;
         ca)
             journal_alive || die "the journal server is not up: run scripts/lab journal up"
             printf '%s\n' "$LAB_JOURNAL_STATE/ca.crt"
             ;;
-        *) die "usage: scripts/lab journal up|down|url|ca" ;;
+        *) die "usage: scripts/lab journal up|down|url|ca|stop|start" ;;
     esac
 }
