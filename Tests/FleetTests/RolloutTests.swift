@@ -676,7 +676,7 @@ final class StreamingProcess: @unchecked Sendable {
     private let lock = NSCondition()
     private var buffer = ""
 
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], environment overrides: [String: String] = [:]) throws {
         // Through env(1): SIGQUIT back to its default disposition (a test runner started in
         // the background of a script ignores it, and Process passes that on), so that a hang
         // can be asked for every thread's backtrace (see `wait(timeout:)`).
@@ -686,6 +686,7 @@ final class StreamingProcess: @unchecked Sendable {
         // The Swift runtime's backtracer, on SIGQUIT too, to the shared pipe (it shows every
         // thread by default; `threads=all` showed only the first here, Swift 6.3.1).
         environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,output-to=stderr"
+        environment.merge(overrides) { $1 }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
