@@ -9,13 +9,17 @@ public import Foundation
 public struct JournalCopy: Sendable {
     /// What a copy did, for the line it prints.
     public struct Summary: Sendable, Hashable, CustomStringConvertible {
-        /// The journals, as messages show them (a server without its password).
+        /// The journal read, as messages show it (a server as `user@host:port/db`).
         public var from: String
+        /// The journal written, as messages show it.
         public var to: String
-        /// The runs written to `to`, and their records.
+        /// The runs written to `to`.
         public var runs = 0
+        /// Their batches.
         public var batches = 0
+        /// Their steps.
         public var steps = 0
+        /// Their host outcomes.
         public var outcomes = 0
         /// The runs `to` already held, left as they were.
         public var alreadyThere = 0
