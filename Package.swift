@@ -116,7 +116,8 @@ let package = Package(
         .testTarget(
             name: "JournalTests",
             dependencies: [
-                "Journal", "MoltTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                // `molt`: `molt journal copy` and `molt history` run as an operator runs them.
+                "Journal", "MoltTestSupport", "molt", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

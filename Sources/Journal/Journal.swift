@@ -52,6 +52,25 @@ public final class Journal: Sendable {
         return Journal(store: try await PostgresJournal.open(server, coordinator: coordinator), coordinator: coordinator)
     }
 
+    /// Opens the journal `location` names as ``open(_:coordinator:environment:)`` does, but only
+    /// one that is already there: nothing is created. A missing SQLite file, an empty one, or a
+    /// file or database that holds none of a journal's tables is refused
+    /// (``JournalError/Code/unopenable``, ``JournalError/Code/notJournal``).
+    public static func openExisting(
+        _ location: String, coordinator: String = ProcessInfo.processInfo.hostName,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> Journal {
+        guard PostgresLocation.isURL(location) else {
+            let store = try await BlockingWork.run(on: .global()) {
+                try SQLiteJournal.openBlocking(path: location, coordinator: coordinator, existing: true)
+            }
+            return Journal(store: store, coordinator: coordinator)
+        }
+        let server = try PostgresLocation(location, environment: environment)
+        return Journal(
+            store: try await PostgresJournal.open(server, coordinator: coordinator, existing: true), coordinator: coordinator)
+    }
+
     /// Whether `location` names a PostgreSQL server rather than an SQLite file.
     public static func isServer(_ location: String) -> Bool {
         PostgresLocation.isURL(location)
@@ -181,6 +200,26 @@ public final class Journal: Sendable {
     /// What a run changed: its `updated` outcomes, which `molt rollback --run ID` undoes.
     public func changes(run: String) async throws -> [HostOutcomeRecord] {
         try await store.changes(run: run)
+    }
+
+    // MARK: Copying whole runs
+
+    /// Every run's ID, oldest first.
+    public func runIDs() async throws -> [String] {
+        try await store.runIDs()
+    }
+
+    /// The run with exactly this ID and every record of it, as recorded; nil when none.
+    public func wholeRun(id: String) async throws -> WholeRun? {
+        try await store.wholeRun(id: id)
+    }
+
+    /// Writes a whole run read from another journal, in one transaction: all of it or nothing.
+    /// Its steps get new IDs here, in the same order.
+    ///
+    /// - Returns: false, writing nothing, when a run with its ID is already in this journal.
+    public func importRun(_ run: WholeRun) async throws -> Bool {
+        try await store.importRun(run)
     }
 
     /// The tables the journal holds, for tests of the schema.

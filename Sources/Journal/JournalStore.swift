@@ -27,6 +27,15 @@ protocol JournalStore: Sendable {
     func steps(run: String) async throws -> [StepRecord]
     func changes(run: String) async throws -> [HostOutcomeRecord]
 
+    /// Every run's ID, oldest first (by start, then ID).
+    func runIDs() async throws -> [String]
+    /// The run with exactly this ID and all its records, read in one transaction; nil when none.
+    func wholeRun(id: String) async throws -> WholeRun?
+    /// Writes a whole run, with its batches, steps (new step IDs, same order) and outcomes, in one
+    /// transaction: all of it or nothing. False, writing nothing, when a run with its ID is
+    /// already there.
+    func importRun(_ run: WholeRun) async throws -> Bool
+
     /// The tables the journal holds, for tests of the schema.
     func tableNames() async throws -> [String]
 

@@ -38,8 +38,9 @@ final class PostgresJournal: JournalStore {
 
     /// Connects, refuses a database that holds another program's tables, and brings the
     /// journal's tables up to this molt's version under an advisory lock, so coordinators
-    /// opening a new journal at once migrate it once.
-    static func open(_ server: PostgresLocation, coordinator: String) async throws -> PostgresJournal {
+    /// opening a new journal at once migrate it once. With `existing`, a database that holds no
+    /// journal yet is refused, and nothing is created in it.
+    static func open(_ server: PostgresLocation, coordinator: String, existing: Bool = false) async throws -> PostgresJournal {
         var logger = Logger(label: "molt.journal.postgres")
         logger.logLevel = .critical
         let connection: PostgresConnection
@@ -54,7 +55,7 @@ final class PostgresJournal: JournalStore {
         }
         let journal = PostgresJournal(server: server, coordinator: coordinator, connection: connection, logger: logger)
         do {
-            try await journal.migrate()
+            try await journal.migrate(existing: existing)
         } catch {
             try? await connection.close()
             if let error = error as? JournalError { throw error }
@@ -196,31 +197,95 @@ final class PostgresJournal: JournalStore {
 
     func batches(run: String) async throws -> [BatchRecord] {
         try await read("read the batches of run \(run)") { connection, logger in
-            try await connection.query("SELECT * FROM batches WHERE run = \(run) ORDER BY idx", logger: logger).collect().map { row in
-                let fields = PostgresJournalRow(row: row, table: "batches", location: self.location)
-                return BatchRecord(
-                    run: try fields.value("run"), index: Int(try fields.value("idx", as: Int64.self)), hosts: try fields.hosts("hosts"),
-                    started: try fields.value("started"), finished: try fields.optional("finished"))
-            }
+            try await self.batches(connection, logger, run: run)
         }
     }
 
     func steps(run: String) async throws -> [StepRecord] {
         try await read("read the steps of run \(run)") { connection, logger in
-            try await connection.query("SELECT * FROM steps WHERE run = \(run) ORDER BY id", logger: logger).collect().map { row in
-                let fields = PostgresJournalRow(row: row, table: "steps", location: self.location)
-                return StepRecord(
-                    id: try fields.value("id"), run: try fields.value("run"), host: try fields.value("host"),
-                    service: try fields.value("service"), step: try fields.value("step"),
-                    started: try fields.value("started"), finished: try fields.optional("finished"),
-                    outcome: try fields.optional("outcome"), detail: try fields.optional("detail"))
-            }
+            try await self.steps(connection, logger, run: run)
         }
     }
 
     func changes(run: String) async throws -> [HostOutcomeRecord] {
         try await read("read the changes of run \(run)") { connection, logger in
             try await self.outcomes(connection, logger, run: run, only: "updated")
+        }
+    }
+
+    // MARK: Copying whole runs
+
+    func runIDs() async throws -> [String] {
+        try await read("read the run IDs") { connection, logger in
+            try await connection.query("SELECT id FROM runs ORDER BY started, id", logger: logger)
+                .collect().map { try $0.makeRandomAccess()["id"].decode(String.self) }
+        }
+    }
+
+    func wholeRun(id: String) async throws -> WholeRun? {
+        try await read("read run \(id)") { connection, logger in
+            guard let row = try await connection.query("SELECT * FROM runs WHERE id = \(id)", logger: logger).collect().first
+            else { return nil }
+            let fields = PostgresJournalRow(row: row, table: "runs", location: self.location)
+            let start = RunStart(
+                id: try fields.value("id"), command: try fields.value("command"), playbookName: try fields.value("playbook"),
+                playbookPath: try fields.value("playbook_path"), user: try fields.value("user"),
+                coordinator: try fields.value("coordinator"), pid: try fields.value("pid"), started: try fields.value("started"),
+                hosts: try fields.hosts("planned_hosts"), details: try fields.optional("details"))
+            return WholeRun(
+                start: start, finished: try fields.optional("finished"), result: try fields.optional("result"),
+                batches: try await self.batches(connection, logger, run: id), steps: try await self.steps(connection, logger, run: id),
+                outcomes: try await self.outcomes(connection, logger, run: id, only: nil))
+        }
+    }
+
+    /// Writes a whole run in one transaction; false, writing nothing, when its ID is already
+    /// here. Dates are written to the microsecond, rounded, as PostgreSQL keeps them.
+    func importRun(_ run: WholeRun) async throws -> Bool {
+        let start = run.start
+        let planned = try Self.encodeHosts(start.hosts)
+        let batchHosts = try run.batches.map { try Self.encodeHosts($0.hosts) }
+        return try await write("copy run \(run.id) into the journal") { connection, logger in
+            try await connection.withTransaction(logger: logger) { connection in
+                let inserted = try await connection.query(
+                    """
+                    INSERT INTO runs (id, command, playbook, playbook_path, "user", coordinator, pid, started, finished, result,
+                                      planned_hosts, details)
+                    VALUES (\(start.id), \(start.command), \(start.playbookName), \(start.playbookPath), \(start.user),
+                            \(start.coordinator), \(start.pid), \(ExactTimestamp(start.started)), \(run.finished.map(ExactTimestamp.init)),
+                            \(run.result), \(planned), \(start.details))
+                    ON CONFLICT (id) DO NOTHING RETURNING 1
+                    """, logger: logger
+                ).collect()
+                guard inserted.count == 1 else { return false }
+                for (batch, hosts) in zip(run.batches, batchHosts) {
+                    try await connection.query(
+                        """
+                        INSERT INTO batches (run, idx, hosts, started, finished)
+                        VALUES (\(start.id), \(batch.index), \(hosts), \(ExactTimestamp(batch.started)),
+                                \(batch.finished.map(ExactTimestamp.init)))
+                        """, logger: logger)
+                }
+                for step in run.steps {
+                    try await connection.query(
+                        """
+                        INSERT INTO steps (run, host, service, step, started, finished, outcome, detail)
+                        VALUES (\(start.id), \(step.host), \(step.service), \(step.step), \(ExactTimestamp(step.started)),
+                                \(step.finished.map(ExactTimestamp.init)), \(step.outcome), \(step.detail))
+                        """, logger: logger)
+                }
+                for outcome in run.outcomes {
+                    try await connection.query(
+                        """
+                        INSERT INTO outcomes (run, host, service, container, from_image, to_image, outcome, seconds, error,
+                                              previous_container, at)
+                        VALUES (\(start.id), \(outcome.host), \(outcome.service), \(outcome.container), \(outcome.from),
+                                \(outcome.to), \(outcome.outcome), \(outcome.seconds), \(outcome.error),
+                                \(outcome.previousContainer), \(ExactTimestamp(outcome.at)))
+                        """, logger: logger)
+                }
+                return true
+            }
         }
     }
 
@@ -280,7 +345,7 @@ final class PostgresJournal: JournalStore {
 
     /// Creates or brings forward the tables, one migration per transaction, under a lock that
     /// every molt opening this database takes.
-    private func migrate() async throws {
+    private func migrate(existing: Bool) async throws {
         let location = self.location
         try await bounded("create or migrate the journal's tables") { connection, logger in
             try await connection.withTransaction(logger: logger) { connection in
@@ -298,6 +363,12 @@ final class PostgresJournal: JournalStore {
                         .map { try $0.makeRandomAccess()["identifier"].decode(String.self) })
                 }
                 let others = tables.filter { $0 != JournalSchema.versionTable }
+                if others.isEmpty && existing {
+                    throw JournalError(
+                        path: location, code: .notJournal,
+                        message: "this database is not a molt journal (it holds none of its tables); "
+                            + "name the database of an existing journal in the URL")
+                }
                 if !others.isEmpty && !done.contains(JournalSchema.firstMigration) {
                     let shown = others.prefix(5).joined(separator: ", ") + (others.count > 5 ? ", …" : "")
                     throw JournalError(
@@ -457,6 +528,26 @@ final class PostgresJournal: JournalStore {
             hosts: try await outcomes(connection, logger, run: id, only: nil))
     }
 
+    private func batches(_ connection: PostgresConnection, _ logger: Logger, run: String) async throws -> [BatchRecord] {
+        try await connection.query("SELECT * FROM batches WHERE run = \(run) ORDER BY idx", logger: logger).collect().map { row in
+            let fields = PostgresJournalRow(row: row, table: "batches", location: location)
+            return BatchRecord(
+                run: try fields.value("run"), index: Int(try fields.value("idx", as: Int64.self)), hosts: try fields.hosts("hosts"),
+                started: try fields.value("started"), finished: try fields.optional("finished"))
+        }
+    }
+
+    private func steps(_ connection: PostgresConnection, _ logger: Logger, run: String) async throws -> [StepRecord] {
+        try await connection.query("SELECT * FROM steps WHERE run = \(run) ORDER BY id", logger: logger).collect().map { row in
+            let fields = PostgresJournalRow(row: row, table: "steps", location: location)
+            return StepRecord(
+                id: try fields.value("id"), run: try fields.value("run"), host: try fields.value("host"),
+                service: try fields.value("service"), step: try fields.value("step"),
+                started: try fields.value("started"), finished: try fields.optional("finished"),
+                outcome: try fields.optional("outcome"), detail: try fields.optional("detail"))
+        }
+    }
+
     private func outcomes(_ connection: PostgresConnection, _ logger: Logger, run: String, only outcome: String?) async throws -> [HostOutcomeRecord] {
         let query: PostgresQuery = if let outcome {
             "SELECT * FROM outcomes WHERE run = \(run) AND outcome = \(outcome) ORDER BY id"
@@ -514,5 +605,27 @@ struct PostgresJournalRow {
             path: location, code: .damaged,
             message: "a row of table \(table) is damaged: its \(column) does not hold what molt wrote there; "
                 + "delete that row with psql")
+    }
+}
+
+/// A date sent to PostgreSQL as a `timestamptz` rounded to the nearest microsecond.
+///
+/// postgres-nio truncates, so a date read back from a journal (microseconds, or SQLite's
+/// milliseconds, held in a `Double`) can land one microsecond early, and then one millisecond
+/// early once copied back into SQLite.
+struct ExactTimestamp: PostgresNonThrowingEncodable {
+    static var psqlType: PostgresDataType { .timestamptz }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    /// Microseconds since PostgreSQL's epoch, 2000-01-01 00:00:00 UTC.
+    let microseconds: Int64
+
+    init(_ date: Date) {
+        // From Foundation's own reference date (2001-01-01), 366 days after PostgreSQL's.
+        microseconds = Int64(((date.timeIntervalSinceReferenceDate + 31_622_400) * 1_000_000).rounded())
+    }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        byteBuffer.writeInteger(microseconds)
     }
 }

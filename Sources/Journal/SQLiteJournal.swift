@@ -39,7 +39,12 @@ final class SQLiteJournal: JournalStore {
     ///
     /// Blocks its thread (file system, SQLite's busy wait): callers run it off the
     /// cooperative pool.
-    static func openBlocking(path: String, coordinator: String) throws -> SQLiteJournal {
+    ///
+    /// - Parameter existing: only open a journal that is already there (what a copy reads
+    ///   from): a missing file, an empty one or a database without molt's tables is refused
+    ///   and nothing is created.
+    static func openBlocking(path: String, coordinator: String, existing: Bool = false) throws -> SQLiteJournal {
+        if existing { try checkExisting(path: path) }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !FileManager.default.fileExists(atPath: directory) {
             do {
@@ -69,7 +74,7 @@ final class SQLiteJournal: JournalStore {
         let deadline = Date().addingTimeInterval(busyTimeout)
         while true {
             do {
-                let database = try openDatabase(path: path)
+                let database = try openDatabase(path: path, existing: existing)
                 return SQLiteJournal(path: path, coordinator: coordinator, database: database)
             } catch let error as DatabaseError
                 where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline
@@ -237,30 +242,12 @@ final class SQLiteJournal: JournalStore {
 
     /// A run's batches, in order.
     func batches(run: String) async throws -> [BatchRecord] {
-        try await read("read the batches of run \(run)") { [self] db in
-            try Row.fetchAll(db, sql: "SELECT rowid AS journal_row, * FROM batches WHERE run = ? ORDER BY idx", arguments: [run])
-                .map { row in
-                    let fields = JournalRow(row: row, table: "batches", path: path)
-                    return BatchRecord(
-                        run: try fields.value("run"), index: try fields.value("idx"), hosts: try fields.hosts("hosts"),
-                        started: try fields.value("started"), finished: try fields.optional("finished"))
-                }
-        }
+        try await read("read the batches of run \(run)") { [self] db in try batches(db, run: run) }
     }
 
     /// A run's steps, in the order they began.
     func steps(run: String) async throws -> [StepRecord] {
-        try await read("read the steps of run \(run)") { [self] db in
-            try Row.fetchAll(db, sql: "SELECT rowid AS journal_row, * FROM steps WHERE run = ? ORDER BY id", arguments: [run])
-                .map { row in
-                    let fields = JournalRow(row: row, table: "steps", path: path)
-                    return StepRecord(
-                        id: try fields.value("id"), run: try fields.value("run"), host: try fields.value("host"),
-                        service: try fields.value("service"), step: try fields.value("step"),
-                        started: try fields.value("started"), finished: try fields.optional("finished"),
-                        outcome: try fields.optional("outcome"), detail: try fields.optional("detail"))
-                }
-        }
+        try await read("read the steps of run \(run)") { [self] db in try steps(db, run: run) }
     }
 
     /// What a run changed: its `updated` outcomes, which `molt rollback --run ID` undoes.
@@ -268,6 +255,96 @@ final class SQLiteJournal: JournalStore {
         try await read("read the changes of run \(run)") { [self] db in
             try outcomes(db, run: run, only: "updated")
         }
+    }
+
+    // MARK: Copying whole runs
+
+    /// Every run's ID, oldest first (by start, then ID).
+    func runIDs() async throws -> [String] {
+        try await read("read the run IDs") { db in
+            try String.fetchAll(db, sql: "SELECT id FROM runs ORDER BY started, id")
+        }
+    }
+
+    /// The run with exactly this ID and all its records, as recorded; nil when none.
+    func wholeRun(id: String) async throws -> WholeRun? {
+        try await read("read run \(id)") { [self] db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT rowid AS journal_row, * FROM runs WHERE id = ?", arguments: [id])
+            else { return nil }
+            let fields = JournalRow(row: row, table: "runs", path: path)
+            let start = RunStart(
+                id: try fields.value("id"), command: try fields.value("command"), playbookName: try fields.value("playbook"),
+                playbookPath: try fields.value("playbook_path"), user: try fields.value("user"),
+                coordinator: try fields.value("coordinator"), pid: try fields.value("pid"), started: try fields.value("started"),
+                hosts: try fields.hosts("planned_hosts"), details: try fields.optional("details"))
+            return WholeRun(
+                start: start, finished: try fields.optional("finished"), result: try fields.optional("result"),
+                batches: try batches(db, run: id), steps: try steps(db, run: id), outcomes: try outcomes(db, run: id, only: nil))
+        }
+    }
+
+    /// Writes a whole run in one transaction; false, writing nothing, when its ID is already
+    /// here. Dates are written to the millisecond, rounded, as SQLite keeps them.
+    func importRun(_ run: WholeRun) async throws -> Bool {
+        try await write("copy run \(run.id) into the journal") { db in
+            let start = run.start
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (id, command, playbook, playbook_path, user, coordinator, pid, started, finished,
+                                      result, planned_hosts, details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                    """,
+                arguments: [
+                    start.id, start.command, start.playbookName, start.playbookPath, start.user, start.coordinator,
+                    start.pid, Self.stored(start.started), run.finished.map(Self.stored), run.result,
+                    try Self.encodeHosts(start.hosts), start.details,
+                ])
+            guard db.changesCount == 1 else { return false }
+            let batch = try db.cachedStatement(sql: "INSERT INTO batches (run, idx, hosts, started, finished) VALUES (?, ?, ?, ?, ?)")
+            for record in run.batches {
+                try batch.execute(arguments: [
+                    start.id, record.index, try Self.encodeHosts(record.hosts), Self.stored(record.started),
+                    record.finished.map(Self.stored),
+                ])
+            }
+            let step = try db.cachedStatement(
+                sql: "INSERT INTO steps (run, host, service, step, started, finished, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            for record in run.steps {
+                try step.execute(arguments: [
+                    start.id, record.host, record.service, record.step, Self.stored(record.started),
+                    record.finished.map(Self.stored), record.outcome, record.detail,
+                ])
+            }
+            let outcome = try db.cachedStatement(
+                sql: """
+                    INSERT INTO outcomes (run, host, service, container, from_image, to_image, outcome, seconds, error,
+                                          previous_container, at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for record in run.outcomes {
+                try outcome.execute(arguments: [
+                    start.id, record.host, record.service, record.container, record.from, record.to, record.outcome,
+                    record.seconds, record.error, record.previousContainer, Self.stored(record.at),
+                ])
+            }
+            return true
+        }
+    }
+
+    /// `date` in GRDB's stored form (`YYYY-MM-DD HH:MM:SS.SSS`, UTC), rounded to the nearest
+    /// millisecond with integer arithmetic: GRDB's own formatter truncates, and a date read
+    /// back from PostgreSQL or from this file may sit a hair below its millisecond.
+    static func stored(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = (milliseconds.quotientAndRemainder(dividingBy: 1000))
+        let whole = fraction < 0 ? seconds - 1 : seconds
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let c = calendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(whole)))
+        return String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d.%03d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
+            c.minute ?? 0, c.second ?? 0, Int((fraction + 1000) % 1000))
     }
 
     // MARK: Internals
@@ -287,7 +364,7 @@ final class SQLiteJournal: JournalStore {
     }
 
     /// A WAL-mode connection with a busy timeout, its tables migrated.
-    private static func openDatabase(path: String) throws -> DatabaseQueue {
+    private static func openDatabase(path: String, existing: Bool) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.label = "molt.journal"
         configuration.journalMode = .wal
@@ -296,7 +373,7 @@ final class SQLiteJournal: JournalStore {
         // GRDB's WAL setup picks NORMAL; FULL also survives a power cut, and a journal
         // commits rarely enough for the extra fsync not to matter.
         try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-        try checkOwnership(database, path: path)
+        try checkOwnership(database, path: path, existing: existing)
         let migrator = JournalSchema.migrator
         do {
             try migrator.migrate(database)
@@ -391,6 +468,28 @@ final class SQLiteJournal: JournalStore {
             hosts: try outcomes(db, run: id, only: nil))
     }
 
+    private func batches(_ db: Database, run: String) throws -> [BatchRecord] {
+        try Row.fetchAll(db, sql: "SELECT rowid AS journal_row, * FROM batches WHERE run = ? ORDER BY idx", arguments: [run])
+            .map { row in
+                let fields = JournalRow(row: row, table: "batches", path: path)
+                return BatchRecord(
+                    run: try fields.value("run"), index: try fields.value("idx"), hosts: try fields.hosts("hosts"),
+                    started: try fields.value("started"), finished: try fields.optional("finished"))
+            }
+    }
+
+    private func steps(_ db: Database, run: String) throws -> [StepRecord] {
+        try Row.fetchAll(db, sql: "SELECT rowid AS journal_row, * FROM steps WHERE run = ? ORDER BY id", arguments: [run])
+            .map { row in
+                let fields = JournalRow(row: row, table: "steps", path: path)
+                return StepRecord(
+                    id: try fields.value("id"), run: try fields.value("run"), host: try fields.value("host"),
+                    service: try fields.value("service"), step: try fields.value("step"),
+                    started: try fields.value("started"), finished: try fields.optional("finished"),
+                    outcome: try fields.optional("outcome"), detail: try fields.optional("detail"))
+            }
+    }
+
     private func outcomes(_ db: Database, run: String, only outcome: String?) throws -> [HostOutcomeRecord] {
         let filter = outcome == nil ? "" : " AND outcome = ?"
         var arguments: StatementArguments = [run]
@@ -414,12 +513,14 @@ final class SQLiteJournal: JournalStore {
 
     /// Refuses a database that holds tables but not molt's first migration: another program's
     /// data, which migrating would change.
-    private static func checkOwnership(_ database: DatabaseQueue, path: String) throws {
+    /// With `existing`, also refuses a database that holds no tables: it is no journal yet.
+    private static func checkOwnership(_ database: DatabaseQueue, path: String, existing: Bool) throws {
         let tables = try database.read { db in
             try String.fetchAll(
                 db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         }
         let others = tables.filter { $0 != "grdb_migrations" }
+        if others.isEmpty && existing { throw notAJournalYet(path) }
         guard !others.isEmpty else { return }
         let migrated = try tables.contains("grdb_migrations") && database.read { db in
             try Bool.fetchOne(
@@ -432,5 +533,23 @@ final class SQLiteJournal: JournalStore {
             path: path, code: .notJournal,
             message: "this is an SQLite database, but not a molt journal (it holds the tables \(shown)); "
                 + "molt leaves it as it is: pass --journal PATH to name a molt journal or a new file")
+    }
+
+    /// Refuses, before anything is opened or created, a journal that is not there yet.
+    private static func checkExisting(path: String) throws {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+            throw JournalError(
+                path: path, code: .unopenable,
+                message: "there is no such file; name the SQLite file of an existing journal")
+        }
+        if attributes[.type] as? FileAttributeType == .typeRegular, (attributes[.size] as? Int) == 0 {
+            throw notAJournalYet(path)
+        }
+    }
+
+    private static func notAJournalYet(_ path: String) -> JournalError {
+        JournalError(
+            path: path, code: .notJournal,
+            message: "this is not a molt journal (it holds none of its tables); name the SQLite file of an existing journal")
     }
 }

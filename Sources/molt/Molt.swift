@@ -13,7 +13,7 @@ struct Molt: AsyncParsableCommand {
             interrupted by SIGINT/SIGTERM.
             """,
         version: "0.1.0",
-        subcommands: [StatusCommand.self, FindCommand.self, AuditCommand.self, PlanCommand.self, TrialCommand.self, RolloutCommand.self, RollbackCommand.self, PromoteCommand.self, AbortCommand.self, PatchCommand.self, HistoryCommand.self, UnlockCommand.self]
+        subcommands: [StatusCommand.self, FindCommand.self, AuditCommand.self, PlanCommand.self, TrialCommand.self, RolloutCommand.self, RollbackCommand.self, PromoteCommand.self, AbortCommand.self, PatchCommand.self, HistoryCommand.self, UnlockCommand.self, JournalCommand.self]
     )
 }
 

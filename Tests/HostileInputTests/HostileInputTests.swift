@@ -183,6 +183,53 @@ struct HostileInputTests {
         }
     }
 
+    @Test("molt journal copy refuses a missing FROM, FROM == TO and an unreachable TO: exit 2 naming the journal, never a password")
+    func journalCopyRefused() async throws {
+        let scratch = try Scratch()
+        let from = scratch.path + "/from.sqlite"
+        try await Self.journalWithOneRun(at: from)
+        try await expectRefused(
+            ["journal", "copy", scratch.path + "/none.sqlite", scratch.path + "/to.sqlite"], in: scratch.path,
+            saying: "molt: journal \(scratch.path)/none.sqlite: there is no such file; name the SQLite file of an existing journal")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/none.sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/to.sqlite"))
+        try await expectRefused(
+            ["journal", "copy", from, "./from.sqlite"], in: scratch.path,
+            saying: "molt: journal \(from): FROM and TO are the same journal")
+        let result = try await expectRefused(
+            ["journal", "copy", from, "postgres://ops:hunter2-secret@127.0.0.1:9/molt?sslmode=disable"], in: scratch.path,
+            saying: "molt: journal ops@127.0.0.1:9/molt: cannot connect: ")
+        #expect(!(result.stdout + result.stderr).contains("hunter2"), "\(result.stderr)")
+    }
+
+    @Test("molt journal copy with a wrong password in TO is exit 2 naming the server, and the password is in no output",
+          .enabled(if: ProcessInfo.processInfo.environment["MOLT_TEST_POSTGRES"] != nil, "needs MOLT_TEST_POSTGRES"))
+    func journalCopyWrongPassword() async throws {
+        let scratch = try Scratch()
+        let from = scratch.path + "/from.sqlite"
+        try await Self.journalWithOneRun(at: from)
+        var components = try #require(URLComponents(string: ProcessInfo.processInfo.environment["MOLT_TEST_POSTGRES"] ?? ""))
+        components.password = "wrong-password-0452"
+        let url = try #require(components.string)
+        let server = "\(components.user ?? "")@\(components.host ?? ""):\(components.port ?? 5432)\(components.path)"
+        for arguments in [["journal", "copy", from, url], ["journal", "copy", url, from]] {
+            let result = try await expectRefused(
+                arguments, in: scratch.path, saying: "molt: journal \(server): cannot connect: password authentication failed")
+            #expect(!(result.stdout + result.stderr).contains("wrong-password-0452"), "\(result.stderr)")
+        }
+    }
+
+    /// An SQLite journal holding one finished run.
+    private static func journalWithOneRun(at path: String) async throws {
+        let journal = try await Journal.open(path: path)
+        let id = Journal.newRunID(now: Date())
+        try await journal.startRun(
+            RunStart(
+                id: id, command: "rollout", playbookName: "web", playbookPath: "web.yml", user: "ops", coordinator: "here",
+                pid: 1, started: Date(), hosts: ["web1"]))
+        try await journal.finishRun(id: id, result: "succeeded", finished: Date())
+    }
+
     @discardableResult
     private func expectRefused(_ arguments: [String], in directory: String, adding environment: [String: String] = [:],
                                saying message: String) async throws -> Program.Result {

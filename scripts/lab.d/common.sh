@@ -106,15 +106,23 @@ spawn() {
     local log=$1 pidfile=$2
     shift 2
     (
-        for fd in /proc/"$BASHPID"/fd/*; do
-            fd=${fd##*/}
-            if [ "$fd" -gt 2 ]; then
-                { eval "exec $fd>&-"; } 2>/dev/null || true
-            fi
-        done
+        close_inherited_fds
         exec setsid "$@" </dev/null >>"$log" 2>&1
     ) &
     printf '%s\n' "$!" >"$pidfile"
+}
+
+# Closes every descriptor above 2 of the calling (sub)shell, so that a daemon started next
+# holds none of ours: whoever started this script may wait until every holder of one of them
+# has closed it (Foundation's Process waits so on its child's exit: a test would hang).
+close_inherited_fds() {
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ]; then
+            { eval "exec $fd>&-"; } 2>/dev/null || true
+        fi
+    done
 }
 
 # pid_alive PID [MATCH]: the process exists (not a zombie) and, when MATCH is given, its

@@ -76,9 +76,13 @@ journal_up() {
 journal_start_server() {
     local dir=$1
     # Loopback only, the socket in the cluster's own folder: nothing else on the machine moves.
-    if ! runuser -u "$LAB_JOURNAL_USER" -- "$LAB_JOURNAL_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $LAB_JOURNAL_PORT -k $dir -c fsync=off -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key" \
-        start >/dev/null; then
+    # The server keeps none of this script's descriptors (see close_inherited_fds).
+    if ! (
+        close_inherited_fds
+        exec runuser -u "$LAB_JOURNAL_USER" -- "$LAB_JOURNAL_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+            -o "-c listen_addresses=127.0.0.1 -p $LAB_JOURNAL_PORT -k $dir -c fsync=off -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key" \
+            start </dev/null >/dev/null
+    ); then
         show_log "$dir/server.log"
         die "the journal server did not start on 127.0.0.1:$LAB_JOURNAL_PORT"
     fi
