@@ -191,7 +191,13 @@ public struct RolloutAction: Sendable {
             // This batch's sessions, and the next batch's opened while this one runs.
             let upcoming = index + 1 < batches.count ? batches[index + 1].map(\.name) : []
             await sessions.setWindow((Array(names.prefix(forks)) + Array(upcoming.prefix(forks))).filter { unreachable[$0] == nil })
+            // A batch starts only once the journal holds its start: a journal lost meanwhile (a
+            // server gone during the pause) stops the run here, before any of its hosts is touched.
             await record.write { try await $0.startBatch(run: run, index: number, hosts: names, started: Date()) }
+            if record.failure != nil {
+                report.notStarted += names
+                continue
+            }
             reporter.report(RolloutEvent(.batchStarted, run: run, batch: number, message: "batch \(number) of \(batches.count)", hosts: names))
             if playbook.prepull == .batch, case .rollout = mode {
                 if let ahead = nextPull {

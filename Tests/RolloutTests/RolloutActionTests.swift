@@ -117,6 +117,24 @@ struct RolloutActionTests {
         #expect(await fleet.locks().isEmpty)
     }
 
+    @Test("a journal lost between batches (its start cannot be recorded): the next batch never starts, exit 1")
+    func journalLostBetweenBatches() async throws {
+        let fleet = try await Fleetlet()
+        // The journal refuses batch 2's start, as a server stopped during the pause would.
+        let queue = try DatabaseQueue(path: fleet.journal.path)
+        try await queue.write {
+            try $0.execute(sql: "CREATE TRIGGER refuse_batch_2 BEFORE INSERT ON batches WHEN NEW.idx = 2 BEGIN SELECT RAISE(ABORT, 'the server is gone'); END")
+        }
+        let report = try await fleet.action(Scene.v2).perform()
+        #expect(report.exitCode == 1, "\(report)")
+        #expect(report.journalFailed)
+        #expect(report.notStarted == ["h2", "h3", "h4"])
+        #expect(await fleet.docker("h1").container("web")?.configImage == Scene.v2)
+        for name in ["h2", "h3", "h4"] { #expect(await fleet.docker(name).container("web")?.configImage == Scene.v1, "\(name)") }
+        #expect(!fleet.events.events.contains { $0.event == .batchStarted && $0.batch == 2 })
+        #expect(await fleet.locks().isEmpty)
+    }
+
     @Test("another live run's lock: exit 4 naming it, nothing changed anywhere")
     func lockedByAnother() async throws {
         let fleet = try await Fleetlet()
