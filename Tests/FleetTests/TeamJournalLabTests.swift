@@ -114,6 +114,20 @@ extension LabFleetTests {
                 #expect(runs[webRun]?.hosts == ["lab1/web": "updated", "lab2/web": "updated", "lab3/web": "updated", "lab4/web": "updated"])
                 #expect(runs[dbRun]?.hosts == ["lab3/db": "updated", "lab4/db": "updated"])
             }
+            // molt journal copy: the shared journal into an SQLite file and back into a new
+            // database reads back the same, run for run.
+            let file = fixture.scratch.path + "/copied.sqlite"
+            let again = try await LabJournalServer.database(on: try #require(LabJournalServer.url))
+            defer { Task { await LabJournalServer.drop(again) } }
+            for (from, to) in [(shared, file), (file, again)] {
+                let copied = try await Shell.run([Shell.molt, "journal", "copy", from, to], environment: alice.environment)
+                #expect(copied.status == 0 && copied.stdout.contains("copied 2 runs"), "\(copied.stdout)\(copied.stderr)")
+            }
+            let original = try await Shell.run([Shell.molt, "history", "--output", "json"], environment: alice.environment)
+            for copy in [file, again] {
+                let copied = try await Shell.run([Shell.molt, "history", "--output", "json", "--journal", copy], environment: alice.environment)
+                #expect(copied.status == 0 && copied.stdout == original.stdout, "\(copy): \(copied.stdout) \(copied.stderr)")
+            }
             // Without the shared journal, a coordinator sees only its own (empty) SQLite one.
             var alone = alice.environment
             alone["MOLT_JOURNAL"] = nil
