@@ -284,7 +284,7 @@ final class SQLiteJournal: JournalStore {
     }
 
     /// Writes a whole run in one transaction; false, writing nothing, when its ID is already
-    /// here. Dates are written to the millisecond, rounded, as SQLite keeps them.
+    /// here. Dates are written to the millisecond, as SQLite keeps them (see ``stored(_:)``).
     func importRun(_ run: WholeRun) async throws -> Bool {
         try await write("copy run \(run.id) into the journal") { db in
             let start = run.start
@@ -331,11 +331,13 @@ final class SQLiteJournal: JournalStore {
         }
     }
 
-    /// `date` in GRDB's stored form (`YYYY-MM-DD HH:MM:SS.SSS`, UTC), rounded to the nearest
-    /// millisecond with integer arithmetic: GRDB's own formatter truncates, and a date read
-    /// back from PostgreSQL or from this file may sit a hair below its millisecond.
+    /// `date` in GRDB's stored form (`YYYY-MM-DD HH:MM:SS.SSS`, UTC), cut to its millisecond as
+    /// molt's JSON shows it, with integer arithmetic after rounding to the microsecond: a date
+    /// read back from this file may sit a hair below its millisecond, and one from PostgreSQL
+    /// (which keeps microseconds) must show the same millisecond here as there.
     static func stored(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let milliseconds = microseconds >= 0 ? microseconds / 1000 : (microseconds - 999) / 1000
         let (seconds, fraction) = (milliseconds.quotientAndRemainder(dividingBy: 1000))
         let whole = fraction < 0 ? seconds - 1 : seconds
         var calendar = Calendar(identifier: .gregorian)

@@ -124,9 +124,10 @@ extension LabFleetTests {
                 #expect(copied.status == 0 && copied.stdout.contains("copied 2 runs"), "\(copied.stdout)\(copied.stderr)")
             }
             let original = try await Shell.run([Shell.molt, "history", "--output", "json"], environment: alice.environment)
-            for copy in [file, again] {
+            for (name, copy) in [("the SQLite copy", file), ("the copy back in PostgreSQL", again)] {
                 let copied = try await Shell.run([Shell.molt, "history", "--output", "json", "--journal", copy], environment: alice.environment)
-                #expect(copied.status == 0 && copied.stdout == original.stdout, "\(copy): \(copied.stdout) \(copied.stderr)")
+                #expect(copied.status == 0, "\(name): \(copied.stderr)")
+                #expect(copied.stdout == original.stdout, "\(name): \(copied.stdout) instead of \(original.stdout)")
             }
             // Without the shared journal, a coordinator sees only its own (empty) SQLite one.
             var alone = alice.environment

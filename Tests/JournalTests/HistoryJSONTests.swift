@@ -9,6 +9,15 @@ struct HistoryJSONTests {
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
+    @Test("a date shows its millisecond from the nearest microsecond: .635 read back as a Double a hair below stays .635")
+    func millisecondShown() {
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 1_796_019_664.635)) == "2026-11-30T06:21:04.635Z")
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 1_796_019_664.634_9)) == "2026-11-30T06:21:04.634Z")
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 1_796_019_664.999_9996)) == "2026-11-30T06:21:05.000Z")
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 1_796_019_664)) == "2026-11-30T06:21:04.000Z")
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 1_796_019_664.007)) == "2026-11-30T06:21:04.007Z")
+    }
+
     @Test("history encodes the SPEC's run and host keys, with command, user and coordinator")
     func keys() async throws {
         let temporary = TemporaryJournal()
