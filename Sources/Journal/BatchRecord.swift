@@ -4,7 +4,7 @@ public import Foundation
 public struct BatchRecord: Sendable, Hashable, Encodable {
     /// The run it belongs to.
     public var run: String
-    /// Its position in the run, from 0.
+    /// Its number in the run, from 1.
     public var index: Int
     /// Its hosts, in plan order.
     public var hosts: [String]

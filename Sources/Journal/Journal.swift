@@ -123,10 +123,10 @@ public final class Journal: Sendable {
         try await store.startRun(run)
     }
 
-    /// Records how a run ended: `succeeded`, `rolledback`, `paused`, `partial`, `failed` or
-    /// `interrupted`.
-    public func finishRun(id: String, result: String, finished: Date) async throws {
-        try await store.finishRun(id: id, result: result, finished: finished)
+    /// Records how a run ended (never ``RunRecord/Result/running``: that is how a run with no
+    /// end reads).
+    public func finishRun(id: String, result: RunRecord.Result, finished: Date) async throws {
+        try await store.finishRun(id: id, result: result.rawValue, finished: finished)
     }
 
     /// Replaces the run's details (JSON text): what a run waiting at a gate needs to go on.
@@ -141,7 +141,8 @@ public final class Journal: Sendable {
         try await store.resumeRun(id: id, coordinator: coordinator, pid: pid)
     }
 
-    /// Records that batch `index` (from 0) of a run began, with its hosts.
+    /// Records that batch `index` of a run began, with its hosts. Batches are numbered from 1,
+    /// as progress lines and `molt history` number them.
     public func startBatch(run: String, index: Int, hosts: [String], started: Date) async throws {
         try await store.startBatch(run: run, index: index, hosts: hosts, started: started)
     }
@@ -151,20 +152,20 @@ public final class Journal: Sendable {
         try await store.finishBatch(run: run, index: index, finished: finished)
     }
 
-    /// Records that a step (inspect, pull, lock, stop, rename, create, start, health, rollback,
-    /// trial, …) began on one service of one host.
+    /// Records that a step began: one service of one host replaced, rolled back, rehearsed or
+    /// patched, or a gate's check or decision (service `gate`, host empty).
     ///
     /// - Returns: the step's ID, for ``finishStep(id:finished:outcome:detail:)``.
     @discardableResult
     public func startStep(
-        run: String, host: String, service: String, step: String, started: Date
+        run: String, host: String, service: String, step: StepRecord.Kind, started: Date
     ) async throws -> Int64 {
-        try await store.startStep(run: run, host: host, service: service, step: step, started: started)
+        try await store.startStep(run: run, host: host, service: service, step: step.rawValue, started: started)
     }
 
-    /// Records how a step ended: `ok`, `failed` or `skipped`, with error text or log lines.
-    public func finishStep(id: Int64, finished: Date, outcome: String, detail: String?) async throws {
-        try await store.finishStep(id: id, finished: finished, outcome: outcome, detail: detail)
+    /// Records how a step ended, with error text or log lines.
+    public func finishStep(id: Int64, finished: Date, outcome: StepRecord.Outcome, detail: String?) async throws {
+        try await store.finishStep(id: id, finished: finished, outcome: outcome.rawValue, detail: detail)
     }
 
     /// Records how one service on one host ended in a run.

@@ -233,7 +233,8 @@ final class PostgresJournal: JournalStore {
                 coordinator: try fields.value("coordinator"), pid: try fields.value("pid"), started: try fields.value("started"),
                 hosts: try fields.hosts("planned_hosts"), details: try fields.optional("details"))
             return WholeRun(
-                start: start, finished: try fields.optional("finished"), result: try fields.optional("result"),
+                start: start, finished: try fields.optional("finished"),
+                result: try fields.optional("result", as: String.self).map(RunRecord.Result.init(rawValue:)),
                 batches: try await self.batches(connection, logger, run: id), steps: try await self.steps(connection, logger, run: id),
                 outcomes: try await self.outcomes(connection, logger, run: id, only: nil))
         }
@@ -253,7 +254,7 @@ final class PostgresJournal: JournalStore {
                                       planned_hosts, details)
                     VALUES (\(start.id), \(start.command), \(start.playbookName), \(start.playbookPath), \(start.user),
                             \(start.coordinator), \(start.pid), \(ExactTimestamp(start.started)), \(run.finished.map(ExactTimestamp.init)),
-                            \(run.result), \(planned), \(start.details))
+                            \(run.result?.rawValue), \(planned), \(start.details))
                     ON CONFLICT (id) DO NOTHING RETURNING 1
                     """, logger: logger
                 ).collect()
@@ -270,8 +271,8 @@ final class PostgresJournal: JournalStore {
                     try await connection.query(
                         """
                         INSERT INTO steps (run, host, service, step, started, finished, outcome, detail)
-                        VALUES (\(start.id), \(step.host), \(step.service), \(step.step), \(ExactTimestamp(step.started)),
-                                \(step.finished.map(ExactTimestamp.init)), \(step.outcome), \(step.detail))
+                        VALUES (\(start.id), \(step.host), \(step.service), \(step.step.rawValue), \(ExactTimestamp(step.started)),
+                                \(step.finished.map(ExactTimestamp.init)), \(step.outcome?.rawValue), \(step.detail))
                         """, logger: logger)
                 }
                 for outcome in run.outcomes {
@@ -542,9 +543,10 @@ final class PostgresJournal: JournalStore {
             let fields = PostgresJournalRow(row: row, table: "steps", location: location)
             return StepRecord(
                 id: try fields.value("id"), run: try fields.value("run"), host: try fields.value("host"),
-                service: try fields.value("service"), step: try fields.value("step"),
+                service: try fields.value("service"), step: .init(rawValue: try fields.value("step")),
                 started: try fields.value("started"), finished: try fields.optional("finished"),
-                outcome: try fields.optional("outcome"), detail: try fields.optional("detail"))
+                outcome: try fields.optional("outcome", as: String.self).map(StepRecord.Outcome.init(rawValue:)),
+                detail: try fields.optional("detail"))
         }
     }
 

@@ -19,8 +19,8 @@ enum ProcessLiveness {
 
     /// A run's result as read back: what was recorded, else (no end recorded) `interrupted` when
     /// it ran on this machine (`here`) and its process is gone, else `running`.
-    static func result(recorded: String?, finished: Date?, coordinator: String, pid: Int32, here: String) -> String? {
-        guard finished == nil && recorded == nil else { return recorded }
-        return coordinator == here && isGone(pid) ? "interrupted" : "running"
+    static func result(recorded: String?, finished: Date?, coordinator: String, pid: Int32, here: String) -> RunRecord.Result? {
+        guard finished == nil && recorded == nil else { return recorded.map(RunRecord.Result.init(rawValue:)) }
+        return coordinator == here && isGone(pid) ? .interrupted : .running
     }
 }

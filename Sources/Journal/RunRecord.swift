@@ -7,7 +7,7 @@ public import Foundation
 public struct RunRecord: Sendable, Hashable, Encodable {
     /// The run ID.
     public var id: String
-    /// `rollout`, `rollback` or `trial`.
+    /// `rollout`, `rollback`, `trial` or `patch`.
     public var command: String
     /// The playbook's name.
     public var playbook: String
@@ -23,10 +23,9 @@ public struct RunRecord: Sendable, Hashable, Encodable {
     public var started: Date
     /// When the run ended; nil while it runs, or when its coordinator died.
     public var finished: Date?
-    /// `succeeded`, `rolledback`, `paused`, `partial`, `failed` or `interrupted` once ended;
-    /// for a run with no end, `running` while its process lives and `interrupted` once this
-    /// machine can see its process is gone.
-    public var result: String?
+    /// How the run ended, as recorded; for a run with no end, ``Result/running`` while its
+    /// process lives and ``Result/interrupted`` once this machine can see its process is gone.
+    public var result: Result?
     /// The hosts the plan meant to touch, in plan order.
     public var plannedHosts: [String]
     /// The JSON text given as ``RunStart/details``.
@@ -37,7 +36,7 @@ public struct RunRecord: Sendable, Hashable, Encodable {
     /// Creates a record; the journal makes these, tests and renderers may too.
     public init(
         id: String, command: String, playbook: String, playbookPath: String, user: String,
-        coordinator: String, pid: Int32, started: Date, finished: Date?, result: String?,
+        coordinator: String, pid: Int32, started: Date, finished: Date?, result: Result?,
         plannedHosts: [String] = [], details: String? = nil, hosts: [HostOutcomeRecord] = []
     ) {
         self.id = id
@@ -69,7 +68,7 @@ public struct RunRecord: Sendable, Hashable, Encodable {
         try container.encode(coordinator, forKey: .coordinator)
         try container.encode(Timestamp.string(started), forKey: .started)
         try container.encode(Timestamp.string(finished), forKey: .finished)
-        try container.encode(result, forKey: .result)
+        try container.encode(result?.rawValue, forKey: .result)
         try container.encode(hosts, forKey: .hosts)
     }
 }

@@ -4,7 +4,7 @@ public import Foundation
 public struct RunStart: Sendable, Hashable {
     /// The run ID, from ``Journal/newRunID(now:)``.
     public var id: String
-    /// `rollout`, `rollback` or `trial`.
+    /// `rollout`, `rollback`, `trial` or `patch`.
     public var command: String
     /// The playbook's name.
     public var playbookName: String

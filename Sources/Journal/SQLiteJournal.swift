@@ -139,7 +139,7 @@ final class SQLiteJournal: JournalStore {
         }
     }
 
-    /// Records that batch `index` (from 0) of a run began, with its hosts.
+    /// Records that batch `index` (from 1) of a run began, with its hosts.
     func startBatch(run: String, index: Int, hosts: [String], started: Date) async throws {
         try await write("record the start of batch \(index) of run \(run)") { db in
             try db.execute(
@@ -158,8 +158,7 @@ final class SQLiteJournal: JournalStore {
         }
     }
 
-    /// Records that a step (inspect, pull, lock, stop, rename, create, start, health, rollback,
-    /// trial, …) began on one service of one host.
+    /// Records that a step began, its kind as ``StepRecord/Kind/rawValue`` writes it.
     ///
     /// - Returns: the step's ID, for ``finishStep(id:finished:outcome:detail:)``.
     func startStep(
@@ -173,7 +172,7 @@ final class SQLiteJournal: JournalStore {
         }
     }
 
-    /// Records how a step ended: `ok`, `failed` or `skipped`, with error text or log lines.
+    /// Records how a step ended (``StepRecord/Outcome/rawValue``), with error text or log lines.
     func finishStep(id: Int64, finished: Date, outcome: String, detail: String?) async throws {
         try await write("record the end of step \(id)") { [self] db in
             try db.execute(
@@ -278,7 +277,8 @@ final class SQLiteJournal: JournalStore {
                 coordinator: try fields.value("coordinator"), pid: try fields.value("pid"), started: try fields.value("started"),
                 hosts: try fields.hosts("planned_hosts"), details: try fields.optional("details"))
             return WholeRun(
-                start: start, finished: try fields.optional("finished"), result: try fields.optional("result"),
+                start: start, finished: try fields.optional("finished"),
+                result: try fields.optional("result", as: String.self).map(RunRecord.Result.init(rawValue:)),
                 batches: try batches(db, run: id), steps: try steps(db, run: id), outcomes: try outcomes(db, run: id, only: nil))
         }
     }
@@ -296,7 +296,7 @@ final class SQLiteJournal: JournalStore {
                     """,
                 arguments: [
                     start.id, start.command, start.playbookName, start.playbookPath, start.user, start.coordinator,
-                    start.pid, Self.stored(start.started), run.finished.map(Self.stored), run.result,
+                    start.pid, Self.stored(start.started), run.finished.map(Self.stored), run.result?.rawValue,
                     try Self.encodeHosts(start.hosts), start.details,
                 ])
             guard db.changesCount == 1 else { return false }
@@ -311,8 +311,8 @@ final class SQLiteJournal: JournalStore {
                 sql: "INSERT INTO steps (run, host, service, step, started, finished, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             for record in run.steps {
                 try step.execute(arguments: [
-                    start.id, record.host, record.service, record.step, Self.stored(record.started),
-                    record.finished.map(Self.stored), record.outcome, record.detail,
+                    start.id, record.host, record.service, record.step.rawValue, Self.stored(record.started),
+                    record.finished.map(Self.stored), record.outcome?.rawValue, record.detail,
                 ])
             }
             let outcome = try db.cachedStatement(
@@ -486,9 +486,10 @@ final class SQLiteJournal: JournalStore {
                 let fields = JournalRow(row: row, table: "steps", path: path)
                 return StepRecord(
                     id: try fields.value("id"), run: try fields.value("run"), host: try fields.value("host"),
-                    service: try fields.value("service"), step: try fields.value("step"),
+                    service: try fields.value("service"), step: .init(rawValue: try fields.value("step")),
                     started: try fields.value("started"), finished: try fields.optional("finished"),
-                    outcome: try fields.optional("outcome"), detail: try fields.optional("detail"))
+                    outcome: try fields.optional("outcome", as: String.self).map(StepRecord.Outcome.init(rawValue:)),
+                    detail: try fields.optional("detail"))
             }
     }
 

@@ -1,7 +1,7 @@
 public import Foundation
 
-/// One step of replacing a service on a host (inspect, pull, lock, stop, rename, create, start,
-/// health, rollback, trial, …), with its timing and how it ended.
+/// One step of a run, with its timing and how it ended: a service replaced, rolled back, rehearsed
+/// or patched on one host, or a gate's check or decision (service `gate`, no host).
 public struct StepRecord: Sendable, Hashable, Encodable {
     /// The journal's ID for the step, from ``Journal/startStep(run:host:service:step:started:)``.
     public var id: Int64
@@ -11,21 +11,21 @@ public struct StepRecord: Sendable, Hashable, Encodable {
     public var host: String
     /// The playbook service.
     public var service: String
-    /// The step's name.
-    public var step: String
+    /// What the step did.
+    public var step: Kind
     /// When it began.
     public var started: Date
     /// When it ended; nil if it never did (still running, or the coordinator died).
     public var finished: Date?
-    /// `ok`, `failed` or `skipped`; nil until finished.
-    public var outcome: String?
+    /// How it ended; nil until finished.
+    public var outcome: Outcome?
     /// The error text or log lines worth keeping.
     public var detail: String?
 
     /// Creates a record; the journal makes these.
     public init(
-        id: Int64, run: String, host: String, service: String, step: String, started: Date,
-        finished: Date?, outcome: String?, detail: String?
+        id: Int64, run: String, host: String, service: String, step: Kind, started: Date,
+        finished: Date?, outcome: Outcome?, detail: String?
     ) {
         self.id = id
         self.run = run
@@ -49,10 +49,10 @@ public struct StepRecord: Sendable, Hashable, Encodable {
         try container.encode(run, forKey: .run)
         try container.encode(host, forKey: .host)
         try container.encode(service, forKey: .service)
-        try container.encode(step, forKey: .step)
+        try container.encode(step.rawValue, forKey: .step)
         try container.encode(Timestamp.string(started), forKey: .started)
         try container.encode(Timestamp.string(finished), forKey: .finished)
-        try container.encode(outcome, forKey: .outcome)
+        try container.encode(outcome?.rawValue, forKey: .outcome)
         try container.encode(detail, forKey: .detail)
     }
 }

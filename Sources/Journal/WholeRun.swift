@@ -12,7 +12,7 @@ public struct WholeRun: Sendable, Hashable {
     /// When the run ended; nil while it runs, or when its coordinator died.
     public var finished: Date?
     /// The result as recorded; nil for a run with no end, or one taken up from a gate.
-    public var result: String?
+    public var result: RunRecord.Result?
     /// Its batches, in order.
     public var batches: [BatchRecord]
     /// Its steps, in the order they began; their IDs are the journal's own.
@@ -25,7 +25,7 @@ public struct WholeRun: Sendable, Hashable {
 
     /// Creates a whole run; journals make these.
     public init(
-        start: RunStart, finished: Date?, result: String?, batches: [BatchRecord], steps: [StepRecord],
+        start: RunStart, finished: Date?, result: RunRecord.Result?, batches: [BatchRecord], steps: [StepRecord],
         outcomes: [HostOutcomeRecord]
     ) {
         self.start = start

@@ -384,7 +384,7 @@ public struct PatchAction: Sendable {
 
     private func finish(_ report: inout PatchReport, _ record: RunJournal) async {
         report.finished = Date()
-        let result = report.lockedBy == nil ? report.result.rawValue : "locked"
+        let result = report.lockedBy == nil ? report.result.recorded : .locked
         let finished = report.finished
         await record.write { try await $0.finishRun(id: identity.id, result: result, finished: finished) }
         if record.failure != nil { report.journalFailed = true }

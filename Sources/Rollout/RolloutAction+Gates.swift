@@ -104,8 +104,8 @@ extension RolloutAction {
             + (checks == 0 ? "" : ", \(checks) metric check\(checks == 1 ? "" : "s") every \(DurationText.format(gate.interval))")
             + ", promote \(gate.promote.rawValue)"
         reporter.report(RolloutEvent(.gateStarted, run: run, batch: number, message: "gate after batch \(number) of \(count): \(plan)"))
-        let step = await record.write { try await $0.startStep(run: run, host: "", service: "gate", step: "gate after batch \(number)", started: Date()) }
-        func decide(_ outcome: String, _ detail: String) async {
+        let step = await record.write { try await $0.startStep(run: run, host: "", service: "gate", step: .gate(afterBatch: number), started: Date()) }
+        func decide(_ outcome: StepRecord.Outcome, _ detail: String) async {
             if let step { await record.write { try await $0.finishStep(id: step, finished: Date(), outcome: outcome, detail: detail) } }
         }
 
@@ -154,8 +154,8 @@ extension RolloutAction {
                 let reading = await readMetric(check)
                 let line = "\(check.url): \(reading.value ?? "no value") (\(reading.reason))"
                 readings.append(line)
-                if let id = await record.write({ try await $0.startStep(run: run, host: "", service: "gate", step: "check", started: Date()) }) {
-                    await record.write { try await $0.finishStep(id: id, finished: Date(), outcome: reading.passed ? "ok" : "failed", detail: line) }
+                if let id = await record.write({ try await $0.startStep(run: run, host: "", service: "gate", step: .check, started: Date()) }) {
+                    await record.write { try await $0.finishStep(id: id, finished: Date(), outcome: reading.passed ? .ok : .failed, detail: line) }
                 }
                 if !reading.passed { problems.append(line) }
             }
@@ -167,7 +167,7 @@ extension RolloutAction {
             if !problems.isEmpty {
                 let reason = problems.joined(separator: "; ")
                 reporter.report(RolloutEvent(.gateFailed, run: run, batch: number, error: "gate after batch \(number): \(reason)"))
-                await decide("failed", reason)
+                await decide(.failed, reason)
                 return .failed(reason)
             }
             if clock.now >= end { break }
@@ -175,11 +175,11 @@ extension RolloutAction {
                 let pause = min(gate.interval, end - clock.now)
                 try await interruption.run(until: .stop) { try await Task.sleep(for: pause) }
             } catch {
-                await decide("interrupted", latest.joined(separator: "\n"))
+                await decide(.interrupted, latest.joined(separator: "\n"))
                 return .interrupted
             }
         }
-        let decision = gate.promote == .manual ? "waiting" : "passed"
+        let decision: StepRecord.Outcome = gate.promote == .manual ? .waiting : .passed
         reporter.report(RolloutEvent(.gatePassed, run: run, batch: number,
                                      message: "gate after batch \(number) passed" + (gate.promote == .manual ? "; promotion is manual" : "")))
         await decide(decision, latest.joined(separator: "\n"))
@@ -311,8 +311,8 @@ extension RolloutAction {
 
 extension RunJournal {
     /// A gate's decision, as a step of the run.
-    func gate(after number: Int, outcome: String, detail: String?) async {
-        guard let id = await write({ try await $0.startStep(run: runID, host: "", service: "gate", step: "gate after batch \(number)", started: Date()) }) else { return }
+    func gate(after number: Int, outcome: StepRecord.Outcome, detail: String?) async {
+        guard let id = await write({ try await $0.startStep(run: runID, host: "", service: "gate", step: .gate(afterBatch: number), started: Date()) }) else { return }
         await write { try await $0.finishStep(id: id, finished: Date(), outcome: outcome, detail: detail) }
     }
 }

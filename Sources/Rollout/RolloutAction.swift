@@ -174,11 +174,11 @@ public struct RolloutAction: Sendable {
                 report.result = report.undone.contains { $0.kind == .failed || $0.kind == .degraded } ? .failed : .rolledBack
                 report.message = "aborted at the gate after batch \(resume.afterBatch)"
                 report.aborted = true
-                await record.gate(after: resume.afterBatch, outcome: "aborted", detail: "by \(identity.user)@\(identity.coordinator)")
+                await record.gate(after: resume.afterBatch, outcome: .aborted, detail: "by \(identity.user)@\(identity.coordinator)")
                 await end(&report, record, release: locks.taken, sessions)
                 return report
             }
-            await record.gate(after: resume.afterBatch, outcome: "promoted", detail: "by \(identity.user)@\(identity.coordinator)")
+            await record.gate(after: resume.afterBatch, outcome: .promoted, detail: "by \(identity.user)@\(identity.coordinator)")
         }
         var waiting = false
         for (index, batch) in batches.enumerated() where index >= firstIndex {
@@ -361,7 +361,7 @@ public struct RolloutAction: Sendable {
                     }
                     if let step {
                         let safe = outcome.redacted(redaction)
-                        await record.write { try await $0.finishStep(id: step, finished: Date(), outcome: outcome.kind.rawValue,
+                        await record.write { try await $0.finishStep(id: step, finished: Date(), outcome: outcome.kind.step,
                                                          detail: ([safe.error, safe.message].compactMap { $0 } + safe.logs).joined(separator: "\n").nilIfEmpty) }
                     }
                     results.append((replacement, outcome))
@@ -685,7 +685,7 @@ public struct RolloutAction: Sendable {
 
     private func finish(_ report: inout RolloutReport, _ record: RunJournal) async {
         report.finished = Date()
-        let result = report.result == .waiting || report.lockedBy == nil ? report.result.rawValue : "locked"
+        let result = report.result == .waiting || report.lockedBy == nil ? report.result.recorded : .locked
         let finished = report.finished
         await record.write { try await $0.finishRun(id: identity.id, result: result, finished: finished) }
         if report.result != .interrupted, record.failure != nil {
@@ -697,10 +697,41 @@ public struct RolloutAction: Sendable {
 }
 
 extension RolloutAction.Mode {
-    var stepName: String {
+    /// The journal's step for one service on one host.
+    var stepName: StepRecord.Kind {
         switch self {
-        case .rollout: return "replace"
-        case .rollback: return "rollback"
+        case .rollout: .replace
+        case .rollback: .rollback
+        }
+    }
+}
+
+extension ServiceOutcome.Kind {
+    /// How the journal's step of this service ended: as the service did.
+    var step: StepRecord.Outcome {
+        switch self {
+        case .updated: .updated
+        case .upToDate: .upToDate
+        case .skipped: .skipped
+        case .failed: .failed
+        case .rolledBack: .rolledBack
+        case .degraded: .degraded
+        case .interrupted: .interrupted
+        }
+    }
+}
+
+extension RunResult {
+    /// The result as the journal records it.
+    var recorded: RunRecord.Result {
+        switch self {
+        case .succeeded: .succeeded
+        case .rolledBack: .rolledBack
+        case .paused: .paused
+        case .partial: .partial
+        case .failed: .failed
+        case .interrupted: .interrupted
+        case .waiting: .waiting
         }
     }
 }

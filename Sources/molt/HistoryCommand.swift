@@ -46,13 +46,13 @@ struct HistoryCommand: AsyncParsableCommand {
                 let rows = runs.map { record in
                     [record.id, record.command, record.playbook, record.user + "@" + record.coordinator, record.started.formatted(stamp),
                      record.finished.map { String(format: "%.0fs", $0.timeIntervalSince(record.started)) } ?? "-",
-                     record.result ?? "running", outcomeCounts(record)]
+                     (record.result ?? .running).rawValue, outcomeCounts(record)]
                 }
                 Console.print(rows.isEmpty ? "no runs in the journal yet"
                               : Table(header: ["RUN", "COMMAND", "PLAYBOOK", "BY", "STARTED", "TOOK", "RESULT", "HOSTS"], rows: rows).text)
             } else if let record = runs.first {
                 Console.print("run \(record.id): \(record.command) of \(record.playbook) (\(record.playbookPath)) by \(record.user)@\(record.coordinator), pid \(record.pid)")
-                Console.print("started \(record.started.formatted(stamp)), \(record.finished.map { "finished \($0.formatted(stamp))" } ?? "not finished"): \(record.result ?? "running")")
+                Console.print("started \(record.started.formatted(stamp)), \(record.finished.map { "finished \($0.formatted(stamp))" } ?? "not finished"): \((record.result ?? .running).rawValue)")
                 let rows = record.hosts.map { host in
                     [host.host, host.service, host.outcome, host.from ?? "-", host.to ?? "-", String(format: "%.1f", host.seconds), host.error ?? ""]
                 }
@@ -65,11 +65,11 @@ struct HistoryCommand: AsyncParsableCommand {
                     .sorted { ($0.finished ?? $0.started) < ($1.finished ?? $1.started) }
                 if !gates.isEmpty {
                     Console.print(Table(header: ["GATE", "AT", "RESULT", "DETAIL"], rows: gates.map { step in
-                        [step.step, (step.finished ?? step.started).formatted(stamp), step.outcome ?? "-",
+                        [step.step.rawValue, (step.finished ?? step.started).formatted(stamp), step.outcome?.rawValue ?? "-",
                          (step.detail ?? "").replacingOccurrences(of: "\n", with: "; ")]
                     }).text)
                 }
-                if record.result == "waiting" {
+                if record.result == .waiting {
                     Console.print("waiting at its gate: `molt promote \(record.id) -i INVENTORY` goes on, `molt abort \(record.id) -i INVENTORY` rolls back")
                 }
             }

@@ -57,8 +57,8 @@ enum WaitingRun {
     static func takeUp(_ id: String, decision: GateResume.Decision, yes: Bool, global: GlobalOptions) async throws -> RolloutReport {
         let journal = try await global.openJournal()
         guard let record = try await journal.run(id: id) else { throw BadInput("no run \(id) in the journal \(journal.path)") }
-        guard record.result == "waiting" else {
-            throw BadInput("run \(id) is not waiting at a gate: it is \(record.result ?? "still running (or was killed while running)")")
+        guard record.result == .waiting else {
+            throw BadInput("run \(id) is not waiting at a gate: it is \(record.result?.rawValue ?? "still running (or was killed while running)")")
         }
         guard let text = record.details, let details = try? GateRunDetails.decode(text), let after = details.waitingAfter else {
             throw BadInput("run \(id) waits, but the journal \(journal.path) does not say where: it cannot be taken up")

@@ -33,7 +33,7 @@ struct StatusCommand: AsyncParsableCommand {
         // (Read only where a journal exists: status makes no journal file.)
         let location = global.journalLocation
         let journal = Journal.isServer(location) || FileManager.default.fileExists(atPath: location) ? try? await global.openJournal() : nil
-        let waiting = ((try? await journal?.runs(limit: 200)) ?? []).filter { $0.result == "waiting" }
+        let waiting = ((try? await journal?.runs(limit: 200)) ?? []).filter { $0.result == .waiting }
         for run in waiting {
             Console.error("run \(run.id) of \(run.playbook) (\(run.user)@\(run.coordinator)) waits at a gate, its locks held: "
                           + "`molt promote \(run.id)` goes on, `molt abort \(run.id)` rolls it back")

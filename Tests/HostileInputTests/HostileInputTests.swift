@@ -227,7 +227,7 @@ struct HostileInputTests {
             RunStart(
                 id: id, command: "rollout", playbookName: "web", playbookPath: "web.yml", user: "ops", coordinator: "here",
                 pid: 1, started: Date(), hosts: ["web1"]))
-        try await journal.finishRun(id: id, result: "succeeded", finished: Date())
+        try await journal.finishRun(id: id, result: .succeeded, finished: Date())
     }
 
     @discardableResult

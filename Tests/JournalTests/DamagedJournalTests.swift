@@ -133,8 +133,8 @@ struct DamagedJournalTests {
         let journal = try await temporary.open()
         let id = "20261129T120301-3f9a0c417be25d86"
         try await journal.startRun(runStart(id: id))
-        try await journal.startBatch(run: id, index: 0, hosts: ["h1"], started: instant(1))
-        try await journal.startStep(run: id, host: "h1", service: "web", step: "pull", started: instant(1))
+        try await journal.startBatch(run: id, index: 1, hosts: ["h1"], started: instant(1))
+        try await journal.startStep(run: id, host: "h1", service: "web", step: .replace, started: instant(1))
         try await journal.recordOutcome(outcome(run: id, host: "h1", outcome: "updated"))
         var configuration = Configuration()
         configuration.foreignKeysEnabled = false

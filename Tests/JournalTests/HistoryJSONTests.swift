@@ -25,7 +25,7 @@ struct HistoryJSONTests {
         let journal = try await temporary.open()
         try await journal.startRun(runStart(id: "r1"))
         try await journal.recordOutcome(outcome(run: "r1", host: "h1", outcome: "failed", error: "health timed out"))
-        try await journal.finishRun(id: "r1", result: "failed", finished: instant(7.25))
+        try await journal.finishRun(id: "r1", result: .failed, finished: instant(7.25))
 
         let object = try encoded(HistoryDocument(runs: try await journal.runs()))
         #expect(Set(object.keys) == ["runs"])
@@ -50,7 +50,7 @@ struct HistoryJSONTests {
     func nulls() throws {
         let run = RunRecord(
             id: "r1", command: "rollout", playbook: "web", playbookPath: "web.yml", user: "ops",
-            coordinator: "c", pid: 1, started: instant(0), finished: nil, result: "running",
+            coordinator: "c", pid: 1, started: instant(0), finished: nil, result: .running,
             hosts: [
                 HostOutcomeRecord(
                     run: "r1", host: "h1", service: "web", container: "web", from: nil, to: nil,
@@ -68,7 +68,7 @@ struct HistoryJSONTests {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
         let step = StepRecord(
-            id: 1, run: "r1", host: "h1", service: "web", step: "pull", started: instant(0.5),
+            id: 1, run: "r1", host: "h1", service: "web", step: .replace, started: instant(0.5),
             finished: nil, outcome: nil, detail: nil)
         let object = try #require(try JSONSerialization.jsonObject(with: encoder.encode(step)) as? [String: Any])
         #expect(object["started"] as? String == "2026-11-29T12:03:01.500Z")

@@ -185,50 +185,50 @@ func fillWithRuns(_ journal: Journal) async throws -> [String] {
                "20261129T120601-00000000000000d4", "20261129T120701-00000000000000e5"]
     // Succeeded: two batches, steps with and without detail.
     try await journal.startRun(runStart(id: ids[0], hosts: ["h1", "h2", "h3"], started: instant(0.123)))
-    try await journal.startBatch(run: ids[0], index: 0, hosts: ["h1"], started: instant(0.301))
-    let pull = try await journal.startStep(run: ids[0], host: "h1", service: "web", step: "pull", started: instant(0.457))
-    try await journal.finishStep(id: pull, finished: instant(1.999), outcome: "ok", detail: nil)
-    let health = try await journal.startStep(run: ids[0], host: "h1", service: "web", step: "health", started: instant(2.001))
-    try await journal.finishStep(id: health, finished: instant(2.7), outcome: "ok", detail: "healthy after 0.7s\nline two")
+    try await journal.startBatch(run: ids[0], index: 1, hosts: ["h1"], started: instant(0.301))
+    let replace = try await journal.startStep(run: ids[0], host: "h1", service: "web", step: .replace, started: instant(0.457))
+    try await journal.finishStep(id: replace, finished: instant(2.7), outcome: .updated, detail: "healthy after 0.7s\nline two")
     try await journal.recordOutcome(outcome(run: ids[0], host: "h1", outcome: "updated", at: instant(2.701)))
-    try await journal.finishBatch(run: ids[0], index: 0, finished: instant(2.702))
-    try await journal.startBatch(run: ids[0], index: 1, hosts: ["h2", "h3"], started: instant(3.01))
+    try await journal.finishBatch(run: ids[0], index: 1, finished: instant(2.702))
+    try await journal.startBatch(run: ids[0], index: 2, hosts: ["h2", "h3"], started: instant(3.01))
+    let current = try await journal.startStep(run: ids[0], host: "h3", service: "web", step: .replace, started: instant(3.011))
+    try await journal.finishStep(id: current, finished: instant(3.332), outcome: .upToDate, detail: nil)
     try await journal.recordOutcome(outcome(run: ids[0], host: "h3", outcome: "uptodate", from: "nginx:1.27", at: instant(3.333)))
     try await journal.recordOutcome(outcome(run: ids[0], host: "h2", outcome: "updated", at: instant(4.444)))
-    try await journal.finishBatch(run: ids[0], index: 1, finished: instant(4.5))
-    try await journal.finishRun(id: ids[0], result: "succeeded", finished: instant(4.567))
+    try await journal.finishBatch(run: ids[0], index: 2, finished: instant(4.5))
+    try await journal.finishRun(id: ids[0], result: .succeeded, finished: instant(4.567))
 
     // Failed, with errors, on a coordinator whose process is gone.
     try await journal.startRun(runStart(id: ids[1], hosts: ["h1"], coordinator: "laptop-7", pid: 31337, started: instant(60.001)))
-    try await journal.startBatch(run: ids[1], index: 0, hosts: ["h1"], started: instant(60.002))
-    let failing = try await journal.startStep(run: ids[1], host: "h1", service: "web", step: "pull", started: instant(60.003))
-    try await journal.finishStep(id: failing, finished: instant(61.789), outcome: "failed", detail: "manifest unknown: nginx:9")
+    try await journal.startBatch(run: ids[1], index: 1, hosts: ["h1"], started: instant(60.002))
+    let failing = try await journal.startStep(run: ids[1], host: "h1", service: "web", step: .replace, started: instant(60.003))
+    try await journal.finishStep(id: failing, finished: instant(61.789), outcome: .failed, detail: "manifest unknown: nginx:9")
     try await journal.recordOutcome(
         outcome(run: ids[1], host: "h1", outcome: "failed", to: "nginx:9", error: "manifest unknown: nginx:9", at: instant(61.79)))
-    try await journal.finishRun(id: ids[1], result: "failed", finished: instant(61.8))
+    try await journal.finishRun(id: ids[1], result: .failed, finished: instant(61.8))
 
     // Rolled back (the outcome JournalCopyTests' refusing trigger looks for).
     try await journal.startRun(runStart(id: ids[2], hosts: ["h2"], started: instant(120.5)))
-    let stop = try await journal.startStep(run: ids[2], host: "h2", service: "web", step: "stop", started: instant(120.6))
-    try await journal.finishStep(id: stop, finished: instant(121.0), outcome: "ok", detail: nil)
+    let undone = try await journal.startStep(run: ids[2], host: "h2", service: "web", step: .replace, started: instant(120.6))
+    try await journal.finishStep(id: undone, finished: instant(121.0), outcome: .rolledBack, detail: "unhealthy: exit 1")
     try await journal.recordOutcome(
         outcome(run: ids[2], host: "h2", outcome: "rolledback", error: "unhealthy: exit 1", at: instant(125.25)))
-    try await journal.finishRun(id: ids[2], result: "rolledback", finished: instant(125.3))
+    try await journal.finishRun(id: ids[2], result: .rolledBack, finished: instant(125.3))
 
     // Waiting at its gate, with the details a promote needs.
     try await journal.startRun(runStart(id: ids[3], hosts: ["h1", "h2"], started: instant(180.042)))
-    try await journal.startBatch(run: ids[3], index: 0, hosts: ["h1"], started: instant(180.043))
-    let gate = try await journal.startStep(run: ids[3], host: "h1", service: "gate", step: "hold", started: instant(181.5))
-    try await journal.finishStep(id: gate, finished: instant(191.5), outcome: "waiting", detail: "error ratio 0.001 ≤ 0.01")
+    try await journal.startBatch(run: ids[3], index: 1, hosts: ["h1"], started: instant(180.043))
+    let gate = try await journal.startStep(run: ids[3], host: "", service: "gate", step: .gate(afterBatch: 1), started: instant(181.5))
+    try await journal.finishStep(id: gate, finished: instant(191.5), outcome: .waiting, detail: "error ratio 0.001 ≤ 0.01")
     try await journal.setDetails(id: ids[3], details: #"{"gate":0,"containers":{"h1":"abc123"},"image":"nginx:1.27"}"#)
-    try await journal.finishRun(id: ids[3], result: "waiting", finished: instant(191.6))
+    try await journal.finishRun(id: ids[3], result: .waiting, finished: instant(191.6))
 
     // Still running on another coordinator: no end, a step not finished, taken up from a gate
     // (its coordinator and PID those of the process that went on).
     try await journal.startRun(runStart(id: ids[4], hosts: ["h1"], started: instant(240.999)))
-    try await journal.finishRun(id: ids[4], result: "waiting", finished: instant(241))
+    try await journal.finishRun(id: ids[4], result: .waiting, finished: instant(241))
     #expect(try await journal.resumeRun(id: ids[4], coordinator: "ci-runner-3", pid: 4242))
-    _ = try await journal.startStep(run: ids[4], host: "h1", service: "web", step: "create", started: Date())
+    _ = try await journal.startStep(run: ids[4], host: "h1", service: "web", step: .replace, started: Date())
     return ids
 }
 

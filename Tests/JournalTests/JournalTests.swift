@@ -53,20 +53,24 @@ struct JournalTests {
             let journal = try await temporary.open()
             let id = "20261129T120301-3f9a"
             try await journal.startRun(runStart(id: id, hosts: ["h1", "h2", "h3"]))
-            try await journal.startBatch(run: id, index: 0, hosts: ["h1"], started: instant(1))
-            let pull = try await journal.startStep(run: id, host: "h1", service: "web", step: "pull", started: instant(1.25))
-            try await journal.finishStep(id: pull, finished: instant(2), outcome: "ok", detail: nil)
-            let health = try await journal.startStep(run: id, host: "h1", service: "web", step: "health", started: instant(2.5))
-            try await journal.finishStep(id: health, finished: instant(3), outcome: "ok", detail: "healthy after 0.5s")
-            try await journal.recordOutcome(outcome(run: id, host: "h1", outcome: "updated", at: instant(3)))
-            try await journal.finishBatch(run: id, index: 0, finished: instant(3))
-            try await journal.startBatch(run: id, index: 1, hosts: ["h2", "h3"], started: instant(4))
-            let failing = try await journal.startStep(run: id, host: "h2", service: "web", step: "pull", started: instant(4))
-            try await journal.finishStep(id: failing, finished: instant(5), outcome: "failed", detail: "manifest unknown")
+            try await journal.startBatch(run: id, index: 1, hosts: ["h1"], started: instant(1))
+            let replace = try await journal.startStep(run: id, host: "h1", service: "web", step: .replace, started: instant(1.25))
+            try await journal.finishStep(id: replace, finished: instant(2), outcome: .updated, detail: "healthy after 0.5s")
+            try await journal.recordOutcome(outcome(run: id, host: "h1", outcome: "updated", at: instant(2)))
+            try await journal.finishBatch(run: id, index: 1, finished: instant(2))
+            let gate = try await journal.startStep(run: id, host: "", service: "gate", step: .gate(afterBatch: 1), started: instant(2))
+            let check = try await journal.startStep(run: id, host: "", service: "gate", step: .check, started: instant(2.5))
+            try await journal.finishStep(id: check, finished: instant(2.5), outcome: .ok, detail: "http://prom/q: 0 (≤ 0.01)")
+            try await journal.finishStep(id: gate, finished: instant(3), outcome: .passed, detail: nil)
+            try await journal.startBatch(run: id, index: 2, hosts: ["h2", "h3"], started: instant(4))
+            let failing = try await journal.startStep(run: id, host: "h2", service: "web", step: .replace, started: instant(4))
+            try await journal.finishStep(id: failing, finished: instant(5), outcome: .failed, detail: "manifest unknown")
             try await journal.recordOutcome(outcome(run: id, host: "h2", outcome: "failed", error: "manifest unknown", at: instant(5)))
+            let current = try await journal.startStep(run: id, host: "h3", service: "web", step: .replace, started: instant(4))
+            try await journal.finishStep(id: current, finished: instant(4.5), outcome: .upToDate, detail: nil)
             try await journal.recordOutcome(outcome(run: id, host: "h3", outcome: "uptodate", from: "nginx:1.27", at: instant(5)))
-            try await journal.finishBatch(run: id, index: 1, finished: instant(5))
-            try await journal.finishRun(id: id, result: "partial", finished: instant(6))
+            try await journal.finishBatch(run: id, index: 2, finished: instant(5))
+            try await journal.finishRun(id: id, result: .partial, finished: instant(6))
 
             let run = try #require(try await journal.run(id: id))
             #expect(run.command == "rollout")
@@ -76,25 +80,29 @@ struct JournalTests {
             #expect(run.pid == ProcessInfo.processInfo.processIdentifier)
             #expect(run.started == instant(0))
             #expect(run.finished == instant(6))
-            #expect(run.result == "partial")
+            #expect(run.result == .partial)
             #expect(run.plannedHosts == ["h1", "h2", "h3"])
             #expect(run.details == #"{"image":"nginx:1.27"}"#)
             #expect(run.hosts.map(\.host) == ["h1", "h2", "h3"])
             #expect(run.hosts.map(\.outcome) == ["updated", "failed", "uptodate"])
-            #expect(run.hosts[0] == outcome(run: id, host: "h1", outcome: "updated", at: instant(3)))
+            #expect(run.hosts[0] == outcome(run: id, host: "h1", outcome: "updated", at: instant(2)))
             #expect(run.hosts[1].error == "manifest unknown")
 
             let batches = try await journal.batches(run: id)
             #expect(batches.map(\.hosts) == [["h1"], ["h2", "h3"]])
-            #expect(batches.map(\.index) == [0, 1])
-            #expect(batches.map(\.finished) == [instant(3), instant(5)])
+            #expect(batches.map(\.index) == [1, 2])
+            #expect(batches.map(\.finished) == [instant(2), instant(5)])
 
             let steps = try await journal.steps(run: id)
-            #expect(steps.map(\.id) == [pull, health, failing])
-            #expect(steps.map { "\($0.host) \($0.step) \($0.outcome ?? "-")" } == ["h1 pull ok", "h1 health ok", "h2 pull failed"])
-            #expect(steps[1].detail == "healthy after 0.5s")
-            #expect(steps[2].started == instant(4))
-            #expect(steps[2].finished == instant(5))
+            #expect(steps.map(\.id) == [replace, gate, check, failing, current])
+            #expect(steps.map { "\($0.host)/\($0.service) \($0.step) \($0.outcome?.rawValue ?? "-")" } == [
+                "h1/web replace updated", "/gate gate after batch 1 passed", "/gate check ok", "h2/web replace failed", "h3/web replace uptodate",
+            ])
+            #expect(steps.map(\.step) == [.replace, .gate(afterBatch: 1), .check, .replace, .replace])
+            #expect(steps.map(\.outcome) == [.updated, .passed, .ok, .failed, .upToDate])
+            #expect(steps[0].detail == "healthy after 0.5s")
+            #expect(steps[3].started == instant(4))
+            #expect(steps[3].finished == instant(5))
         }
     }
 
@@ -103,7 +111,7 @@ struct JournalTests {
         try await withTemporaryJournal(backend) { temporary in
             let journal = try await temporary.open()
             try await journal.startRun(runStart(id: "r1"))
-            try await journal.startStep(run: "r1", host: "h1", service: "web", step: "stop", started: instant(1))
+            try await journal.startStep(run: "r1", host: "h1", service: "web", step: .replace, started: instant(1))
             let step = try #require(try await journal.steps(run: "r1").first)
             #expect(step.finished == nil)
             #expect(step.outcome == nil)
@@ -128,7 +136,7 @@ struct JournalTests {
             let journal = try await temporary.open(coordinator: "coordinator-1")
             try await journal.startRun(runStart(id: "dead", coordinator: "coordinator-1", pid: try deadPID()))
             let run = try #require(try await journal.run(id: "dead"))
-            #expect(run.result == "interrupted")
+            #expect(run.result == .interrupted)
             #expect(run.finished == nil)
         }
     }
@@ -138,7 +146,7 @@ struct JournalTests {
         try await withTemporaryJournal(backend) { temporary in
             let journal = try await temporary.open(coordinator: "coordinator-1")
             try await journal.startRun(runStart(id: "live", coordinator: "coordinator-1"))
-            #expect(try await journal.run(id: "live")?.result == "running")
+            #expect(try await journal.run(id: "live")?.result == .running)
         }
     }
 
@@ -147,7 +155,7 @@ struct JournalTests {
         try await withTemporaryJournal(backend) { temporary in
             let journal = try await temporary.open(coordinator: "coordinator-1")
             try await journal.startRun(runStart(id: "elsewhere", coordinator: "coordinator-2", pid: try deadPID()))
-            #expect(try await journal.run(id: "elsewhere")?.result == "running")
+            #expect(try await journal.run(id: "elsewhere")?.result == .running)
         }
     }
 
@@ -156,8 +164,8 @@ struct JournalTests {
         try await withTemporaryJournal(backend) { temporary in
             let journal = try await temporary.open(coordinator: "coordinator-1")
             try await journal.startRun(runStart(id: "done", coordinator: "coordinator-1", pid: try deadPID()))
-            try await journal.finishRun(id: "done", result: "succeeded", finished: instant(9))
-            #expect(try await journal.run(id: "done")?.result == "succeeded")
+            try await journal.finishRun(id: "done", result: .succeeded, finished: instant(9))
+            #expect(try await journal.run(id: "done")?.result == .succeeded)
         }
     }
 
@@ -218,11 +226,11 @@ struct JournalTests {
         try await withTemporaryJournal(backend) { temporary in
             let journal = try await temporary.open()
             let codes = [
-                try await #require(throws: JournalError.self) { try await journal.finishRun(id: "nope", result: "failed", finished: instant(1)) },
+                try await #require(throws: JournalError.self) { try await journal.finishRun(id: "nope", result: .failed, finished: instant(1)) },
                 try await #require(throws: JournalError.self) { try await journal.startBatch(run: "nope", index: 0, hosts: [], started: instant(1)) },
                 try await #require(throws: JournalError.self) { try await journal.finishBatch(run: "nope", index: 0, finished: instant(1)) },
-                try await #require(throws: JournalError.self) { try await journal.startStep(run: "nope", host: "h", service: "s", step: "pull", started: instant(1)) },
-                try await #require(throws: JournalError.self) { try await journal.finishStep(id: 42, finished: instant(1), outcome: "ok", detail: nil) },
+                try await #require(throws: JournalError.self) { try await journal.startStep(run: "nope", host: "h", service: "s", step: .replace, started: instant(1)) },
+                try await #require(throws: JournalError.self) { try await journal.finishStep(id: 42, finished: instant(1), outcome: .updated, detail: nil) },
                 try await #require(throws: JournalError.self) { try await journal.recordOutcome(outcome(run: "nope", host: "h1", outcome: "updated")) },
             ].map(\.code)
             #expect(codes == Array(repeating: .unknownRecord, count: 6))
@@ -251,10 +259,10 @@ struct JournalTests {
                         try await journal.startRun(runStart(id: run))
                         for index in 0..<stepsPerWriter {
                             let step = try await journal.startStep(
-                                run: run, host: "h\(index)", service: "web", step: "pull", started: instant(Double(index)))
-                            try await journal.finishStep(id: step, finished: instant(Double(index) + 0.5), outcome: "ok", detail: nil)
+                                run: run, host: "h\(index)", service: "web", step: .replace, started: instant(Double(index)))
+                            try await journal.finishStep(id: step, finished: instant(Double(index) + 0.5), outcome: .updated, detail: nil)
                         }
-                        try await journal.finishRun(id: run, result: "succeeded", finished: instant(1000))
+                        try await journal.finishRun(id: run, result: .succeeded, finished: instant(1000))
                     }
                 }
                 try await group.waitForAll()
@@ -264,8 +272,8 @@ struct JournalTests {
                 let steps = try await reader.steps(run: run)
                 #expect(steps.count == stepsPerWriter)
                 #expect(steps.map(\.host) == (0..<stepsPerWriter).map { "h\($0)" })
-                #expect(steps.allSatisfy { $0.outcome == "ok" })
-                #expect(try await reader.run(id: run)?.result == "succeeded")
+                #expect(steps.allSatisfy { $0.outcome == .updated })
+                #expect(try await reader.run(id: run)?.result == .succeeded)
             }
         }
     }

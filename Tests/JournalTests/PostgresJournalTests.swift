@@ -138,7 +138,7 @@ struct PostgresOutageTests {
             #expect(clock.now - started < .seconds(5))
             #expect(error.code == .storage)
             #expect(error.description.hasPrefix("journal \(journal.path): cannot record the start of batch 1 of run r1: "), "\(error)")
-            let next = try await #require(throws: JournalError.self) { try await journal.finishRun(id: "r1", result: "failed", finished: instant(2)) }
+            let next = try await #require(throws: JournalError.self) { try await journal.finishRun(id: "r1", result: .failed, finished: instant(2)) }
             #expect(next.code == .storage)
         }
     }
@@ -158,7 +158,7 @@ struct PostgresOutageTests {
             let started = clock.now
             let error = try await #require(throws: JournalError.self) {
                 try await PostgresJournal.$patience.withValue(.seconds(1)) {
-                    try await journal.finishRun(id: "silent-1", result: "succeeded", finished: instant(5))
+                    try await journal.finishRun(id: "silent-1", result: .succeeded, finished: instant(5))
                 }
             }
             #expect(clock.now - started < .seconds(5))

@@ -107,8 +107,8 @@ struct CanaryGateTests {
         #expect(kinds.filter { $0 == .gateCheck }.count >= 3, "checked at 0, 100, 200 and 300 ms")
         #expect(await fleet.locks().isEmpty)
         let steps = try await fleet.journal.steps(run: report.run)
-        #expect(steps.contains { $0.step == "gate after batch 1" && $0.outcome == "passed" })
-        #expect(steps.filter { $0.step == "check" && $0.outcome == "ok" }.count >= 3)
+        #expect(steps.contains { $0.step == .gate(afterBatch: 1) && $0.outcome == .passed })
+        #expect(steps.filter { $0.step == .check && $0.outcome == .ok }.count >= 3)
     }
 
     @Test("a metric that goes bad during the hold rolls the canary back, exit 1, the other hosts never touched")
@@ -123,7 +123,7 @@ struct CanaryGateTests {
         }
         #expect(report.message?.contains("the gate failed") == true, "\(report.message ?? "")")
         #expect(fleet.events.events.contains { $0.event == .gateFailed && $0.error?.contains("0.5") == true })
-        #expect(try await fleet.journal.steps(run: report.run).contains { $0.step == "gate after batch 1" && $0.outcome == "failed" })
+        #expect(try await fleet.journal.steps(run: report.run).contains { $0.step == .gate(afterBatch: 1) && $0.outcome == .failed })
         #expect(await fleet.locks().isEmpty)
     }
 
@@ -157,7 +157,7 @@ struct CanaryGateTests {
             #expect(state?.container == (await fleet.docker(name).container("web")?.id))
         }
         let run = try #require(try await fleet.journal.run(id: report.run))
-        #expect(run.result == "waiting")
+        #expect(run.result == .waiting)
         #expect(try GateRunDetails.decode(try #require(run.details)).waitingAfter == 1)
         #expect(fleet.kinds().contains(.runWaiting))
 
@@ -182,9 +182,9 @@ struct CanaryGateTests {
         #expect(await fleet.images() == Array(repeating: Scene.v2, count: 4))
         #expect(await fleet.locks().isEmpty)
         let run = try #require(try await fleet.journal.run(id: waiting.run))
-        #expect(run.result == "succeeded")
+        #expect(run.result == .succeeded)
         #expect(Set(run.hosts.filter { $0.outcome == "updated" }.map(\.host)) == Set(fleet.names))
-        #expect(try await fleet.journal.steps(run: waiting.run).contains { $0.step == "gate after batch 1" && $0.outcome == "promoted" })
+        #expect(try await fleet.journal.steps(run: waiting.run).contains { $0.step == .gate(afterBatch: 1) && $0.outcome == .promoted })
         // The canary's batch is not run again.
         #expect(fleet.events.events.filter { $0.event == .batchStarted }.compactMap(\.batch) == [1, 2])
     }
@@ -214,8 +214,8 @@ struct CanaryGateTests {
         #expect(report.result == .rolledBack && report.exitCode == 0, "what was asked was done: \(report)")
         #expect(await fleet.images() == Array(repeating: Scene.v1, count: 4))
         #expect(await fleet.locks().isEmpty)
-        #expect(try await fleet.journal.run(id: waiting.run)?.result == "rolledback")
-        #expect(try await fleet.journal.steps(run: waiting.run).contains { $0.step == "gate after batch 1" && $0.outcome == "aborted" })
+        #expect(try await fleet.journal.run(id: waiting.run)?.result == .rolledBack)
+        #expect(try await fleet.journal.steps(run: waiting.run).contains { $0.step == .gate(afterBatch: 1) && $0.outcome == .aborted })
         for name in ["h2", "h3", "h4"] {
             #expect(await fleet.docker(name).calls.allSatisfy { !$0.hasPrefix("stop") }, "\(name) was never stopped")
         }
@@ -235,7 +235,7 @@ struct CanaryGateTests {
         #expect(report.message?.contains("h1/web: web is not the container run \(waiting.run) left at its gate") == true, "\(report.message ?? "")")
         #expect(await fleet.images() == [Scene.v1, Scene.v1, Scene.v1, Scene.v1])
         #expect(await fleet.locks() == fleet.names)
-        #expect(try await fleet.journal.run(id: waiting.run)?.result == "waiting")
+        #expect(try await fleet.journal.run(id: waiting.run)?.result == .waiting)
         for name in fleet.names {
             #expect(try await ServiceLock.state(on: fleet.docker(name).engine(), service: "web", run: waiting.run)?.phase == .waiting)
         }

@@ -92,7 +92,7 @@ struct PatchActionTests {
         }
         #expect(await fleet.locks().isEmpty)
         let run = try #require(try await fleet.journal.run(id: report.run))
-        #expect(run.command == "patch" && run.result == "succeeded")
+        #expect(run.command == "patch" && run.result == .succeeded)
         #expect(try await fleet.journal.batches(run: report.run).count == 2)
         #expect(run.hosts.map(\.outcome) == ["patched", "patched", "patched", "patched"])
         #expect(run.hosts.map(\.host).sorted() == fleet.names)
@@ -160,7 +160,7 @@ struct PatchActionTests {
         #expect(report.outcomes.first?.error?.contains("health is not confirmed") == true, "\(report.outcomes)")
         #expect(report.notStarted == ["h2/web", "h3/web", "h4/web"])
         #expect(await fleet.locks().isEmpty)
-        #expect(try await fleet.journal.run(id: report.run)?.result == "interrupted")
+        #expect(try await fleet.journal.run(id: report.run)?.result == .interrupted)
     }
 
     @Test("a signal while the canary is watched ends the watch at once, well before --timeout")
@@ -214,7 +214,7 @@ struct PatchActionTests {
         #expect(report.notStarted == ["h2/web", "h3/web", "h4/web"])
         #expect(report.outcomes.map(\.exitCode) == [100])
         #expect(await fleet.locks().isEmpty)
-        #expect(try await fleet.journal.run(id: report.run)?.result == "failed")
+        #expect(try await fleet.journal.run(id: report.run)?.result == .failed)
     }
 
     @Test("a command that makes the canary unhealthy: the run stops after the canary, exit 1")

@@ -57,7 +57,7 @@ struct RolloutActionTests {
         for name in fleet.names { #expect(await fleet.docker(name).container("web")?.configImage == Scene.v2) }
         #expect(await fleet.locks().isEmpty)
         let record = try #require(try await fleet.journal.run(id: report.run))
-        #expect(record.result == "succeeded")
+        #expect(record.result == .succeeded)
         #expect(record.hosts.count == 4)
         #expect(try await fleet.journal.batches(run: report.run).count == 3)
     }
@@ -69,7 +69,7 @@ struct RolloutActionTests {
         #expect(report.result == .failed, "\(report)")
         #expect(report.exitCode == 1)
         let record = try #require(try await fleet.journal.run(id: report.run))
-        #expect(record.result == "failed")
+        #expect(record.result == .failed)
         #expect(record.hosts.contains { $0.host == "h1" && $0.outcome == "failed" && $0.error?.contains("no route to host") == true })
         #expect(report.notStarted == ["h2", "h3", "h4"])
     }
@@ -93,7 +93,7 @@ struct RolloutActionTests {
             #expect(names == ["web"], "\(name): \(names)")
         }
         #expect(await fleet.locks().isEmpty)
-        #expect(try await fleet.journal.run(id: report.run)?.result == "interrupted")
+        #expect(try await fleet.journal.run(id: report.run)?.result == .interrupted)
         #expect(fleet.events.events.contains { $0.event == .hostInterrupted && $0.host == "h2" })
     }
 
