@@ -3,7 +3,8 @@ public import Foundation
 /// One run as the journal knows it: who ran what, when, how it ended, and each host's outcome.
 ///
 /// Encodes as SPEC §5's `{"id","playbook","started","finished","result","hosts":[…]}` plus
-/// `command`, `user` and `coordinator`; dates are ISO 8601 strings in UTC.
+/// `command`, `user` and `coordinator`, and `batches` and `steps` when they were read
+/// (`molt history RUN`); dates are ISO 8601 strings in UTC.
 public struct RunRecord: Sendable, Hashable, Encodable {
     /// The run ID.
     public var id: String
@@ -32,6 +33,11 @@ public struct RunRecord: Sendable, Hashable, Encodable {
     public var details: String?
     /// Each host and service's outcome, in the order they were recorded.
     public var hosts: [HostOutcomeRecord]
+    /// Its batches, in order, when read (``Journal/batches(run:)``); nil in a list of runs.
+    public var batches: [BatchRecord]?
+    /// Its steps, in the order they began, when read (``Journal/steps(run:)``); nil in a list
+    /// of runs.
+    public var steps: [StepRecord]?
 
     /// Creates a record; the journal makes these, tests and renderers may too.
     public init(
@@ -55,10 +61,11 @@ public struct RunRecord: Sendable, Hashable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, command, playbook, user, coordinator, started, finished, result, hosts
+        case id, command, playbook, user, coordinator, started, finished, result, hosts, batches, steps
     }
 
-    /// Writes the SPEC keys, with `null` for an unfinished run's `finished`.
+    /// Writes the SPEC keys, with `null` for an unfinished run's `finished`; `batches` and
+    /// `steps` only when they were read.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -70,6 +77,8 @@ public struct RunRecord: Sendable, Hashable, Encodable {
         try container.encode(Timestamp.string(finished), forKey: .finished)
         try container.encode(result?.rawValue, forKey: .result)
         try container.encode(hosts, forKey: .hosts)
+        try container.encodeIfPresent(batches, forKey: .batches)
+        try container.encodeIfPresent(steps, forKey: .steps)
     }
 }
 

@@ -27,7 +27,9 @@ struct HistoryCommand: AsyncParsableCommand {
         // A journal that cannot be read (damaged rows, tables missing) is bad input, exit 2.
         do {
             if let run {
-                guard let record = try await journal.run(id: run) else { throw BadInput("no run \(run) in the journal") }
+                guard var record = try await journal.run(id: run) else { throw BadInput("no run \(run) in the journal") }
+                record.batches = try await journal.batches(run: record.id)
+                record.steps = try await journal.steps(run: record.id)
                 runs = [record]
             } else {
                 runs = try await journal.runs(limit: last)
@@ -59,9 +61,25 @@ struct HistoryCommand: AsyncParsableCommand {
                 if !rows.isEmpty {
                     Console.print(Table(header: ["HOST", "SERVICE", "OUTCOME", "FROM", "TO", "SECONDS", "ERROR"], rows: rows).text)
                 }
+                let clock = Date.ISO8601FormatStyle(timeZone: .current).time(includingFractionalSeconds: false)
+                let batches = record.batches ?? []
+                if !batches.isEmpty {
+                    Console.print(Table(header: ["BATCH", "HOSTS", "STARTED", "TOOK"], rows: batches.map { batch in
+                        [String(batch.index), batch.hosts.joined(separator: ", "), batch.started.formatted(clock), took(batch.started, batch.finished)]
+                    }).text)
+                }
+                // Each service's step on each host; the gates' steps have a table of their own.
+                let steps = record.steps ?? []
+                let hostSteps = steps.filter { $0.service != "gate" }
+                if !hostSteps.isEmpty {
+                    Console.print(Table(header: ["HOST", "SERVICE", "STEP", "STARTED", "TOOK", "OUTCOME", "DETAIL"], rows: hostSteps.map { step in
+                        [step.host, step.service, step.step.rawValue, step.started.formatted(clock), took(step.started, step.finished),
+                         step.outcome?.rawValue ?? "-", firstLine(step.detail)]
+                    }).text)
+                }
                 // The gates: each check's reading and each decision (SPEC §10).
                 // In the order they ended: each check, then the decision it led to.
-                let gates = ((try? await journal.steps(run: record.id)) ?? []).filter { $0.service == "gate" }
+                let gates = steps.filter { $0.service == "gate" }
                     .sorted { ($0.finished ?? $0.started) < ($1.finished ?? $1.started) }
                 if !gates.isEmpty {
                     Console.print(Table(header: ["GATE", "AT", "RESULT", "DETAIL"], rows: gates.map { step in
@@ -74,6 +92,18 @@ struct HistoryCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+
+    /// How long something took, to a tenth of a second; `-` while it has not ended.
+    private func took(_ started: Date, _ finished: Date?) -> String {
+        finished.map { String(format: "%.1fs", $0.timeIntervalSince(started)) } ?? "-"
+    }
+
+    /// A step's detail on one line: its first, and how many more there are (the JSON has them all).
+    private func firstLine(_ detail: String?) -> String {
+        let lines = (detail ?? "").split(separator: "\n", omittingEmptySubsequences: true)
+        guard let first = lines.first else { return "" }
+        return lines.count == 1 ? String(first) : "\(first) (+\(lines.count - 1) lines)"
     }
 
     private func outcomeCounts(_ record: RunRecord) -> String {

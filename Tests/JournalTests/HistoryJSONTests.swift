@@ -74,4 +74,43 @@ struct HistoryJSONTests {
         #expect(object["started"] as? String == "2026-11-29T12:03:01.500Z")
         #expect(object["finished"] is NSNull)
     }
+
+    @Test("a run read with its batches and steps encodes them; a listed run has neither key")
+    func batchesAndSteps() async throws {
+        let temporary = TemporaryJournal()
+        defer { temporary.removeFiles() }
+        let journal = try await temporary.open()
+        try await journal.startRun(runStart(id: "r1", hosts: ["h1"]))
+        try await journal.startBatch(run: "r1", index: 1, hosts: ["h1"], started: instant(1))
+        let step = try await journal.startStep(run: "r1", host: "h1", service: "web", step: .replace, started: instant(1.5))
+        try await journal.finishStep(id: step, finished: instant(4), outcome: .updated, detail: "healthy after 2.5s")
+        try await journal.recordOutcome(outcome(run: "r1", host: "h1", outcome: "updated"))
+        try await journal.finishBatch(run: "r1", index: 1, finished: instant(4.25))
+        try await journal.finishRun(id: "r1", result: .succeeded, finished: instant(5))
+
+        let listed = try #require(try encoded(HistoryDocument(runs: try await journal.runs()))["runs"] as? [[String: Any]])
+        #expect(Set(try #require(listed.first).keys) == ["id", "playbook", "started", "finished", "result", "hosts", "command", "user", "coordinator"])
+
+        var record = try #require(try await journal.run(id: "r1"))
+        record.batches = try await journal.batches(run: "r1")
+        record.steps = try await journal.steps(run: "r1")
+        let runs = try #require(try encoded(HistoryDocument(runs: [record]))["runs"] as? [[String: Any]])
+        let run = try #require(runs.first)
+        #expect(Set(run.keys) == ["id", "playbook", "started", "finished", "result", "hosts", "command", "user", "coordinator", "batches", "steps"])
+        let batches = try #require(run["batches"] as? [[String: Any]])
+        #expect(batches.count == 1)
+        #expect(batches[0]["index"] as? Int == 1)
+        #expect(batches[0]["hosts"] as? [String] == ["h1"])
+        #expect(batches[0]["started"] as? String == "2026-11-29T12:03:02.000Z")
+        #expect(batches[0]["finished"] as? String == "2026-11-29T12:03:05.250Z")
+        let steps = try #require(run["steps"] as? [[String: Any]])
+        #expect(steps.count == 1)
+        #expect(steps[0]["host"] as? String == "h1")
+        #expect(steps[0]["service"] as? String == "web")
+        #expect(steps[0]["step"] as? String == "replace")
+        #expect(steps[0]["outcome"] as? String == "updated")
+        #expect(steps[0]["started"] as? String == "2026-11-29T12:03:02.500Z")
+        #expect(steps[0]["finished"] as? String == "2026-11-29T12:03:05.000Z")
+        #expect(steps[0]["detail"] as? String == "healthy after 2.5s")
+    }
 }
