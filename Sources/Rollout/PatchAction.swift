@@ -201,11 +201,18 @@ public struct PatchAction: Sendable {
             await record.write { try await $0.startBatch(run: run, index: number, hosts: batch.map(\.label), started: Date()) }
             reporter.report(RolloutEvent(.batchStarted, run: run, batch: number, message: "batch \(number) of \(planned.count)", hosts: batch.map(\.label)))
             let outcomes = await concurrentMap(batch, limit: forks) { target -> PatchOutcome in
+                // The step is in the journal before the command runs, so a killed run shows where it was.
+                let step = await record.write { try await $0.startStep(run: run, host: target.host, service: target.container, step: .patch, started: Date()) }
                 let done = await sessions.with(target.host) { host in await self.patch(target, on: host, batch: number) }
-                switch done {
-                case .success(let outcome): return outcome
-                case .failure(let failure): return PatchOutcome(target: target, result: .failed, error: failure.message)
+                let outcome = switch done {
+                case .success(let outcome): outcome
+                case .failure(let failure): PatchOutcome(target: target, result: .failed, error: failure.message)
                 }
+                if let step {
+                    await record.write { try await $0.finishStep(id: step, finished: Date(), outcome: outcome.result == .patched ? .patched : .failed,
+                                                     detail: ([outcome.error].compactMap { $0 } + outcome.logs).joined(separator: "\n").nilIfEmpty) }
+                }
+                return outcome
             }
             for outcome in outcomes {
                 report.outcomes.append(outcome)

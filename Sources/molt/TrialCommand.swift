@@ -31,13 +31,14 @@ struct TrialCommand: AsyncParsableCommand {
         }
         let settings = fleet.settings
         let credentials = try await RegistryLogin.checked(images: RegistryLogin.images(playbook, trial: true), homeDirectory: settings.homeDirectory)
+        let journal = try await global.openJournal()
         let interruption = SignalTrap.install()
         let action = TrialAction(
             playbook: playbook, fleet: fleet,
             identity: RunIdentity(id: Journal.newRunID(now: Date()), user: settings.defaultUser),
             reporter: global.output == .json ? SilentReporter() : RunExecution.reporter(global),
             registryAuth: { image in try await credentials.auth(forImage: image) },
-            interruption: interruption)
+            interruption: interruption, journal: journal)
         let report = await action.perform()
         switch global.output {
         case .json:
@@ -56,6 +57,7 @@ struct TrialCommand: AsyncParsableCommand {
             }
         }
         for line in report.unreachable { Console.error(line) }
+        if let failure = report.journalFailure { Console.error("ERROR: the journal \(journal.path) could not be written: \(failure)") }
         throw ExitCode(report.exitCode)
     }
 }

@@ -96,6 +96,9 @@ struct PatchActionTests {
         #expect(try await fleet.journal.batches(run: report.run).count == 2)
         #expect(run.hosts.map(\.outcome) == ["patched", "patched", "patched", "patched"])
         #expect(run.hosts.map(\.host).sorted() == fleet.names)
+        let steps = try await fleet.journal.steps(run: report.run)
+        #expect(steps.map { "\($0.host)/\($0.service)" }.sorted() == fleet.names.map { "\($0)/web" })
+        #expect(steps.allSatisfy { $0.step == .patch && $0.outcome == .patched && $0.finished != nil }, "\(steps)")
         // Not `updated`: `molt rollback --run` has nothing of a patch run to undo.
         #expect(try await fleet.journal.changes(run: report.run).isEmpty)
     }
