@@ -49,6 +49,38 @@ struct RolloutActionTests {
         }
     }
 
+    @Test("the journal's batches, steps and outcomes match the run's events one for one")
+    func journalMatchesEvents() async throws {
+        let fleet = try await Fleetlet()
+        try await fleet.docker("h4").remove("web")
+        let report = try await fleet.action(Scene.v2).perform()
+        #expect(report.result == .succeeded, "\(report)")
+        let events = fleet.events.events
+        let batches = try await fleet.journal.batches(run: report.run)
+        let started = events.filter { $0.event == .batchStarted }
+        let finished = events.filter { $0.event == .batchFinished }
+        #expect(batches.map(\.index) == started.compactMap(\.batch))
+        #expect(batches.map(\.index) == finished.compactMap(\.batch))
+        #expect(batches.map(\.index) == [1, 2, 3])
+        #expect(batches.map(\.hosts) == started.map { $0.hosts ?? [] })
+        #expect(batches.allSatisfy { batch in batch.finished.map { $0 >= batch.started } == true })
+
+        // Each host's outcome event, its outcome row and its one `replace` step, in the same order.
+        let hostEvents: Set<RolloutEvent.Kind> = [.hostUpdated, .hostSkipped, .hostFailed, .hostRolledBack, .hostDegraded, .hostInterrupted]
+        let outcomeEvents = events.filter { hostEvents.contains($0.event) }
+        let record = try #require(try await fleet.journal.run(id: report.run))
+        let steps = try await fleet.journal.steps(run: report.run)
+        #expect(outcomeEvents.map { "\($0.host ?? "")/\($0.service ?? "")" } == record.hosts.map { "\($0.host)/\($0.service)" })
+        #expect(Set(steps.map { "\($0.host)/\($0.service)" }) == Set(record.hosts.map { "\($0.host)/\($0.service)" }))
+        #expect(steps.count == record.hosts.count)
+        #expect(steps.allSatisfy { $0.step == .replace && $0.finished != nil })
+        for outcome in record.hosts {
+            let step = try #require(steps.first { $0.host == outcome.host && $0.service == outcome.service })
+            #expect(step.outcome?.rawValue == outcome.outcome, "\(step)")
+        }
+        #expect(Dictionary(grouping: record.hosts, by: \.outcome).mapValues(\.count) == ["updated": 3, "skipped": 1])
+    }
+
     @Test("a good release across four hosts in [1, 50%, 100%]: every host on 2.0, locks gone, the journal complete")
     func goodRun() async throws {
         let fleet = try await Fleetlet()
