@@ -42,16 +42,20 @@ struct JournalCopyCommandTests {
         }
     }
 
-    /// Runs the built `molt` with a clean environment whose home is the journal's directory.
     private func molt(_ arguments: [String], in journal: TemporaryJournal) async throws -> ChildProcess.Result {
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["MOLT_INVENTORY", "MOLT_JOURNAL", "PGPASSWORD", "PGPASSFILE"] { environment[name] = nil }
-        environment["HOME"] = journal.directory.path
-        environment["XDG_STATE_HOME"] = journal.directory.path + "/state"
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return try await ChildProcess.run(
-            [ChildProcess.builtMolt(repository: repository.path)] + arguments, environment: environment,
-            directory: journal.directory.path)
+        try await runMolt(arguments, in: journal)
     }
+}
+
+/// Runs the built `molt` with a clean environment whose home is the journal's directory.
+func runMolt(_ arguments: [String], in journal: TemporaryJournal) async throws -> ChildProcess.Result {
+    var environment = ProcessInfo.processInfo.environment
+    for name in ["MOLT_INVENTORY", "MOLT_JOURNAL", "PGPASSWORD", "PGPASSFILE"] { environment[name] = nil }
+    environment["HOME"] = journal.directory.path
+    environment["XDG_STATE_HOME"] = journal.directory.path + "/state"
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    return try await ChildProcess.run(
+        [ChildProcess.builtMolt(repository: repository.path)] + arguments, environment: environment,
+        directory: journal.directory.path)
 }
