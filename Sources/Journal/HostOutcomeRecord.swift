@@ -17,7 +17,9 @@ public struct HostOutcomeRecord: Sendable, Hashable, Encodable {
     public var from: String?
     /// The image the run put in place (or meant to).
     public var to: String?
-    /// `updated`, `uptodate`, `skipped`, `failed`, `rolledback` or `degraded`.
+    /// A rollout's or rollback's `updated`, `uptodate`, `skipped`, `failed`, `rolledback`,
+    /// `degraded` or `interrupted`; a trial's `passed`, `failed`, `skipped` or `interrupted`; a
+    /// patch's `patched` or `failed`: the text of the service's step outcome (``StepRecord/Outcome``).
     public var outcome: String
     /// How long the host took, in seconds.
     public var seconds: Double
