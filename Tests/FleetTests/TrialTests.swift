@@ -128,6 +128,18 @@ extension LabFleetTests {
                 #expect((clones.first?["pause_seconds"] as? Double ?? -1) >= 0)
                 #expect((clones.first?["bytes"] as? Int ?? 0) > 0)
             }
+            // The trial is journaled as the other commands are: a trial step per host, ended as it did.
+            let run = try #require(document["run"] as? String)
+            let history = try await fixture.molt("history", run, "--output", "json")
+            #expect(history.status == 0, "\(history.stderr)")
+            let record = try #require(((try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])?["runs"] as? [[String: Any]])?.first)
+            #expect(record["command"] as? String == "trial")
+            #expect(record["result"] as? String == "succeeded")
+            let steps = try #require(record["steps"] as? [[String: Any]])
+            #expect(Set(steps.compactMap { $0["host"] as? String }) == Set(trials.compactMap { $0["host"] as? String }))
+            #expect(steps.allSatisfy { $0["step"] as? String == "trial" && $0["outcome"] as? String == "passed" && $0["service"] as? String == "db" }, "\(steps)")
+            #expect((record["hosts"] as? [[String: Any]])?.compactMap { $0["outcome"] as? String } == ["passed", "passed"])
+
             // The trial changed nothing live.
             let untouched = try await liveState(fixture)
             #expect(untouched.mapValues(\.data) == before.mapValues(\.data))
