@@ -67,7 +67,8 @@ extension LabFleetTests {
             }
 
             func molt(_ arguments: String...) async throws -> Shell.Result {
-                try await Shell.run([Shell.molt] + arguments + ["-i", inventory], environment: environment)
+                let inventory = arguments.first == "history" ? [] : ["-i", self.inventory]
+                return try await Shell.run([Shell.molt] + arguments + inventory, environment: environment)
             }
 
             /// `molt history` as this coordinator sees it: every run's ID, result and outcomes.
@@ -187,8 +188,8 @@ extension LabFleetTests {
             let server = try #require(URLComponents(string: url))
             let coordinator = try Coordinator("carol", fixture, journal: url)
             let web = try fixture.playbook(image: RolloutFixture.web2, batches: "[\"100%\"]")
-            for arguments in [["rollout", web, "--yes"], ["history"], ["promote", "0123456789abcdef", "--yes"]] {
-                let result = try await Shell.run([Shell.molt] + arguments + ["-i", lab.inventoryPath], environment: coordinator.environment)
+            for arguments in [["rollout", web, "--yes", "-i", lab.inventoryPath], ["history"], ["promote", "0123456789abcdef", "--yes", "-i", lab.inventoryPath]] {
+                let result = try await Shell.run([Shell.molt] + arguments, environment: coordinator.environment)
                 #expect(result.status == 2, "\(arguments): \(result.stdout)\(result.stderr)")
                 #expect(result.stderr.contains("journal molt@\(server.host ?? ""):\(server.port ?? 0)\(server.path): cannot connect"), "\(result.stderr)")
                 #expect(!(result.stdout + result.stderr).contains("Wr0ng-team-pass"))
