@@ -76,18 +76,20 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .target(name: "Playbook", dependencies: ["Yams", "BoundedYAML", "Durations"], swiftSettings: upcoming),
+        // The names and labels molt gives the containers it makes (NAME.molt-prev, locks, …).
+        .target(name: "MoltNames", swiftSettings: upcoming),
+        .target(name: "Playbook", dependencies: ["Yams", "BoundedYAML", "Durations", "MoltNames"], swiftSettings: upcoming),
         // Reaching many hosts at once: SSH sessions carrying Docker clients; status and find.
         .target(
             name: "Fleet",
-            dependencies: ["SSH", "SSHConfig", "DockerEngine", "Inventory", "Packages"],
+            dependencies: ["SSH", "SSHConfig", "DockerEngine", "Inventory", "Packages", "MoltNames"],
             swiftSettings: upcoming
         ),
         // Playbooks applied to a fleet: the per-host replacement, health checks, locks, batches
         // and the failure policy, written to the journal as they go.
         .target(
             name: "Rollout",
-            dependencies: ["Fleet", "DockerEngine", "Inventory", "Packages", "Playbook", "Journal", "SSH", "Durations"],
+            dependencies: ["Fleet", "DockerEngine", "Inventory", "Packages", "Playbook", "Journal", "SSH", "Durations", "MoltNames"],
             swiftSettings: upcoming
         ),
         // A Docker host modelled in memory, with scripted behaviour and faults: every branch of
@@ -126,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "RolloutTests",
             dependencies: [
-                "Rollout", "Playbook", "MoltTestSupport", "DockerEngine", "Fleet", "Inventory", "Journal",
+                "Rollout", "Playbook", "MoltTestSupport", "DockerEngine", "Fleet", "Inventory", "Journal", "MoltNames",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcoming

@@ -1,6 +1,7 @@
 public import DockerEngine
 import Foundation
 import Inventory
+import MoltNames
 import Packages
 
 /// `molt audit`: where the fleet has drifted from "every container is exactly its image, and
@@ -88,7 +89,7 @@ public struct AuditAction: Sendable {
     /// audit (its label and name) more than ``leftoverAge`` seconds ago.
     static func removeLeftovers(_ listed: [ContainerSummary], engine: some ContainerEngine) async {
         let now = Int64(Date().timeIntervalSince1970)
-        for leftover in listed where leftover.labels[scratchLabel] != nil && leftover.name.contains(".molt-audit-")
+        for leftover in listed where leftover.labels[scratchLabel] != nil && leftover.name.contains(ContainerNames.auditInfix)
             && leftover.state != "running" && now - leftover.created > leftoverAge {
             try? await engine.removeContainer(leftover.id, force: false, volumes: true)
         }

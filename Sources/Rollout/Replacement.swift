@@ -1,6 +1,7 @@
 public import DockerEngine
 import Durations
 import Foundation
+import MoltNames
 public import Playbook
 
 /// How a replacement behaves: the playbook's rollout settings that apply to one host.
@@ -31,7 +32,7 @@ public struct ReplacementSettings: Sendable {
 /// Replacing one service's container on one host (SPEC §4), and undoing it: the state machine.
 /// The caller holds the service's lock on the host.
 ///
-/// The state lives on the host, in container names (``ServiceNames``), so that a rerun after a
+/// The state lives on the host, in container names (``ContainerNames``), so that a rerun after a
 /// crash finds it:
 /// - `NAME` is given only to a container that passed its checks (or one molt did not make).
 ///   A new container is `NAME.molt-next` until then; a rerun removes a leftover one.
@@ -65,7 +66,7 @@ struct Replacement: Sendable {
     }
 
     var host: String { target.hostName }
-    var names: ServiceNames { target.names }
+    var names: ContainerNames { target.names }
     var name: String { names.live }
     var engine: any ContainerEngine { target.engine }
     var step: @Sendable (String) -> Void { target.step }
@@ -498,9 +499,9 @@ struct Replacement: Sendable {
     /// Every container of the service under a `NAME.molt-…` name, in one listing: retained,
     /// archived, failed, next.
     private func setAside() async throws -> [ContainerSummary] {
-        let pattern = "^/" + NSRegularExpression.escapedPattern(for: name + ".molt-")
+        let pattern = "^/" + NSRegularExpression.escapedPattern(for: names.copyPrefix)
         return try await engine.listContainers(all: true, filters: ["name": [pattern]])
-            .filter { $0.name.hasPrefix(name + ".molt-") }
+            .filter { $0.name.hasPrefix(names.copyPrefix) }
     }
 
     /// Once the new container has passed: keeps `retain` replaced containers (the one just
@@ -627,7 +628,7 @@ struct Replacement: Sendable {
         }
         var failed: String?
         if newID != nil || stray != nil, let earlier = try? await EngineAway.retrying(interruption, { try await target.inspect(names.failed) }) {
-            _ = await persist { try await engine.renameContainer(earlier.id, to: ServiceNames.aside(names.failed, id: earlier.id)) }
+            _ = await persist { try await engine.renameContainer(earlier.id, to: ContainerNames.aside(names.failed, id: earlier.id)) }
         }
         if let newID {
             _ = await persist { _ = try await engine.stopContainer(newID, timeout: settings.stopTimeout) }

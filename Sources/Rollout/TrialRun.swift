@@ -1,6 +1,7 @@
 import DockerEngine
 import Durations
 import Foundation
+import MoltNames
 import Playbook
 
 /// What one trial found.
@@ -63,7 +64,7 @@ struct TrialRun: Sendable {
     let settings: ReplacementSettings
     let interruption: Interruption
 
-    var names: ServiceNames { target.names }
+    var names: ContainerNames { target.names }
     var engine: any ContainerEngine { target.engine }
 
     func run(image: String? = nil, alreadyPulled: Bool = false) async -> TrialOutcome {
