@@ -146,7 +146,7 @@ public struct AuditAction: Sendable {
                 .filter { !FindAction.isMoltInternal($0.name) && options.containerName.map($0.name.elementsEqual) ?? true }
                 .sorted { $0.name < $1.name }
         } catch {
-            audit.problems.append(FindProblem(host: host, error: HostFailure.oneLine(error)))
+            audit.problems.append(FindProblem(host: host, error: ErrorText.oneLine(error)))
             return audit
         }
         audit.containers = summaries.map { AuditedContainer(host: host, name: $0.name, image: $0.image, imageID: $0.imageID) }
@@ -180,7 +180,7 @@ public struct AuditAction: Sendable {
                     break
                 case .failure(let error):
                     audit.problems.append(FindProblem(host: host, container: check.container,
-                                                      error: "asking the registry for \(reference): \(HostFailure.oneLine(error))"))
+                                                      error: "asking the registry for \(reference): \(ErrorText.oneLine(error))"))
                 }
             }
         }

@@ -67,7 +67,7 @@ struct ContainerAudit<Engine: ContainerEngine & PackageDatabaseSource>: Sendable
         do {
             return try await body()
         } catch {
-            problems.append(FindProblem(host: host, container: summary.name, error: "\(what): \(HostFailure.oneLine(error))"))
+            problems.append(FindProblem(host: host, container: summary.name, error: "\(what): \(ErrorText.oneLine(error))"))
             return nil
         }
     }

@@ -89,7 +89,7 @@ public struct FindAction: Sendable {
                               package: $0.name, version: $0.version)
                 })
             } catch {
-                return .failure(FindProblem(host: hostName, container: summary.name, error: HostFailure.oneLine(error)))
+                return .failure(FindProblem(host: hostName, container: summary.name, error: ErrorText.oneLine(error)))
             }
         }
         var matches: [FindMatch] = []

@@ -454,7 +454,7 @@ public struct RolloutAction: Sendable {
                     } catch is Interrupted {
                         return nil
                     } catch {
-                        return (PullKey(host: name, image: service.image), ErrorText.oneLine(error))
+                        return (PullKey(host: name, image: service.image), ErrorText.oneLine(error, besideHost: true))
                     }
                 }
                 return failures.compactMap { $0 }
@@ -644,7 +644,7 @@ public struct RolloutAction: Sendable {
                 locks.held = locks.held ?? error
             case .failure(let error):
                 // Without its lock a host is not touched: its batch reports it failed.
-                locks.notes.append(LockNote(host: name, service: service, text: "could not take the lock of \(service): \(ErrorText.oneLine(error))", failed: true))
+                locks.notes.append(LockNote(host: name, service: service, text: "could not take the lock of \(service): \(ErrorText.oneLine(error, besideHost: true))", failed: true))
             }
         }
         return locks

@@ -294,7 +294,7 @@ extension ServiceLock {
                                       message: "the lock of \(service) is no longer this run's: \(held.description); nothing was touched")
                 } catch {
                     throw HostFailure(host: connection.name, stage: .docker,
-                                      message: "could not check the lock of \(service) after reconnecting: \(ErrorText.oneLine(error))")
+                                      message: "could not check the lock of \(service) after reconnecting: \(ErrorText.oneLine(error, besideHost: true))")
                 }
             }
         }
@@ -332,7 +332,7 @@ extension ServiceLock {
                                 try await release(on: connection.engine, service: service, identity: identity)
                             }
                         } catch {
-                            warn(service, ": \(ErrorText.oneLine(error))")
+                            warn(service, ": \(ErrorText.oneLine(error, besideHost: true))")
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 import DockerEngine
 import Durations
+import Fleet
 import Foundation
 import MoltNames
 import Playbook
@@ -234,7 +235,7 @@ struct VolumeClone: Sendable {
                 if let details = try? await engine.inspectContainer(id), !details.state.paused { return }
             }
         }
-        throw ReplacementError("\(service) could not be unpaused after a volume copy: \(ErrorText.oneLine(lastError ?? ReplacementError("unknown")))")
+        throw ReplacementError("\(service) could not be unpaused after a volume copy: \(ErrorText.oneLine(lastError ?? ReplacementError("unknown"), besideHost: true))")
     }
 
     private func helperName() -> String {
