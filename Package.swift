@@ -138,7 +138,10 @@ let package = Package(
         // under a second and within 1 GiB of address space. Needs no lab.
         .testTarget(
             name: "HostileInputTests",
-            dependencies: ["molt", "Journal", "MoltTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "molt", "Journal", "MoltTestSupport", "Inventory", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: upcoming
         ),
         // known_hosts reading and matching, with libssh2 but without a server.
