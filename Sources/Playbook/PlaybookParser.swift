@@ -540,10 +540,10 @@ struct PlaybookParser {
         let value: Duration?
         switch YAMLDocument.scalar(entry.value) {
         case let .int(seconds)?:
-            value = seconds >= 0 ? .seconds(min(seconds, Int(longest.components.seconds) + 1)) : nil
+            value = seconds >= 0 ? .seconds(min(seconds, Int(longest.seconds) + 1)) : nil
         case let .double(seconds)? where seconds.isFinite && seconds >= 0:
             // Duration(seconds:) traps past its range, so clamp first: anything over the limit is refused below.
-            value = .seconds(min(seconds, Double(longest.components.seconds) + 1))
+            value = .seconds(min(seconds, longest.seconds.rounded(.down) + 1))
         case let .double(seconds)? where seconds == .infinity:
             value = longest + .seconds(1)
         case let .string(text)?:

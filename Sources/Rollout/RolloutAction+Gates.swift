@@ -160,7 +160,7 @@ extension RolloutAction {
                 if !reading.passed { problems.append(line) }
             }
             latest = readings
-            let remaining = DurationText.format(.seconds(Int64(left.components.seconds)))
+            let remaining = DurationText.format(.seconds(left.seconds.rounded(.down)))
             reporter.report(RolloutEvent(.gateCheck, run: run, batch: number,
                                          message: "gate after batch \(number): \(problems.isEmpty ? "ok" : "FAILING"), \(remaining) left"
                                             + (readings.isEmpty ? "" : "; " + readings.joined(separator: "; "))))
