@@ -133,7 +133,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: upcoming),
+        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "MoltTestSupport"], swiftSettings: upcoming),
         // The built `molt` executable given hostile files and journals: exit 2, a located message,
         // under a second and within 1 GiB of address space. Needs no lab.
         .testTarget(
@@ -145,7 +145,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         // known_hosts reading and matching, with libssh2 but without a server.
-        .testTarget(name: "SSHTests", dependencies: ["SSH"], swiftSettings: upcoming),
+        .testTarget(name: "SSHTests", dependencies: ["SSH", "MoltTestSupport"], swiftSettings: upcoming),
         // ssh_config resolution compared with the `ssh -G` of OpenSSH on this machine.
         .testTarget(name: "SSHConfigTests", dependencies: ["SSHConfig", "MoltTestSupport"], swiftSettings: upcoming),
         // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API
