@@ -76,18 +76,20 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .target(name: "Playbook", dependencies: ["Yams", "BoundedYAML", "Durations"], swiftSettings: upcoming),
+        // The names and labels molt gives the containers it makes (NAME.molt-prev, locks, …).
+        .target(name: "MoltNames", swiftSettings: upcoming),
+        .target(name: "Playbook", dependencies: ["Yams", "BoundedYAML", "Durations", "MoltNames"], swiftSettings: upcoming),
         // Reaching many hosts at once: SSH sessions carrying Docker clients; status and find.
         .target(
             name: "Fleet",
-            dependencies: ["SSH", "SSHConfig", "DockerEngine", "Inventory", "Packages"],
+            dependencies: ["SSH", "SSHConfig", "DockerEngine", "Inventory", "Packages", "MoltNames"],
             swiftSettings: upcoming
         ),
         // Playbooks applied to a fleet: the per-host replacement, health checks, locks, batches
         // and the failure policy, written to the journal as they go.
         .target(
             name: "Rollout",
-            dependencies: ["Fleet", "DockerEngine", "Inventory", "Packages", "Playbook", "Journal", "SSH", "Durations"],
+            dependencies: ["Fleet", "DockerEngine", "Inventory", "Packages", "Playbook", "Journal", "SSH", "Durations", "MoltNames"],
             swiftSettings: upcoming
         ),
         // A Docker host modelled in memory, with scripted behaviour and faults: every branch of
@@ -126,21 +128,24 @@ let package = Package(
         .testTarget(
             name: "RolloutTests",
             dependencies: [
-                "Rollout", "Playbook", "MoltTestSupport", "DockerEngine", "Fleet", "Inventory", "Journal",
+                "Rollout", "Playbook", "MoltTestSupport", "DockerEngine", "Fleet", "Inventory", "Journal", "MoltNames",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine"], swiftSettings: upcoming),
+        .testTarget(name: "DockerEngineTests", dependencies: ["DockerEngine", "MoltTestSupport"], swiftSettings: upcoming),
         // The built `molt` executable given hostile files and journals: exit 2, a located message,
         // under a second and within 1 GiB of address space. Needs no lab.
         .testTarget(
             name: "HostileInputTests",
-            dependencies: ["molt", "Journal", "MoltTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "molt", "Journal", "MoltTestSupport", "Inventory", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: upcoming
         ),
         // known_hosts reading and matching, with libssh2 but without a server.
-        .testTarget(name: "SSHTests", dependencies: ["SSH"], swiftSettings: upcoming),
+        .testTarget(name: "SSHTests", dependencies: ["SSH", "MoltTestSupport"], swiftSettings: upcoming),
         // ssh_config resolution compared with the `ssh -G` of OpenSSH on this machine.
         .testTarget(name: "SSHConfigTests", dependencies: ["SSHConfig", "MoltTestSupport"], swiftSettings: upcoming),
         // Integration tests against the real lab fleet (`scripts/lab up`): SSH, the Docker API

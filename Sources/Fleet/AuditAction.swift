@@ -1,6 +1,7 @@
 public import DockerEngine
 import Foundation
 import Inventory
+import MoltNames
 import Packages
 
 /// `molt audit`: where the fleet has drifted from "every container is exactly its image, and
@@ -88,7 +89,7 @@ public struct AuditAction: Sendable {
     /// audit (its label and name) more than ``leftoverAge`` seconds ago.
     static func removeLeftovers(_ listed: [ContainerSummary], engine: some ContainerEngine) async {
         let now = Int64(Date().timeIntervalSince1970)
-        for leftover in listed where leftover.labels[scratchLabel] != nil && leftover.name.contains(".molt-audit-")
+        for leftover in listed where leftover.labels[scratchLabel] != nil && leftover.name.contains(ContainerNames.auditInfix)
             && leftover.state != "running" && now - leftover.created > leftoverAge {
             try? await engine.removeContainer(leftover.id, force: false, volumes: true)
         }
@@ -145,7 +146,7 @@ public struct AuditAction: Sendable {
                 .filter { !FindAction.isMoltInternal($0.name) && options.containerName.map($0.name.elementsEqual) ?? true }
                 .sorted { $0.name < $1.name }
         } catch {
-            audit.problems.append(FindProblem(host: host, error: HostFailure.oneLine(error)))
+            audit.problems.append(FindProblem(host: host, error: ErrorText.oneLine(error)))
             return audit
         }
         audit.containers = summaries.map { AuditedContainer(host: host, name: $0.name, image: $0.image, imageID: $0.imageID) }
@@ -179,7 +180,7 @@ public struct AuditAction: Sendable {
                     break
                 case .failure(let error):
                     audit.problems.append(FindProblem(host: host, container: check.container,
-                                                      error: "asking the registry for \(reference): \(HostFailure.oneLine(error))"))
+                                                      error: "asking the registry for \(reference): \(ErrorText.oneLine(error))"))
                 }
             }
         }

@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import MoltNames
 import Packages
 
 /// The audit of one container: every kind of SPEC §8 but `mixed`, which needs the whole fleet,
@@ -66,7 +67,7 @@ struct ContainerAudit<Engine: ContainerEngine & PackageDatabaseSource>: Sendable
         do {
             return try await body()
         } catch {
-            problems.append(FindProblem(host: host, container: summary.name, error: "\(what): \(HostFailure.oneLine(error))"))
+            problems.append(FindProblem(host: host, container: summary.name, error: "\(what): \(ErrorText.oneLine(error))"))
             return nil
         }
     }
@@ -102,7 +103,7 @@ struct ContainerAudit<Engine: ContainerEngine & PackageDatabaseSource>: Sendable
     /// started, which is removed afterwards whatever happens (also when the task is cancelled:
     /// the removal runs in a task of its own).
     func imagePackages() async throws -> [InstalledPackage] {
-        let name = "\(summary.name).molt-audit-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+        let name = ContainerNames(summary.name).auditScratch(suffix: String(UInt64.random(in: 0...UInt64.max), radix: 16))
         let body: JSONValue = [
             "Image": .string(summary.imageID),
             "Entrypoint": ["molt-audit"],

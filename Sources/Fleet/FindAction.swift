@@ -1,6 +1,7 @@
 import DockerEngine
 import Foundation
 import Inventory
+import MoltNames
 import Packages
 
 /// `molt find`: containers across the fleet by image, or by a package installed in them.
@@ -66,7 +67,7 @@ public struct FindAction: Sendable {
 
     /// True for the containers molt makes besides the live one: retained, trial, next, lock.
     public static func isMoltInternal(_ name: String) -> Bool {
-        name.hasPrefix("molt-lock.") || name.contains(".molt-")
+        ContainerNames.isMoltCopy(name)
     }
 
     static func search(_ connection: HostConnection, query: Query, width: Int) async throws -> ([FindMatch], [FindProblem]) {
@@ -88,7 +89,7 @@ public struct FindAction: Sendable {
                               package: $0.name, version: $0.version)
                 })
             } catch {
-                return .failure(FindProblem(host: hostName, container: summary.name, error: HostFailure.oneLine(error)))
+                return .failure(FindProblem(host: hostName, container: summary.name, error: ErrorText.oneLine(error)))
             }
         }
         var matches: [FindMatch] = []

@@ -41,7 +41,7 @@ public struct HostConnection: Sendable {
             return HostConnection(host: host, session: session, docker: docker, engine: engine)
         } catch {
             await session.close()
-            throw HostFailure(host: host.name, stage: .docker, message: "Docker engine at \(host.dockerSocket): \(HostFailure.oneLine(error))")
+            throw HostFailure(host: host.name, stage: .docker, message: "Docker engine at \(host.dockerSocket): \(ErrorText.oneLine(error))")
         }
     }
 

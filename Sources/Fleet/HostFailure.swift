@@ -26,19 +26,8 @@ public struct HostFailure: Error, CustomStringConvertible, Sendable {
 
     /// A failure from an error thrown while reaching or using the host.
     public init(host: String, stage: Stage, error: any Error) {
-        self.init(host: host, stage: stage, message: Self.oneLine(error), cause: error)
+        self.init(host: host, stage: stage, message: ErrorText.oneLine(error), cause: error)
     }
 
     public var description: String { "\(host): \(message)" }
-
-    /// The error's text on one line; SSH errors keep their `user@address` label.
-    static func oneLine(_ error: any Error) -> String {
-        let text: String
-        if let failure = error as? HostFailure {
-            text = failure.message
-        } else {
-            text = String(describing: error)
-        }
-        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
-    }
 }

@@ -70,6 +70,19 @@ public func onOwnThread<Value: Sendable>(_ body: @escaping @Sendable () throws -
     }
 }
 
+/// Writes an executable script at `path` in place, through a close-on-exec descriptor: a
+/// process another test spawns meanwhile must not keep it open for writing, which makes it
+/// "Text file busy" to run. With `exclusive`, a file already there is an error.
+public func writeExecutable(_ path: String, _ text: String, mode: UInt32 = 0o755, exclusive: Bool = false) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | (exclusive ? O_EXCL : O_TRUNC) | O_CLOEXEC, mode_t(mode))
+    guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+    }
+}
+
 /// A scratch directory removed when its owner goes away, so tests can run side by side.
 public final class TemporaryDirectory: Sendable {
     public let path: String
@@ -88,13 +101,7 @@ public final class TemporaryDirectory: Sendable {
     public func writeExecutable(_ name: String, _ text: String) throws -> String {
         let file = "\(path)/\(name)"
         try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file]) }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file])
-        }
+        try MoltTestSupport.writeExecutable(file, text)
         return file
     }
 

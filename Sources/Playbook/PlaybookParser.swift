@@ -1,5 +1,6 @@
 import BoundedYAML
 import Durations
+import MoltNames
 import Yams
 
 /// Reads a playbook's YAML into a `Playbook`, checking everything before returning: the first
@@ -175,10 +176,10 @@ struct PlaybookParser {
         guard let first = name.first, first.isLetter || first.isNumber, name.allSatisfy({ allowed.contains($0) }) else {
             throw fail(node, "'\(name)' is not a Docker container name: use letters, digits, '_', '.' and '-', starting with a letter or digit")
         }
-        for suffix in ServiceNames.reservedSuffixes where name.hasSuffix(suffix) {
+        for suffix in ContainerNames.reservedSuffixes where name.hasSuffix(suffix) {
             throw fail(node, "'\(name)' ends in '\(suffix)', which molt uses for its own copies of a container; name the service's container itself")
         }
-        if name.hasPrefix(ServiceNames.lockPrefix) {
+        if name.hasPrefix(ContainerNames.lockPrefix) {
             throw fail(node, "'\(name)' is the name of a molt lock, not of a service container")
         }
     }
@@ -539,10 +540,10 @@ struct PlaybookParser {
         let value: Duration?
         switch YAMLDocument.scalar(entry.value) {
         case let .int(seconds)?:
-            value = seconds >= 0 ? .seconds(min(seconds, Int(longest.components.seconds) + 1)) : nil
+            value = seconds >= 0 ? .seconds(min(seconds, Int(longest.seconds) + 1)) : nil
         case let .double(seconds)? where seconds.isFinite && seconds >= 0:
             // Duration(seconds:) traps past its range, so clamp first: anything over the limit is refused below.
-            value = .seconds(min(seconds, Double(longest.components.seconds) + 1))
+            value = .seconds(min(seconds, longest.seconds.rounded(.down) + 1))
         case let .double(seconds)? where seconds == .infinity:
             value = longest + .seconds(1)
         case let .string(text)?:

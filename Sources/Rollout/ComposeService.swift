@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import MoltNames
 import Playbook
 
 /// A container that Docker Compose manages, and what its replacement must carry so that

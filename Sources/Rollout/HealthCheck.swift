@@ -1,5 +1,6 @@
 import DockerEngine
 import Durations
+import Fleet
 import Foundation
 import Playbook
 
@@ -57,7 +58,7 @@ struct HealthCheck: Sendable {
             } catch where EngineAway.matches(error) && clock.now < deadline {
                 // dockerd restarting: the container's fate is not known yet, and not its fault.
                 healthySince = nil
-                lastReason = "the Docker engine does not answer: \(ErrorText.oneLine(error))"
+                lastReason = "the Docker engine does not answer: \(ErrorText.oneLine(error, besideHost: true))"
                 _ = try await events.wait(past: seen, until: min(clock.now + pace(events), deadline))
                 continue
             }
@@ -166,7 +167,7 @@ struct HealthCheck: Sendable {
                 let status = try await httpStatus(port: http.port, path: http.path)
                 if status != http.status { return .waiting("\(url) answered \(status), not \(http.status)") }
             } catch {
-                return .waiting("\(url): \(ErrorText.oneLine(error))")
+                return .waiting("\(url): \(ErrorText.oneLine(error, besideHost: true))")
             }
         }
         if let tcp = spec.tcp {
@@ -174,7 +175,7 @@ struct HealthCheck: Sendable {
                 let stream = try await host.ports.connector(port: tcp.port, timeout: probeTimeout).connect()
                 await stream.close()
             } catch {
-                return .waiting("tcp 127.0.0.1:\(tcp.port): \(ErrorText.oneLine(error))")
+                return .waiting("tcp 127.0.0.1:\(tcp.port): \(ErrorText.oneLine(error, besideHost: true))")
             }
         }
         if let command = spec.exec {
@@ -185,7 +186,7 @@ struct HealthCheck: Sendable {
                     return .waiting("\(command.joined(separator: " ")) exited \(result.exitCode)\(output.isEmpty ? "" : ": \(output.prefix(200))")")
                 }
             } catch {
-                return .waiting("exec \(command.joined(separator: " ")): \(ErrorText.oneLine(error))")
+                return .waiting("exec \(command.joined(separator: " ")): \(ErrorText.oneLine(error, besideHost: true))")
             }
         }
         return .healthy

@@ -1,5 +1,6 @@
 import DockerEngine
 import Durations
+import Fleet
 import Foundation
 public import Playbook
 
@@ -210,7 +211,7 @@ public struct MetricProbe: Sendable {
 
     private func describe(_ error: any Error, timeout: Duration) -> String {
         if error is CancellationError { return "interrupted" }
-        guard let http = error as? HTTPError else { return ErrorText.oneLine(error) }
+        guard let http = error as? HTTPError else { return ErrorText.oneLine(error, besideHost: true) }
         switch http.code {
         case .timeout:
             return "no answer within \(DurationText.format(timeout))"
@@ -223,7 +224,7 @@ public struct MetricProbe: Sendable {
                 }
                 return tcp.description
             }
-            return ErrorText.oneLine(http.underlying ?? http)
+            return ErrorText.oneLine(http.underlying ?? http, besideHost: true)
         default:
             return "not an HTTP reply: \(http.message)"
         }

@@ -97,7 +97,7 @@ public struct PatchAction: Sendable {
                         reporter.report(RolloutEvent(.hostSkipped, run: run, host: name, service: container, message: "not patched: \(why)"))
                     })
                 } catch {
-                    return .failure(HostFailure(host: name, stage: .docker, message: ErrorText.oneLine(error)))
+                    return .failure(HostFailure(host: name, stage: .docker, message: ErrorText.oneLine(error, besideHost: true)))
                 }
             }
             switch reached {
@@ -171,7 +171,7 @@ public struct PatchAction: Sendable {
             case .failure(let failure as HostFailure):
                 report.lockFailures.append(failure.description)
             case .failure(let error):
-                report.lockFailures.append("\(target.label): could not take the lock: \(ErrorText.oneLine(error))")
+                report.lockFailures.append("\(target.label): could not take the lock: \(ErrorText.oneLine(error, besideHost: true))")
             }
         }
         if report.lockedBy != nil || !report.lockFailures.isEmpty {
@@ -277,7 +277,7 @@ public struct PatchAction: Sendable {
             outcome.seconds = seconds()
             return outcome
         } catch {
-            outcome.error = "the command could not be run: \(ErrorText.oneLine(error))"
+            outcome.error = "the command could not be run: \(ErrorText.oneLine(error, besideHost: true))"
             outcome.seconds = seconds()
             return outcome
         }
@@ -288,7 +288,7 @@ public struct PatchAction: Sendable {
         do {
             try await PatchRecord.append(line, to: target.container, on: host.engine)
         } catch {
-            outcome.error = "could not record the patch in \(PatchRecord.path): \(ErrorText.oneLine(error))"
+            outcome.error = "could not record the patch in \(PatchRecord.path): \(ErrorText.oneLine(error, besideHost: true))"
             outcome.seconds = seconds()
             return outcome
         }
@@ -312,7 +312,7 @@ public struct PatchAction: Sendable {
             outcome.seconds = seconds()
             return outcome
         } catch {
-            outcome.error = "not healthy after the patch: \(ErrorText.oneLine(error))"
+            outcome.error = "not healthy after the patch: \(ErrorText.oneLine(error, besideHost: true))"
             outcome.seconds = seconds()
             return outcome
         }

@@ -3,6 +3,7 @@ import Durations
 public import Fleet
 import Foundation
 import Inventory
+import MoltNames
 public import Playbook
 
 /// `molt plan`: the batches, and per host and service what a rollout would do. Changes nothing.

@@ -1,6 +1,8 @@
 public import DockerEngine
 import Durations
+import Fleet
 import Foundation
+import MoltNames
 public import Playbook
 
 /// How a replacement behaves: the playbook's rollout settings that apply to one host.
@@ -31,7 +33,7 @@ public struct ReplacementSettings: Sendable {
 /// Replacing one service's container on one host (SPEC §4), and undoing it: the state machine.
 /// The caller holds the service's lock on the host.
 ///
-/// The state lives on the host, in container names (``ServiceNames``), so that a rerun after a
+/// The state lives on the host, in container names (``ContainerNames``), so that a rerun after a
 /// crash finds it:
 /// - `NAME` is given only to a container that passed its checks (or one molt did not make).
 ///   A new container is `NAME.molt-next` until then; a rerun removes a leftover one.
@@ -65,7 +67,7 @@ struct Replacement: Sendable {
     }
 
     var host: String { target.hostName }
-    var names: ServiceNames { target.names }
+    var names: ContainerNames { target.names }
     var name: String { names.live }
     var engine: any ContainerEngine { target.engine }
     var step: @Sendable (String) -> Void { target.step }
@@ -135,12 +137,12 @@ struct Replacement: Sendable {
                 // As for any rollback: back on `from`, having meant to reach `to`.
                 restored.from = previous.configImage
                 restored.to = image
-                restored.message = (notes + ["\(name) from run \(run) was never seen healthy and failed its checks: \(ErrorText.oneLine(error)); put \(names.previous) back"] + [restored.message].compactMap { $0 }).joined(separator: "; ")
+                restored.message = (notes + ["\(name) from run \(run) was never seen healthy and failed its checks: \(ErrorText.oneLine(error, besideHost: true)); put \(names.previous) back"] + [restored.message].compactMap { $0 }).joined(separator: "; ")
                 restored.logs = logs + restored.logs
                 // Back on the previous container is a rollback; anything else left the host on
                 // a release that failed its checks.
                 restored.kind = restored.kind == .updated ? .rolledBack : .degraded
-                restored.error = restored.error ?? "\(name) from run \(run) failed its checks: \(ErrorText.oneLine(error))"
+                restored.error = restored.error ?? "\(name) from run \(run) failed its checks: \(ErrorText.oneLine(error, besideHost: true))"
                 return restored
             }
         }
@@ -199,7 +201,7 @@ struct Replacement: Sendable {
                 } catch {
                     return ServiceOutcome(host: host, service: name, kind: .failed, from: from, to: image,
                                           message: notes.joined(separator: "; ").nilIfEmpty,
-                                          error: "\(name) runs \(image) but fails its checks: \(ErrorText.oneLine(error)); nothing was changed",
+                                          error: "\(name) runs \(image) but fails its checks: \(ErrorText.oneLine(error, besideHost: true)); nothing was changed",
                                           logs: await target.lastLogs(live.id, failure: error))
                 }
             }
@@ -346,7 +348,7 @@ struct Replacement: Sendable {
         } catch {
             await discardUnstarted()
             return ServiceOutcome(host: host, service: name, kind: .failed, from: swap.from, to: swap.to,
-                                  message: (notes + ["\(name) was never stopped"]).joined(separator: "; "), error: ErrorText.oneLine(error))
+                                  message: (notes + ["\(name) was never stopped"]).joined(separator: "; "), error: ErrorText.oneLine(error, besideHost: true))
         }
         if interruption.level >= .stop {
             await discardUnstarted()
@@ -362,7 +364,7 @@ struct Replacement: Sendable {
             let back = await bringBack(oldID: live.id, newID: nil, stray: names.next)
             return ServiceOutcome(host: host, service: name, kind: back ? .failed : .degraded, from: swap.from, to: swap.to,
                                   message: notes.joined(separator: "; ").nilIfEmpty,
-                                  error: ErrorText.oneLine(error) + (back ? "" : "; and \(name) could not be started again"))
+                                  error: ErrorText.oneLine(error, besideHost: true) + (back ? "" : "; and \(name) could not be started again"))
         }
         if interruption.level >= .stop {
             if interruption.level >= .hurry { return interrupted(from: swap.from, to: swap.to, notes: notes, changed: true) }
@@ -377,7 +379,7 @@ struct Replacement: Sendable {
         } catch {
             let back = await bringBack(oldID: live.id, newID: id)
             return ServiceOutcome(host: host, service: name, kind: back ? .rolledBack : .degraded, from: swap.from, to: swap.to,
-                                  message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error))
+                                  message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error, besideHost: true))
         }
         do {
             step("waiting for \(names.next) to be healthy")
@@ -394,7 +396,7 @@ struct Replacement: Sendable {
             step("rolling back to \(swap.from)")
             let back = await bringBack(oldID: live.id, newID: id)
             return ServiceOutcome(host: host, service: name, kind: back ? .rolledBack : .degraded, from: swap.from, to: swap.to,
-                                  message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error), logs: logs)
+                                  message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error, besideHost: true), logs: logs)
         }
         notes += await prune(replaced: live.id)
         return ServiceOutcome(host: host, service: name, kind: .updated, from: swap.from, to: swap.to, message: notes.joined(separator: "; ").nilIfEmpty)
@@ -422,7 +424,7 @@ struct Replacement: Sendable {
                 return interrupted(from: swap.from, to: swap.to, notes: notes + ["\(name) was never stopped"], changed: false)
             }
             return ServiceOutcome(host: host, service: name, kind: .rolledBack, from: swap.from, to: swap.to,
-                                  message: (notes + ["\(name) was never stopped"]).joined(separator: "; "), error: ErrorText.oneLine(error), logs: logs)
+                                  message: (notes + ["\(name) was never stopped"]).joined(separator: "; "), error: ErrorText.oneLine(error, besideHost: true), logs: logs)
         }
         let id = newID ?? ""
         // Renames first, while both run: a crash between them leaves a running NAME.molt-prev
@@ -436,13 +438,13 @@ struct Replacement: Sendable {
             try? await engine.removeContainer(id, force: true, volumes: false)
             let back = await bringBack(oldID: live.id, newID: nil)
             return ServiceOutcome(host: host, service: name, kind: back ? .rolledBack : .degraded, from: swap.from, to: swap.to,
-                                  message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error))
+                                  message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error, besideHost: true))
         }
         step("stopping \(names.previous)")
         do {
             _ = try await engine.stopContainer(live.id, timeout: settings.stopTimeout)
         } catch {
-            notes.append("warning: \(names.previous) could not be stopped and still runs: \(ErrorText.oneLine(error))")
+            notes.append("warning: \(names.previous) could not be stopped and still runs: \(ErrorText.oneLine(error, besideHost: true))")
         }
         notes += await prune(replaced: live.id)
         return ServiceOutcome(host: host, service: name, kind: .updated, from: swap.from, to: swap.to, message: notes.joined(separator: "; ").nilIfEmpty)
@@ -498,9 +500,9 @@ struct Replacement: Sendable {
     /// Every container of the service under a `NAME.molt-…` name, in one listing: retained,
     /// archived, failed, next.
     private func setAside() async throws -> [ContainerSummary] {
-        let pattern = "^/" + NSRegularExpression.escapedPattern(for: name + ".molt-")
+        let pattern = "^/" + NSRegularExpression.escapedPattern(for: names.copyPrefix)
         return try await engine.listContainers(all: true, filters: ["name": [pattern]])
-            .filter { $0.name.hasPrefix(name + ".molt-") }
+            .filter { $0.name.hasPrefix(names.copyPrefix) }
     }
 
     /// Once the new container has passed: keeps `retain` replaced containers (the one just
@@ -523,7 +525,7 @@ struct Replacement: Sendable {
             try await removeFailed(family)
             return notes
         } catch {
-            return ["warning: could not prune the retained containers: \(ErrorText.oneLine(error))"]
+            return ["warning: could not prune the retained containers: \(ErrorText.oneLine(error, besideHost: true))"]
         }
     }
 
@@ -606,7 +608,7 @@ struct Replacement: Sendable {
             return "\(live.configImage) names \(live.image.prefix(19)) again on \(host), the image \(name) runs, so that Compose keeps \(name)"
         } catch {
             return "warning: could not point \(live.configImage) back at \(live.image.prefix(19)), the image \(name) runs: "
-                + "\(ErrorText.oneLine(error)); `docker-compose up` would recreate \(name) from \(named.id.prefix(19))"
+                + "\(ErrorText.oneLine(error, besideHost: true)); `docker-compose up` would recreate \(name) from \(named.id.prefix(19))"
         }
     }
 
@@ -627,7 +629,7 @@ struct Replacement: Sendable {
         }
         var failed: String?
         if newID != nil || stray != nil, let earlier = try? await EngineAway.retrying(interruption, { try await target.inspect(names.failed) }) {
-            _ = await persist { try await engine.renameContainer(earlier.id, to: ServiceNames.aside(names.failed, id: earlier.id)) }
+            _ = await persist { try await engine.renameContainer(earlier.id, to: ContainerNames.aside(names.failed, id: earlier.id)) }
         }
         if let newID {
             _ = await persist { _ = try await engine.stopContainer(newID, timeout: settings.stopTimeout) }
@@ -649,7 +651,7 @@ struct Replacement: Sendable {
             try await interruption.run(until: .hurry) { [target] in try await target.healthCheck(oldID) }
         } catch {
             if error is Interrupted { return false }
-            step("the old \(name) is not healthy either: \(ErrorText.oneLine(error)); \(failed == nil ? "" : "the failed new container is kept as \(names.failed); ")nothing was deleted")
+            step("the old \(name) is not healthy either: \(ErrorText.oneLine(error, besideHost: true)); \(failed == nil ? "" : "the failed new container is kept as \(names.failed); ")nothing was deleted")
             return false
         }
         _ = await persist { try await removeFailed() }
@@ -760,7 +762,7 @@ struct Replacement: Sendable {
                 back = false
             }
             return ServiceOutcome(host: host, service: name, kind: back ? .rolledBack : .degraded, from: from, to: to,
-                                  error: "rolling back to \(to) failed: \(ErrorText.oneLine(error))", logs: logs)
+                                  error: "rolling back to \(to) failed: \(ErrorText.oneLine(error, besideHost: true))", logs: logs)
         }
         try? await engine.removeContainer(current.id, force: true, volumes: false)
         try? await restoreArchived()
@@ -775,7 +777,7 @@ struct Replacement: Sendable {
 
     private func failed(_ error: any Error, from: String? = nil, to: String? = nil, notes: [String] = []) -> ServiceOutcome {
         ServiceOutcome(host: host, service: name, kind: .failed, from: from, to: to,
-                       message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error))
+                       message: notes.joined(separator: "; ").nilIfEmpty, error: ErrorText.oneLine(error, besideHost: true))
     }
 
     /// Stopped by a signal. `changed`: the host is not as it was (the operator hurried, or the

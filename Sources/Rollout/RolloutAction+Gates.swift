@@ -139,7 +139,7 @@ extension RolloutAction {
                 case .success(let found):
                     for (label, state) in found {
                         switch state {
-                        case .failure(let error): problems.append("\(label): \(ErrorText.oneLine(error))")
+                        case .failure(let error): problems.append("\(label): \(ErrorText.oneLine(error, besideHost: true))")
                         case .success(nil): problems.append("\(label): the container is gone")
                         case .success(let now?):
                             if let problem = now.problem(since: baseline[label]) { problems.append("\(label): \(problem)") }
@@ -160,7 +160,7 @@ extension RolloutAction {
                 if !reading.passed { problems.append(line) }
             }
             latest = readings
-            let remaining = DurationText.format(.seconds(Int64(left.components.seconds)))
+            let remaining = DurationText.format(.seconds(left.seconds.rounded(.down)))
             reporter.report(RolloutEvent(.gateCheck, run: run, batch: number,
                                          message: "gate after batch \(number): \(problems.isEmpty ? "ok" : "FAILING"), \(remaining) left"
                                             + (readings.isEmpty ? "" : "; " + readings.joined(separator: "; "))))
@@ -231,7 +231,7 @@ extension RolloutAction {
                             return "the lock of \(service) is no longer this run's"
                         }
                     } catch {
-                        return "could not mark the lock of \(service) as waiting: \(ErrorText.oneLine(error))"
+                        return "could not mark the lock of \(service) as waiting: \(ErrorText.oneLine(error, besideHost: true))"
                     }
                 }
                 return nil
@@ -277,7 +277,7 @@ extension RolloutAction {
                                             + "someone changed it by hand")
                         }
                     } catch {
-                        problems.append("\(host)/\(service): could not be checked: \(ErrorText.oneLine(error))")
+                        problems.append("\(host)/\(service): could not be checked: \(ErrorText.oneLine(error, besideHost: true))")
                     }
                 }
                 return problems

@@ -5,6 +5,7 @@ import Foundation
 import Inventory
 public import Journal
 public import Playbook
+import MoltNames
 import Synchronization
 
 /// `molt rollout` and `molt rollback`: a playbook applied batch by batch (SPEC §3–§6).
@@ -441,7 +442,7 @@ public struct RolloutAction: Sendable {
                     if policy == .never { return nil }
                     if policy == .missing, (try? await connection.engine.inspectImage(service.image)) != nil { return nil }
                     // A host without the service is skipped by its replacement: it needs no image.
-                    let names = ServiceNames(service.container)
+                    let names = ContainerNames(service.container)
                     if (try? await connection.engine.container(named: names.live)) == nil,
                        (try? await connection.engine.container(named: names.previous)) == nil { return nil }
                     reporter.report(RolloutEvent(.hostStep, run: run, batch: batch, host: name, service: service.container, message: "pulling \(service.image)"))
@@ -453,7 +454,7 @@ public struct RolloutAction: Sendable {
                     } catch is Interrupted {
                         return nil
                     } catch {
-                        return (PullKey(host: name, image: service.image), ErrorText.oneLine(error))
+                        return (PullKey(host: name, image: service.image), ErrorText.oneLine(error, besideHost: true))
                     }
                 }
                 return failures.compactMap { $0 }
@@ -643,7 +644,7 @@ public struct RolloutAction: Sendable {
                 locks.held = locks.held ?? error
             case .failure(let error):
                 // Without its lock a host is not touched: its batch reports it failed.
-                locks.notes.append(LockNote(host: name, service: service, text: "could not take the lock of \(service): \(ErrorText.oneLine(error))", failed: true))
+                locks.notes.append(LockNote(host: name, service: service, text: "could not take the lock of \(service): \(ErrorText.oneLine(error, besideHost: true))", failed: true))
             }
         }
         return locks
@@ -651,7 +652,7 @@ public struct RolloutAction: Sendable {
 
     /// The image a lock container is made from: the service container's own (or its retained one's).
     private static func lockImage(_ connection: RolloutHost, _ service: String) async throws -> String? {
-        let names = ServiceNames(service)
+        let names = ContainerNames(service)
         for name in [names.live, names.previous, names.next] {
             if let found = try await connection.engine.container(named: name) { return found.image }
         }

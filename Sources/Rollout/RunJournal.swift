@@ -1,3 +1,4 @@
+import Fleet
 import Journal
 import Synchronization
 
@@ -29,7 +30,7 @@ final class RunJournal: Sendable {
         do {
             return try await body(journal)
         } catch {
-            let text = ErrorText.oneLine(error)
+            let text = ErrorText.oneLine(error, besideHost: true)
             let first = firstFailure.withLock { failure -> Bool in
                 defer { failure = failure ?? text }
                 return failure == nil

@@ -2,6 +2,7 @@ public import DockerEngine
 import Durations
 import Foundation
 import Fleet
+import MoltNames
 import Packages
 import Playbook
 
@@ -70,7 +71,7 @@ public struct ServiceLock: Sendable {
     }
 
     /// The lock container's name for a service.
-    public static func containerName(service: String) -> String { ServiceNames(service).lock }
+    public static func containerName(service: String) -> String { ContainerNames(service).lock }
 
     /// What acquiring found.
     public enum Acquired: Sendable {
@@ -287,13 +288,13 @@ extension ServiceLock {
                     _ = try await acquire(on: connection.engine, host: connection.name, service: service, image: image,
                                           playbook: playbook, identity: identity)
                     reporter.report(RolloutEvent(.hostStep, run: identity.id, host: connection.name, service: service,
-                                                 message: "the lock \(ServiceNames(service).lock) was gone when molt reconnected; took it again"))
+                                                 message: "the lock \(ContainerNames(service).lock) was gone when molt reconnected; took it again"))
                 } catch let held as LockHeld {
                     throw HostFailure(host: connection.name, stage: .docker,
                                       message: "the lock of \(service) is no longer this run's: \(held.description); nothing was touched")
                 } catch {
                     throw HostFailure(host: connection.name, stage: .docker,
-                                      message: "could not check the lock of \(service) after reconnecting: \(ErrorText.oneLine(error))")
+                                      message: "could not check the lock of \(service) after reconnecting: \(ErrorText.oneLine(error, besideHost: true))")
                 }
             }
         }
@@ -321,7 +322,7 @@ extension ServiceLock {
             let names = services[host] ?? []
             @Sendable func warn(_ service: String, _ why: String) {
                 reporter.report(RolloutEvent(.hostStep, run: identity.id, host: host, service: service,
-                                             message: "warning: could not remove the lock \(ServiceNames(service).lock)\(why); `molt unlock` removes it"))
+                                             message: "warning: could not remove the lock \(ContainerNames(service).lock)\(why); `molt unlock` removes it"))
             }
             let bounded = await TimeLimit.run(limit) {
                 await sessions.with(host) { connection in
@@ -331,7 +332,7 @@ extension ServiceLock {
                                 try await release(on: connection.engine, service: service, identity: identity)
                             }
                         } catch {
-                            warn(service, ": \(ErrorText.oneLine(error))")
+                            warn(service, ": \(ErrorText.oneLine(error, besideHost: true))")
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import MoltNames
 import Playbook
 
 /// One service's containers on one host, and what every kind of work on them needs: finding
@@ -17,7 +18,7 @@ struct ServiceOnHost: Sendable {
         self.step = step
     }
 
-    var names: ServiceNames { ServiceNames(service.container) }
+    var names: ContainerNames { ContainerNames(service.container) }
     var engine: any ContainerEngine { host.engine }
     var hostName: String { host.name }
 

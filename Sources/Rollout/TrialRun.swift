@@ -1,6 +1,8 @@
 import DockerEngine
 import Durations
+import Fleet
 import Foundation
+import MoltNames
 import Playbook
 
 /// What one trial found.
@@ -63,7 +65,7 @@ struct TrialRun: Sendable {
     let settings: ReplacementSettings
     let interruption: Interruption
 
-    var names: ServiceNames { target.names }
+    var names: ContainerNames { target.names }
     var engine: any ContainerEngine { target.engine }
 
     func run(image: String? = nil, alreadyPulled: Bool = false) async -> TrialOutcome {
@@ -91,7 +93,7 @@ struct TrialRun: Sendable {
             }
             try await VolumeClone.removeLeftovers(on: engine, service: service)
         } catch {
-            return outcome(.failed, error: ErrorText.oneLine(error))
+            return outcome(.failed, error: ErrorText.oneLine(error, besideHost: true))
         }
 
         let live: ContainerDetails
@@ -140,7 +142,7 @@ struct TrialRun: Sendable {
         } catch is Interrupted {
             return outcome(.interrupted)
         } catch {
-            return outcome(.failed, error: ErrorText.oneLine(error))
+            return outcome(.failed, error: ErrorText.oneLine(error, besideHost: true))
         }
 
         var result = outcome(.passed, clones: clones, readOnly: readOnly)
@@ -161,7 +163,7 @@ struct TrialRun: Sendable {
         } catch {
             result.result = .failed
             let hint = readOnly.isEmpty ? "" : " (mounted read-only because trial.volumes does not clone them: \(readOnly.joined(separator: ", ")))"
-            result.error = "trial of \(image): \(ErrorText.oneLine(error))\(hint)"
+            result.error = "trial of \(image): \(ErrorText.oneLine(error, besideHost: true))\(hint)"
             if let trialID { result.logs = await target.lastLogs(trialID, failure: error) }
         }
         // A second signal leaves the trial container and the clones for the next run to remove.

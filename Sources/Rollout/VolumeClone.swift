@@ -1,6 +1,8 @@
 import DockerEngine
 import Durations
+import Fleet
 import Foundation
+import MoltNames
 import Playbook
 
 /// Consistent copies of a live container's named volumes, made on the host itself
@@ -49,7 +51,7 @@ struct VolumeClone: Sendable {
         do {
             for mount in volumes {
                 let source = mount.name ?? ""
-                let clone = "\(source).molt-trial-\(suffix)"
+                let clone = ContainerNames.trialVolume(of: source, suffix: suffix)
                 step("creating volume \(clone)")
                 _ = try await engine.createVolume(name: clone, labels: [Self.cloneLabel: service, MoltLabel.run: run, MoltLabel.trialSource: source])
                 made.append((mount, clone))
@@ -68,7 +70,7 @@ struct VolumeClone: Sendable {
     /// Removes clones and copy helpers that this service's trials left behind.
     static func removeLeftovers(on engine: any ContainerEngine, service: String) async throws {
         for helper in try await engine.listContainers(all: true, filters: ["label": ["\(cloneLabel)=\(service)"]]) {
-            try await engine.removeContainer(helper.id, force: true, volumes: helper.name.hasPrefix(ServiceNames(service).cloneHelperPrefix))
+            try await engine.removeContainer(helper.id, force: true, volumes: helper.name.hasPrefix(ContainerNames(service).cloneHelperPrefix))
         }
         for volume in try await engine.listVolumes(filters: ["label": ["\(cloneLabel)=\(service)"]]) {
             try await engine.removeVolume(volume.name, force: true)
@@ -79,7 +81,7 @@ struct VolumeClone: Sendable {
     /// killed molt, which may have left the live container paused.
     static func hasLeftovers(on engine: any ContainerEngine, service: String) async throws -> Bool {
         try await engine.listContainers(all: true, filters: ["label": ["\(cloneLabel)=\(service)"]])
-            .contains { $0.name.hasPrefix(ServiceNames(service).cloneHelperPrefix) }
+            .contains { $0.name.hasPrefix(ContainerNames(service).cloneHelperPrefix) }
     }
 
     /// Removes these clones.
@@ -233,10 +235,10 @@ struct VolumeClone: Sendable {
                 if let details = try? await engine.inspectContainer(id), !details.state.paused { return }
             }
         }
-        throw ReplacementError("\(service) could not be unpaused after a volume copy: \(ErrorText.oneLine(lastError ?? ReplacementError("unknown")))")
+        throw ReplacementError("\(service) could not be unpaused after a volume copy: \(ErrorText.oneLine(lastError ?? ReplacementError("unknown"), besideHost: true))")
     }
 
     private func helperName() -> String {
-        ServiceNames(service).cloneHelperPrefix + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        ContainerNames(service).cloneHelperPrefix + String(UInt32.random(in: 0...UInt32.max), radix: 16)
     }
 }

@@ -285,7 +285,7 @@ final class SessionLoop: @unchecked Sendable {
         _ = libssh2_session_callback_set(created, LIBSSH2_CALLBACK_RECV, unsafeBitCast(countingReceive, to: UnsafeMutableRawPointer.self))
         libssh2_session_set_blocking(created, 0)
         if keepaliveInterval > .zero {
-            libssh2_keepalive_config(created, 1, UInt32(max(1, keepaliveInterval.components.seconds)))
+            libssh2_keepalive_config(created, 1, UInt32(clamping: max(1, keepaliveInterval.secondsRoundedUp)))
             nextKeepalive = .now + keepaliveInterval
         }
     }

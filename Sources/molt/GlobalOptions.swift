@@ -5,26 +5,9 @@ import Foundation
 import Inventory
 import Journal
 
-/// Flags every command takes (SPEC §5 "Global").
-struct GlobalOptions: ParsableArguments {
-    @Option(name: [.customShort("i"), .customLong("inventory")],
-            help: ArgumentHelp("Ansible inventory: a YAML or INI file, or a directory.", valueName: "PATH"))
-    var inventory: String?
-
-    @Option(help: "How many hosts to work on at once.")
-    var forks: Int = 32
-
-    @Option(name: .customLong("known-hosts"),
-            help: ArgumentHelp("known_hosts file for every host (overrides the inventory's known_hosts).", valueName: "PATH"))
-    var knownHosts: String?
-
-    @Flag(name: .customLong("accept-new-host-keys"),
-          help: "Record the keys of hosts not yet in known_hosts (never replaces a changed key).")
-    var acceptNewHostKeys = false
-
-    @Option(help: ArgumentHelp("SSH identity file for hosts whose inventory names none; then ssh-agent.", valueName: "PATH"))
-    var identity: String?
-
+/// The journal and the output format: all `molt history` takes, and part of every command's
+/// ``GlobalOptions``.
+struct JournalOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "The journal: an SQLite file (default $MOLT_JOURNAL, else $XDG_STATE_HOME/molt/journal.sqlite), or a PostgreSQL server "
             + "a team shares, postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|require|verify-full] "
@@ -34,13 +17,6 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(help: "text or json.")
     var output: OutputFormat = .text
-
-    @Flag(name: .shortAndLong, help: "Say more: per-host timings and details of failures.")
-    var verbose = false
-
-    func validate() throws {
-        guard forks >= 1 else { throw ValidationError("--forks must be at least 1, not \(forks)") }
-    }
 
     /// Where the journal is: `--journal`, else `MOLT_JOURNAL`, else
     /// `$XDG_STATE_HOME/molt/journal.sqlite`.
@@ -61,6 +37,40 @@ struct GlobalOptions: ParsableArguments {
             throw BadInput("cannot open the journal \(Journal.withoutPassword(location)): \(error)")
         }
     }
+}
+
+/// Flags every command that reaches hosts takes (SPEC §5 "Global").
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.customShort("i"), .customLong("inventory")],
+            help: ArgumentHelp("Ansible inventory: a YAML or INI file, or a directory.", valueName: "PATH"))
+    var inventory: String?
+
+    @Option(help: "How many hosts to work on at once.")
+    var forks: Int = 32
+
+    @Option(name: .customLong("known-hosts"),
+            help: ArgumentHelp("known_hosts file for every host (overrides the inventory's known_hosts).", valueName: "PATH"))
+    var knownHosts: String?
+
+    @Flag(name: .customLong("accept-new-host-keys"),
+          help: "Record the keys of hosts not yet in known_hosts (never replaces a changed key).")
+    var acceptNewHostKeys = false
+
+    @Option(help: ArgumentHelp("SSH identity file for hosts whose inventory names none; then ssh-agent.", valueName: "PATH"))
+    var identity: String?
+
+    @OptionGroup var record: JournalOptions
+
+    @Flag(name: .shortAndLong, help: "Say more: per-host timings and details of failures.")
+    var verbose = false
+
+    func validate() throws {
+        guard forks >= 1 else { throw ValidationError("--forks must be at least 1, not \(forks)") }
+    }
+
+    var output: OutputFormat { record.output }
+    var journalLocation: String { record.journalLocation }
+    func openJournal() async throws -> Journal { try await record.openJournal() }
 
     /// The inventory from `-i` or `MOLT_INVENTORY`, its warnings (an unknown key, a stray
     /// `group_vars/` file) printed to standard error as `molt: warning: FILE:LINE: message`,

@@ -15,7 +15,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: "How many runs to list.")
     var last: Int = 20
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: JournalOptions
 
     func validate() throws {
         guard last >= 1 else { throw ValidationError("--last must be at least 1, not \(last)") }

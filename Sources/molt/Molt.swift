@@ -8,9 +8,7 @@ struct Molt: AsyncParsableCommand {
         abstract: "Keep the containers of a Docker fleet up to date: replace, never patch.",
         discussion: """
             molt reaches every host of an Ansible inventory over SSH and speaks to its Docker \
-            engine through the SSH connection. Exit codes: 0 done, 1 rollout failed, 2 bad input, \
-            3 some hosts failed, 4 locked by another run, 5 no host could be reached, 130/143 \
-            interrupted by SIGINT/SIGTERM.
+            engine through the SSH connection. \(ExitStatus.summary)
             """,
         version: "0.1.0",
         subcommands: [StatusCommand.self, FindCommand.self, AuditCommand.self, PlanCommand.self, TrialCommand.self, RolloutCommand.self, RollbackCommand.self, PromoteCommand.self, AbortCommand.self, PatchCommand.self, HistoryCommand.self, UnlockCommand.self, JournalCommand.self]
@@ -58,6 +56,16 @@ private func raiseOpenFileLimit() {
 
 /// The exit codes of SPEC §5.
 enum ExitStatus {
+    /// What every exit code means, in one sentence: `molt --help`, the README and SPEC §5 say
+    /// it the same way (a test compares the README's).
+    static let summary = """
+        Exit codes: 0 done; 1 the run failed (rolled back or paused); 2 bad input (files, flags, \
+        patterns), nothing changed; 3 done, but not everywhere: some hosts failed within what the \
+        playbook tolerates or could not be reached, or (find, audit) something was found; 4 locked \
+        by another run; 5 no host could be reached; 6 waiting at a manual gate (molt promote or \
+        molt abort); 128 + N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
+        """
+
     static let succeeded: Int32 = 0
     static let failed: Int32 = 1
     static let badInput: Int32 = 2

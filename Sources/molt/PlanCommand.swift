@@ -12,10 +12,11 @@ struct PlanCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var selection: PlaybookOptions
+    @OptionGroup var target: ImageOption
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let playbook = try selection.load()
+        let playbook = try selection.load(image: target.image)
         let fleet = try selection.fleet(playbook, global: global)
         let report = await PlanAction(playbook: playbook, fleet: fleet).perform()
         switch global.output {

@@ -3,19 +3,23 @@ import Fleet
 import Inventory
 import Playbook
 
-/// The playbook and the host selection shared by plan, rollout, trial and rollback.
+/// A target image other than the playbook's: plan, trial and rollout (rollback and unlock
+/// have no use for one).
+struct ImageOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Target image for a single-service playbook, instead of its image:.", valueName: "IMAGE"))
+    var image: String?
+}
+
+/// The playbook and the host selection shared by plan, rollout, trial, rollback and unlock.
 struct PlaybookOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("The playbook (see playbooks/).", valueName: "PLAYBOOK"))
     var playbook: String
 
-    @Option(help: ArgumentHelp("Target image for a single-service playbook, instead of its image:.", valueName: "IMAGE"))
-    var image: String?
-
     @Option(help: ArgumentHelp("Only hosts that also match this pattern (like ansible --limit).", valueName: "PATTERN"))
     var limit: String?
 
-    /// The playbook, validated, with `--image` applied.
-    func load() throws -> Playbook {
+    /// The playbook, validated, with `image` (`--image`) applied.
+    func load(image: String? = nil) throws -> Playbook {
         do {
             var loaded = try Playbook.load(path: playbook)
             if let image { loaded = try loaded.overridingImage(image) }

@@ -25,12 +25,13 @@ struct RolloutCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var selection: PlaybookOptions
+    @OptionGroup var target: ImageOption
     @Flag(help: "Do not ask for confirmation (required without a terminal).")
     var yes = false
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let playbook = try selection.load()
+        let playbook = try selection.load(image: target.image)
         let fleet = try selection.fleet(playbook, global: global)
         let services = playbook.services.map { "\($0.container) → \($0.image)" }.joined(separator: ", ")
         try Confirmation.ask("Roll out \(services) on \(fleet.hosts.count) host\(fleet.hosts.count == 1 ? "" : "s") (\(fleet.hosts.map(\.name).joined(separator: ", ")))?", yes: yes)
@@ -44,7 +45,7 @@ struct RolloutCommand: AsyncParsableCommand {
             } catch {
                 throw BadInput("cannot read \(selection.playbook) again: \(error.localizedDescription)")
             }
-            details = GateRunDetails(playbookText: text, playbookSource: playbook.source, image: selection.image, hosts: fleet.hosts.map(\.name))
+            details = GateRunDetails(playbookText: text, playbookSource: playbook.source, image: target.image, hosts: fleet.hosts.map(\.name))
         }
         let report = try await RunExecution(global: global).perform(playbook: playbook, fleet: fleet, mode: .rollout, details: details)
         throw ExitCode(report.exitCode)
@@ -112,7 +113,7 @@ struct RunExecution {
         }
         if report.result == .waiting {
             let inventory = global.inventory.map { " -i \(Self.quoted($0))" } ?? ""
-            let journalFlag = global.journal.map { " --journal \(Self.quoted(Journal.withoutPassword($0)))" } ?? ""
+            let journalFlag = global.record.journal.map { " --journal \(Self.quoted(Journal.withoutPassword($0)))" } ?? ""
             Console.error(report.refused ? report.message ?? "" : """
                 run \(report.run) waits at its gate after batch \(report.waitingAfter ?? 0); its locks are held.
                   go on:     molt promote \(report.run)\(inventory)\(journalFlag)

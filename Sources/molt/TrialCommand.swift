@@ -21,10 +21,11 @@ struct TrialCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var selection: PlaybookOptions
+    @OptionGroup var target: ImageOption
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let playbook = try selection.load()
+        let playbook = try selection.load(image: target.image)
         var fleet = try selection.fleet(playbook, global: global)
         if selection.limit == nil {
             fleet.hosts = BatchPlanner.batches(fleet.hosts, sizes: playbook.batches).first ?? []

@@ -1,4 +1,5 @@
 import Foundation
+import MoltTestSupport
 import Testing
 
 @testable import DockerEngine
@@ -40,16 +41,7 @@ struct RegistryAuthTests {
 
         /// Writes `docker-credential-NAME` with this shell body.
         func helper(_ name: String, _ body: String) throws {
-            let path = "\(bin)/docker-credential-\(name)"
-            // Close-on-exec and never renamed into place: a process another test spawns while
-            // the file is open for writing must not keep it open ("Text file busy" to run it).
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-            guard fd >= 0 else { throw ScriptError.custom("cannot create \(path)") }
-            defer { close(fd) }
-            let bytes = Array("#!/bin/sh\n\(body)\n".utf8)
-            guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
-                throw ScriptError.custom("cannot write \(path)")
-            }
+            try writeExecutable("\(bin)/docker-credential-\(name)", "#!/bin/sh\n\(body)\n")
         }
 
         var environment: [String: String] { ["PATH": "\(bin):/usr/bin:/bin"] }

@@ -95,6 +95,11 @@ struct Lab {
 
     /// Runs `scripts/lab ARGS` (unplug, plug, stop-docker, start-docker …) and waits for it.
     func script(_ arguments: String...) async throws {
+        try await script(arguments)
+    }
+
+    /// `scripts/lab ARGUMENTS`; a failure throws with its error output.
+    func script(_ arguments: [String]) async throws {
         let result = try await Shell.run(["\(Lab.repository)/scripts/lab"] + arguments)
         guard result.status == 0 else {
             throw LabMissing(message: "scripts/lab \(arguments.joined(separator: " ")) failed: \(result.stderr)")

@@ -76,21 +76,16 @@ extension LabFleetTests {
             let before = try await docker.inspectContainer("web")
             let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"["100%"]"#)
 
-            let result: Shell.Result
-            do {
-                try await lab.script("fill", "lab4", free)
-                result = try await fixture.molt("rollout", playbook, "--yes", "--limit", "lab4", "--output", "json")
+            let result = try await lab.withFault("fill", "lab4", free) {
+                let result = try await fixture.molt("rollout", playbook, "--yes", "--limit", "lab4", "--output", "json")
                 // Untouched while the disk is still full: same container, never restarted, serving 1.0.
                 let web = try await docker.inspectContainer("web")
                 #expect(web.id == before.id && web.state.startedAt == before.state.startedAt, "the old web was touched")
                 #expect(web.state.running && web.state.health?.status == "healthy")
                 let served = try await docker.exec(in: "web", command: ["wget", "-q", "-O", "-", "http://127.0.0.1:8080/version"])
                 #expect(served.stdoutText == "1.0\n", "the old web does not serve: \(served.stdoutText)\(served.stderrText)")
-            } catch {
-                try? await lab.restore()
-                throw error
+                return result
             }
-            try await lab.restore()
 
             // One failure, lab4's, with the engine's own words.
             #expect(result.status == 1, "exit \(result.status): \(result.stdout)\(result.stderr)")
@@ -126,19 +121,14 @@ extension LabFleetTests {
             // lab1 | lab2 lab3 | lab4; one failed host is allowed, so the run goes on to its end.
             let playbook = try fixture.playbook(image: RolloutFixture.web2, batches: #"[1, "50%", "100%"]"#, stable: "0s", maxFailures: "1")
 
-            let result: Shell.Result
-            do {
-                // Room for the lock container, not for the image.
-                try await lab.script("fill", "lab4", "512k")
-                result = try await fixture.molt("rollout", playbook, "--yes", "--output", "json")
+            // Room for the lock container, not for the image.
+            let result = try await lab.withFault("fill", "lab4", "512k") {
+                let result = try await fixture.molt("rollout", playbook, "--yes", "--output", "json")
                 let web = try await fixture.docker("lab4").inspectContainer("web")
                 #expect(web.id == before["lab4"]?.id && web.state.startedAt == before["lab4"]?.state.startedAt, "lab4's old web was touched")
                 #expect(web.state.running && web.state.health?.status == "healthy")
-            } catch {
-                try? await lab.restore()
-                throw error
+                return result
             }
-            try await lab.restore()
 
             // Finished with a tolerated failure.
             #expect(result.status == 3, "exit \(result.status): \(result.stdout)\(result.stderr)")
@@ -328,6 +318,21 @@ extension Lab {
     /// lifts throttles, removes fill): `up` on a lab that is up repairs it.
     func restore() async throws {
         try await script("up", String(hosts.count))
+    }
+
+    /// Runs `body` while the fault `scripts/lab ARGUMENTS` causes is in place, and restores the
+    /// lab afterwards whatever happened.
+    func withFault<Value>(_ arguments: String..., during body: () async throws -> Value) async throws -> Value {
+        let value: Value
+        do {
+            try await script(arguments)
+            value = try await body()
+        } catch {
+            try? await restore()
+            throw error
+        }
+        try await restore()
+        return value
     }
 }
 

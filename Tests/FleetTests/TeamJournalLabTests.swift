@@ -67,7 +67,8 @@ extension LabFleetTests {
             }
 
             func molt(_ arguments: String...) async throws -> Shell.Result {
-                try await Shell.run([Shell.molt] + arguments + ["-i", inventory], environment: environment)
+                let inventory = arguments.first == "history" ? [] : ["-i", self.inventory]
+                return try await Shell.run([Shell.molt] + arguments + inventory, environment: environment)
             }
 
             /// `molt history` as this coordinator sees it: every run's ID, result and outcomes.
@@ -86,94 +87,97 @@ extension LabFleetTests {
             }
         }
 
-        @Test("two coordinators with homes of their own roll out web and db at once on one PostgreSQL journal: both exit 0, each one's history shows both runs with every host's outcome")
-        func twoCoordinators() async throws {
+        /// The lab in its standard state, a new database on the lab's server and two
+        /// coordinators sharing it, Alice and Bob; the database is dropped and the lab reset after.
+        func withTeam(_ body: (Lab, RolloutFixture, String, Coordinator, Coordinator) async throws -> Void) async throws {
             let lab = try Lab.current()
             let fixture = try await RolloutFixture(lab)
-            defer { fixture.keep() }
             try await fixture.reset()
             let shared = try await LabJournalServer.database(on: try #require(LabJournalServer.url))
-            defer { Task { await LabJournalServer.drop(shared) } }
-            let alice = try Coordinator("alice", fixture, journal: shared)
-            let bob = try Coordinator("bob", fixture, journal: shared)
-            let web = try fixture.playbook(image: RolloutFixture.web2, batches: "[1, \"100%\"]", stable: "1s")
-
-            async let webRollout = alice.molt("rollout", web, "--yes", "--output", "json")
-            async let dbRollout = bob.molt("rollout", "\(Lab.repository)/playbooks/lab-db.yml", "--yes", "--output", "json")
-            let (webResult, dbResult) = try await (webRollout, dbRollout)
-            #expect(webResult.status == 0, "\(webResult.stdout)\(webResult.stderr)")
-            #expect(dbResult.status == 0, "\(dbResult.stdout)\(dbResult.stderr)")
-            let webRun = try LabFleetTests.GateLabTests.run(webResult.stdout)
-            let dbRun = try LabFleetTests.GateLabTests.run(dbResult.stdout)
-            #expect(webRun != dbRun)
-
-            for coordinator in [alice, bob] {
-                let runs = try await coordinator.history()
-                #expect(runs[webRun]?.result == "succeeded", "\(coordinator.home): \(runs)")
-                #expect(runs[dbRun]?.result == "succeeded", "\(coordinator.home): \(runs)")
-                #expect(runs[webRun]?.hosts == ["lab1/web": "updated", "lab2/web": "updated", "lab3/web": "updated", "lab4/web": "updated"])
-                #expect(runs[dbRun]?.hosts == ["lab3/db": "updated", "lab4/db": "updated"])
+            do {
+                try await body(lab, fixture, shared, try Coordinator("alice", fixture, journal: shared), try Coordinator("bob", fixture, journal: shared))
+            } catch {
+                await LabJournalServer.drop(shared)
+                throw error
             }
-            // molt journal copy: the shared journal into an SQLite file and back into a new
-            // database reads back the same, run for run.
-            let file = fixture.scratch.path + "/copied.sqlite"
-            let again = try await LabJournalServer.database(on: try #require(LabJournalServer.url))
-            defer { Task { await LabJournalServer.drop(again) } }
-            for (from, to) in [(shared, file), (file, again)] {
-                let copied = try await Shell.run([Shell.molt, "journal", "copy", from, to], environment: alice.environment)
-                #expect(copied.status == 0 && copied.stdout.contains("copied 2 runs"), "\(copied.stdout)\(copied.stderr)")
-            }
-            let original = try await Shell.run([Shell.molt, "history", "--output", "json"], environment: alice.environment)
-            for (name, copy) in [("the SQLite copy", file), ("the copy back in PostgreSQL", again)] {
-                let copied = try await Shell.run([Shell.molt, "history", "--output", "json", "--journal", copy], environment: alice.environment)
-                #expect(copied.status == 0, "\(name): \(copied.stderr)")
-                #expect(copied.stdout == original.stdout, "\(name): \(copied.stdout) instead of \(original.stdout)")
-            }
-            // Without the shared journal, a coordinator sees only its own (empty) SQLite one.
-            var alone = alice.environment
-            alone["MOLT_JOURNAL"] = nil
-            let own = try await Shell.run([Shell.molt, "history"], environment: alone)
-            #expect(own.status == 0 && !own.stdout.contains(webRun) && !own.stdout.contains(dbRun), "\(own.stdout)")
+            await LabJournalServer.drop(shared)
             try await fixture.reset()
+        }
+
+        @Test("two coordinators with homes of their own roll out web and db at once on one PostgreSQL journal: both exit 0, each one's history shows both runs with every host's outcome")
+        func twoCoordinators() async throws {
+            try await withTeam { lab, fixture, shared, alice, bob in
+                let web = try fixture.playbook(image: RolloutFixture.web2, batches: "[1, \"100%\"]", stable: "1s")
+
+                async let webRollout = alice.molt("rollout", web, "--yes", "--output", "json")
+                async let dbRollout = bob.molt("rollout", "\(Lab.repository)/playbooks/lab-db.yml", "--yes", "--output", "json")
+                let (webResult, dbResult) = try await (webRollout, dbRollout)
+                #expect(webResult.status == 0, "\(webResult.stdout)\(webResult.stderr)")
+                #expect(dbResult.status == 0, "\(dbResult.stdout)\(dbResult.stderr)")
+                let webRun = try LabFleetTests.GateLabTests.run(webResult.stdout)
+                let dbRun = try LabFleetTests.GateLabTests.run(dbResult.stdout)
+                #expect(webRun != dbRun)
+
+                for coordinator in [alice, bob] {
+                    let runs = try await coordinator.history()
+                    #expect(runs[webRun]?.result == "succeeded", "\(coordinator.home): \(runs)")
+                    #expect(runs[dbRun]?.result == "succeeded", "\(coordinator.home): \(runs)")
+                    #expect(runs[webRun]?.hosts == ["lab1/web": "updated", "lab2/web": "updated", "lab3/web": "updated", "lab4/web": "updated"])
+                    #expect(runs[dbRun]?.hosts == ["lab3/db": "updated", "lab4/db": "updated"])
+                }
+                // molt journal copy: the shared journal into an SQLite file and back into a new
+                // database reads back the same, run for run.
+                let file = fixture.scratch.path + "/copied.sqlite"
+                let again = try await LabJournalServer.database(on: try #require(LabJournalServer.url))
+                defer { Task { await LabJournalServer.drop(again) } }
+                for (from, to) in [(shared, file), (file, again)] {
+                    let copied = try await Shell.run([Shell.molt, "journal", "copy", from, to], environment: alice.environment)
+                    #expect(copied.status == 0 && copied.stdout.contains("copied 2 runs"), "\(copied.stdout)\(copied.stderr)")
+                }
+                let original = try await Shell.run([Shell.molt, "history", "--output", "json"], environment: alice.environment)
+                for (name, copy) in [("the SQLite copy", file), ("the copy back in PostgreSQL", again)] {
+                    let copied = try await Shell.run([Shell.molt, "history", "--output", "json", "--journal", copy], environment: alice.environment)
+                    #expect(copied.status == 0, "\(name): \(copied.stderr)")
+                    #expect(copied.stdout == original.stdout, "\(name): \(copied.stdout) instead of \(original.stdout)")
+                }
+                // Without the shared journal, a coordinator sees only its own (empty) SQLite one.
+                var alone = alice.environment
+                alone["MOLT_JOURNAL"] = nil
+                let own = try await Shell.run([Shell.molt, "history"], environment: alone)
+                #expect(own.status == 0 && !own.stdout.contains(webRun) && !own.stdout.contains(dbRun), "\(own.stdout)")
+            }
         }
 
         @Test("a canary waiting at its gate, started by one coordinator, is promoted by another from the shared journal, with the playbook file gone")
         func promoteFromAnotherCoordinator() async throws {
-            let lab = try Lab.current()
-            let fixture = try await RolloutFixture(lab)
-            defer { fixture.keep() }
-            try await fixture.reset()
-            let shared = try await LabJournalServer.database(on: try #require(LabJournalServer.url))
-            defer { Task { await LabJournalServer.drop(shared) } }
-            let alice = try Coordinator("alice", fixture, journal: shared)
-            let bob = try Coordinator("bob", fixture, journal: shared)
-            try await LabFleetTests.GateLabTests.setMetric(lab, "web_errors_team", "0.001")
-            let playbook = try LabFleetTests.GateLabTests.playbook(fixture, metric: "web_errors_team", hold: "1s", promote: "manual")
+            try await withTeam { lab, fixture, shared, alice, bob in
+                try await LabFleetTests.GateLabTests.setMetric(lab, "web_errors_team", "0.001")
+                let playbook = try LabFleetTests.GateLabTests.playbook(fixture, metric: "web_errors_team", hold: "1s", promote: "manual")
 
-            let rollout = try await alice.molt("rollout", playbook, "--yes", "--output", "json")
-            #expect(rollout.status == 6, "\(rollout.stdout)\(rollout.stderr)")
-            let run = try LabFleetTests.GateLabTests.run(rollout.stdout)
-            try FileManager.default.removeItem(atPath: playbook)
+                let rollout = try await alice.molt("rollout", playbook, "--yes", "--output", "json")
+                #expect(rollout.status == 6, "\(rollout.stdout)\(rollout.stderr)")
+                let run = try LabFleetTests.GateLabTests.run(rollout.stdout)
+                try FileManager.default.removeItem(atPath: playbook)
 
-            // Bob's own SQLite journal has never heard of the run.
-            var alone = bob.environment
-            alone["MOLT_JOURNAL"] = nil
-            let unknown = try await Shell.run([Shell.molt, "promote", run, "--yes", "-i", lab.inventoryPath], environment: alone)
-            #expect(unknown.status == 2, "\(unknown.stdout)\(unknown.stderr)")
+                // Bob's own SQLite journal has never heard of the run.
+                var alone = bob.environment
+                alone["MOLT_JOURNAL"] = nil
+                let unknown = try await Shell.run([Shell.molt, "promote", run, "--yes", "-i", lab.inventoryPath], environment: alone)
+                #expect(unknown.status == 2, "\(unknown.stdout)\(unknown.stderr)")
 
-            let promote = try await bob.molt("promote", run, "--yes")
-            #expect(promote.status == 0, "\(promote.stdout)\(promote.stderr)")
-            for (host, web) in try await fixture.webs() {
-                #expect(web.configImage == RolloutFixture.web2, "\(host)")
-                #expect(web.state.health?.status == "healthy", "\(host)")
+                let promote = try await bob.molt("promote", run, "--yes")
+                #expect(promote.status == 0, "\(promote.stdout)\(promote.stderr)")
+                for (host, web) in try await fixture.webs() {
+                    #expect(web.configImage == RolloutFixture.web2, "\(host)")
+                    #expect(web.state.health?.status == "healthy", "\(host)")
+                }
+                for host in lab.hosts {
+                    #expect(try await fixture.docker(host.name).container(named: "molt-lock.web") == nil, "\(host.name)")
+                }
+                let runs = try await alice.history()
+                #expect(runs[run]?.result == "succeeded", "\(runs)")
+                #expect(runs[run]?.hosts.values.allSatisfy { $0 == "updated" } == true && runs[run]?.hosts.count == 4, "\(runs)")
             }
-            for host in lab.hosts {
-                #expect(try await fixture.docker(host.name).container(named: "molt-lock.web") == nil, "\(host.name)")
-            }
-            let runs = try await alice.history()
-            #expect(runs[run]?.result == "succeeded", "\(runs)")
-            #expect(runs[run]?.hosts.values.allSatisfy { $0 == "updated" } == true && runs[run]?.hosts.count == 4, "\(runs)")
-            try await fixture.reset()
         }
 
         @Test("a wrong password is exit 2 naming the server, the password in no output, and no host touched")
@@ -187,8 +191,8 @@ extension LabFleetTests {
             let server = try #require(URLComponents(string: url))
             let coordinator = try Coordinator("carol", fixture, journal: url)
             let web = try fixture.playbook(image: RolloutFixture.web2, batches: "[\"100%\"]")
-            for arguments in [["rollout", web, "--yes"], ["history"], ["promote", "0123456789abcdef", "--yes"]] {
-                let result = try await Shell.run([Shell.molt] + arguments + ["-i", lab.inventoryPath], environment: coordinator.environment)
+            for arguments in [["rollout", web, "--yes", "-i", lab.inventoryPath], ["history"], ["promote", "0123456789abcdef", "--yes", "-i", lab.inventoryPath]] {
+                let result = try await Shell.run([Shell.molt] + arguments, environment: coordinator.environment)
                 #expect(result.status == 2, "\(arguments): \(result.stdout)\(result.stderr)")
                 #expect(result.stderr.contains("journal molt@\(server.host ?? ""):\(server.port ?? 0)\(server.path): cannot connect"), "\(result.stderr)")
                 #expect(!(result.stdout + result.stderr).contains("Wr0ng-team-pass"))

@@ -92,6 +92,22 @@ struct HostileInputTests {
             "molt: /dev/zero: the file is larger than 1 MiB, the most molt reads as a playbook"),
     ]
 
+    @Test("molt --help and the README say what every exit code means in the same sentence")
+    func exitCodesOneSentence() async throws {
+        let scratch = try Scratch()
+        let help = try await Program.molt(["--help"], in: scratch.path)
+        #expect(help.status == 0, "\(help.stderr)")
+        func words(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let text = words(help.stdout)
+        let start = try #require(text.range(of: "Exit codes: "), "\(help.stdout)")
+        let end = try #require(text.range(of: "129 SIGHUP).", range: start.upperBound..<text.endIndex), "\(help.stdout)")
+        let sentence = String(text[start.lowerBound..<end.upperBound])
+        #expect(sentence.contains("3 done, but not everywhere"))
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: repository.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(words(readme).contains(sentence), "the README says otherwise than: \(sentence)")
+    }
+
     @Test("a hostile inventory or playbook is exit 2 naming file and line, in under a second within 1 GiB", arguments: files)
     func hostileFile(_ input: HostileInput) async throws {
         let scratch = try Scratch()

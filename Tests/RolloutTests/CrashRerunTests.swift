@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import MoltNames
 import MoltTestSupport
 import Playbook
 @testable import Rollout

@@ -1,4 +1,5 @@
 import Foundation
+import MoltTestSupport
 import Synchronization
 import SSH
 
@@ -300,15 +301,7 @@ enum Spawn {
     }
 }
 
-/// Writes a script that only this process has open, and only while writing: close-on-exec,
-/// so no child another test spawns meanwhile keeps it open for writing, which would make it
-/// "Text file busy" to run.
+/// A script only this user may run, written as MoltTestSupport writes every test script.
 func writeExecutable(_ path: String, _ text: String) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o700)
-    guard fd >= 0 else { throw TestFailure("cannot create \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    let bytes = Array(text.utf8)
-    guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
-        throw TestFailure("cannot write \(path)")
-    }
+    try MoltTestSupport.writeExecutable(path, text, mode: 0o700, exclusive: true)
 }

@@ -194,6 +194,17 @@ wait_for() {
     return 1
 }
 
+# wait_or_show SECONDS WHAT LOG CHECK…: waits for CHECK as wait_for does; when it never
+# passes, shows the last lines of the daemon's LOG and exits 1.
+wait_or_show() {
+    local seconds=$1 what=$2 log=$3
+    shift 3
+    if ! wait_for "$seconds" "$what" "$@"; then
+        show_log "$log"
+        exit 1
+    fi
+}
+
 # show_log FILE: the last lines of a daemon's log, for error messages.
 show_log() {
     [ -s "$1" ] || return 0

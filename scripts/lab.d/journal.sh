@@ -86,7 +86,7 @@ journal_start_server() {
         show_log "$dir/server.log"
         die "the journal server did not start on 127.0.0.1:$LAB_JOURNAL_PORT"
     fi
-    wait_for 10 "the journal server on 127.0.0.1:$LAB_JOURNAL_PORT" journal_ready || exit 1
+    wait_or_show 10 "the journal server on 127.0.0.1:$LAB_JOURNAL_PORT" "$dir/server.log" journal_ready
 }
 
 # Stops the postmaster by its PID (SIGINT: PostgreSQL's fast shutdown, which ends every

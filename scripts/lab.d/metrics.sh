@@ -24,12 +24,7 @@ metrics_start() {
 
 metrics_ready() { http_get "http://$LAB_METRICS/-/healthy" >/dev/null; }
 
-metrics_wait() {
-    if ! wait_for 10 "the metric source at $LAB_METRICS" metrics_ready; then
-        show_log "$LAB_METRICS_DIR/server.log"
-        exit 1
-    fi
-}
+metrics_wait() { wait_or_show 10 "the metric source at $LAB_METRICS" "$LAB_METRICS_DIR/server.log" metrics_ready; }
 
 metrics_stop() {
     stop_pid "$(read_pid "$LAB_METRICS_PID")" "$LAB_METRICS_VALUES" "the metric source" 5

@@ -55,12 +55,7 @@ mirror_start() {
 
 mirror_ready() { http_get "$LAB_MIRROR_URL/$LAB_MIRROR_LIBSSL3" >/dev/null; }
 
-mirror_wait() {
-    if ! wait_for 20 "the package mirror at $LAB_MIRROR_URL" mirror_ready; then
-        show_log "$LAB_MIRROR_DIR/httpd.log"
-        exit 1
-    fi
-}
+mirror_wait() { wait_or_show 20 "the package mirror at $LAB_MIRROR_URL" "$LAB_MIRROR_DIR/httpd.log" mirror_ready; }
 
 mirror_alive() { pid_alive "$(read_pid "$LAB_MIRROR_PID")" "$LAB_MIRROR_ROOT"; }
 

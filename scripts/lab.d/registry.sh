@@ -46,12 +46,7 @@ EOF
 
 registry_ready() { http_get "http://$LAB_REGISTRY/v2/" >/dev/null; }
 
-registry_wait() {
-    if ! wait_for 20 "the registry at $LAB_REGISTRY" registry_ready; then
-        show_log "$LAB_REGISTRY_DIR/registry.log"
-        exit 1
-    fi
-}
+registry_wait() { wait_or_show 20 "the registry at $LAB_REGISTRY" "$LAB_REGISTRY_DIR/registry.log" registry_ready; }
 
 registry_stop() {
     stop_pid "$(read_pid "$LAB_REGISTRY_PID")" "$LAB_REGISTRY_DIR/config.yml" "the registry" 10
@@ -114,12 +109,7 @@ auth_registry_ready() {
         ! http_get "http://$LAB_AUTH_REGISTRY/v2/" >/dev/null 2>&1
 }
 
-auth_registry_wait() {
-    if ! wait_for 20 "the registry at $LAB_AUTH_REGISTRY" auth_registry_ready; then
-        show_log "$LAB_AUTH_REGISTRY_DIR/registry.log"
-        exit 1
-    fi
-}
+auth_registry_wait() { wait_or_show 20 "the registry at $LAB_AUTH_REGISTRY" "$LAB_AUTH_REGISTRY_DIR/registry.log" auth_registry_ready; }
 
 auth_registry_alive() { pid_alive "$(read_pid "$LAB_AUTH_REGISTRY_PID")" "$LAB_AUTH_REGISTRY_DIR/config.yml"; }
 

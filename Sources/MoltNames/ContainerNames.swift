@@ -4,7 +4,7 @@
 /// `NAME` is only ever given to a container molt has seen pass its checks, or to one molt did
 /// not make. While unconfirmed, a new container is `NAME.molt-next`; the old one waits as
 /// `NAME.molt-prev` until the new one has passed.
-public struct ServiceNames: Sendable, Hashable {
+public struct ContainerNames: Sendable, Hashable {
     /// The live container's name: the service's `container:`.
     public let live: String
 
@@ -24,9 +24,16 @@ public struct ServiceNames: Sendable, Hashable {
     /// The rehearsal container of a trial.
     public var trial: String { live + ".molt-trial" }
     /// The service's lock (SPEC §6).
-    public var lock: String { ServiceNames.lockPrefix + live }
+    public var lock: String { ContainerNames.lockPrefix + live }
     /// The prefix of the short-lived containers that copy volumes for a trial.
     public var cloneHelperPrefix: String { live + ".molt-clone-" }
+    /// The start of every name above but the lock's: what a rerun looks for to find molt's
+    /// copies of this service.
+    public var copyPrefix: String { live + ".molt-" }
+    /// A never-started container an audit reads the image's packages from.
+    public func auditScratch(suffix: String) -> String { live + ContainerNames.auditInfix + suffix }
+    /// A trial's clone of the volume `source`.
+    public static func trialVolume(of source: String, suffix: String) -> String { source + ".molt-trial-" + suffix }
 
     /// An older retained container, set aside so that `previous` is free: `NAME.molt-prev-<id>`.
     public func archived(id: String) -> String { previous + "-" + id.prefix(12) }
@@ -39,6 +46,14 @@ public struct ServiceNames: Sendable, Hashable {
     public static let reservedSuffixes = [".molt-prev", ".molt-next", ".molt-failed", ".molt-undone", ".molt-trial"]
     /// Every lock container's name starts with this.
     public static let lockPrefix = "molt-lock."
+    /// What an audit's scratch containers have after the service's name.
+    public static let auditInfix = ".molt-audit-"
+
+    /// True for the containers molt makes besides the live one: retained, next, failed,
+    /// undone, trial, audit scratch, clone helpers, locks.
+    public static func isMoltCopy(_ name: String) -> Bool {
+        name.hasPrefix(lockPrefix) || name.contains(".molt-")
+    }
 }
 
 /// The labels molt reads and writes on containers.
