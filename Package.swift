@@ -72,24 +72,26 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
-                "Durations",
+                "Durations", "JSONShape",
             ],
             swiftSettings: upcoming
         ),
+        // How molt's JSON documents are shaped: `null` for what is absent, dates in ISO 8601 UTC.
+        .target(name: "JSONShape", swiftSettings: upcoming),
         // The names and labels molt gives the containers it makes (NAME.molt-prev, locks, …).
         .target(name: "MoltNames", swiftSettings: upcoming),
         .target(name: "Playbook", dependencies: ["Yams", "BoundedYAML", "Durations", "MoltNames"], swiftSettings: upcoming),
         // Reaching many hosts at once: SSH sessions carrying Docker clients; status and find.
         .target(
             name: "Fleet",
-            dependencies: ["SSH", "SSHConfig", "DockerEngine", "Inventory", "Packages", "MoltNames"],
+            dependencies: ["SSH", "SSHConfig", "DockerEngine", "Inventory", "Packages", "MoltNames", "JSONShape"],
             swiftSettings: upcoming
         ),
         // Playbooks applied to a fleet: the per-host replacement, health checks, locks, batches
         // and the failure policy, written to the journal as they go.
         .target(
             name: "Rollout",
-            dependencies: ["Fleet", "DockerEngine", "Inventory", "Packages", "Playbook", "Journal", "SSH", "Durations", "MoltNames"],
+            dependencies: ["Fleet", "DockerEngine", "Inventory", "Packages", "Playbook", "Journal", "SSH", "Durations", "MoltNames", "JSONShape"],
             swiftSettings: upcoming
         ),
         // A Docker host modelled in memory, with scripted behaviour and faults: every branch of
@@ -119,7 +121,7 @@ let package = Package(
             name: "JournalTests",
             dependencies: [
                 // `molt`: `molt journal copy` and `molt history` run as an operator runs them.
-                "Journal", "MoltTestSupport", "molt", .product(name: "GRDB", package: "GRDB.swift"),
+                "Journal", "JSONShape", "MoltTestSupport", "molt", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -114,3 +114,16 @@ public struct TCPConnector: ByteStreamConnector {
         return descriptor
     }
 }
+
+/// The C library's `connect`, which ``TCPConnector/connect()`` shadows.
+enum SocketGlue {
+    static func connect(_ descriptor: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+        #if canImport(Darwin)
+        Darwin.connect(descriptor, address, length)
+        #elseif canImport(Glibc)
+        Glibc.connect(descriptor, address, length)
+        #else
+        Musl.connect(descriptor, address, length)
+        #endif
+    }
+}

@@ -1,3 +1,5 @@
+public import JSONShape
+
 /// What `molt find` found: the matching containers across the fleet, and the hosts or
 /// containers that could not be searched. Encodes to the JSON document of SPEC §5.
 public struct FindReport: Sendable, Encodable {
@@ -27,9 +29,9 @@ public struct FindMatch: Sendable, Encodable, Hashable {
     public var image: String
     public var state: String
     /// The package asked for, when searching by package.
-    public var package: String?
+    @NullWhenNil public var package: String?
     /// Its installed version in this container.
-    public var version: String?
+    @NullWhenNil public var version: String?
 
     public init(host: String, container: String, image: String, state: String, package: String? = nil, version: String? = nil) {
         self.host = host
@@ -38,16 +40,6 @@ public struct FindMatch: Sendable, Encodable, Hashable {
         self.state = state
         self.package = package
         self.version = version
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var keyed = encoder.container(keyedBy: CodingKeys.self)
-        try keyed.encode(host, forKey: .host)
-        try keyed.encode(container, forKey: .container)
-        try keyed.encode(image, forKey: .image)
-        try keyed.encode(state, forKey: .state)
-        try keyed.encode(package, forKey: .package)
-        try keyed.encode(version, forKey: .version)
     }
 
     enum CodingKeys: String, CodingKey {

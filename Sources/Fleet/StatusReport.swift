@@ -1,3 +1,5 @@
+public import JSONShape
+
 /// What `molt status` found: every selected host, reachable or not, with its containers.
 ///
 /// Encodes to the JSON document of SPEC §5.
@@ -20,11 +22,11 @@ public struct HostStatus: Sendable, Encodable {
     public var address: String
     public var reachable: Bool
     /// Why the host could not be reached or asked; `nil` when reachable.
-    public var error: String?
+    @NullWhenNil public var error: String?
     /// The Docker Engine version, e.g. `20.10.24`.
-    public var dockerVersion: String?
+    @NullWhenNil public var dockerVersion: String?
     /// The API version molt speaks with the engine.
-    public var apiVersion: String?
+    @NullWhenNil public var apiVersion: String?
     public var containers: [ContainerStatus]
     /// How long reaching and asking the host took.
     public var elapsed: Duration = .zero
@@ -45,17 +47,6 @@ public struct HostStatus: Sendable, Encodable {
         case dockerVersion = "docker_version"
         case apiVersion = "api_version"
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(address, forKey: .address)
-        try container.encode(reachable, forKey: .reachable)
-        try container.encode(error, forKey: .error)
-        try container.encode(dockerVersion, forKey: .dockerVersion)
-        try container.encode(apiVersion, forKey: .apiVersion)
-        try container.encode(containers, forKey: .containers)
-    }
 }
 
 /// One container in a ``HostStatus``.
@@ -68,7 +59,7 @@ public struct ContainerStatus: Sendable, Encodable {
     /// `created`, `running`, `paused`, `restarting`, `exited`, `dead`.
     public var state: String
     /// `healthy`, `unhealthy`, `starting`, or `nil` without a HEALTHCHECK.
-    public var health: String?
+    @NullWhenNil public var health: String?
     public var labels: [String: String]
 
     public init(name: String, id: String, image: String, imageID: String, state: String, health: String?, labels: [String: String]) {
@@ -84,17 +75,6 @@ public struct ContainerStatus: Sendable, Encodable {
     enum CodingKeys: String, CodingKey {
         case name, id, image, state, health, labels
         case imageID = "image_id"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(id, forKey: .id)
-        try container.encode(image, forKey: .image)
-        try container.encode(imageID, forKey: .imageID)
-        try container.encode(state, forKey: .state)
-        try container.encode(health, forKey: .health)
-        try container.encode(labels, forKey: .labels)
     }
 
     /// Only the labels molt itself sets (`molt.*`), which `status` shows.

@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONShape
 
 /// One batch of a run: which hosts it held and when it ran.
 public struct BatchRecord: Sendable, Hashable, Encodable {
@@ -9,9 +10,9 @@ public struct BatchRecord: Sendable, Hashable, Encodable {
     /// Its hosts, in plan order.
     public var hosts: [String]
     /// When it began.
-    public var started: Date
+    @Timestamped public var started: Date
     /// When it ended; nil if it never did.
-    public var finished: Date?
+    @Timestamped public var finished: Date?
 
     /// Creates a record; the journal makes these.
     public init(run: String, index: Int, hosts: [String], started: Date, finished: Date?) {
@@ -24,15 +25,5 @@ public struct BatchRecord: Sendable, Hashable, Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case run, index, hosts, started, finished
-    }
-
-    /// Writes every key, dates as ISO 8601 strings in UTC and `null` for an unfinished batch.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(run, forKey: .run)
-        try container.encode(index, forKey: .index)
-        try container.encode(hosts, forKey: .hosts)
-        try container.encode(Timestamp.string(started), forKey: .started)
-        try container.encode(Timestamp.string(finished), forKey: .finished)
     }
 }

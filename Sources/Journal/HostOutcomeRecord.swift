@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONShape
 
 /// How one service on one host ended in a run: the `hosts` entries of `molt history`.
 ///
@@ -14,9 +15,9 @@ public struct HostOutcomeRecord: Sendable, Hashable, Encodable {
     /// The live container's name.
     public var container: String
     /// The image the container ran before, when there was one.
-    public var from: String?
+    @NullWhenNil public var from: String?
     /// The image the run put in place (or meant to).
-    public var to: String?
+    @NullWhenNil public var to: String?
     /// A rollout's or rollback's `updated`, `uptodate`, `skipped`, `failed`, `rolledback`,
     /// `degraded` or `interrupted`; a trial's `passed`, `failed`, `skipped` or `interrupted`; a
     /// patch's `patched` or `failed`: the text of the service's step outcome (``StepRecord/Outcome``).
@@ -24,7 +25,7 @@ public struct HostOutcomeRecord: Sendable, Hashable, Encodable {
     /// How long the host took, in seconds.
     public var seconds: Double
     /// What went wrong, for `failed`, `rolledback` and `degraded`.
-    public var error: String?
+    @NullWhenNil public var error: String?
     /// The retained old container (`NAME.molt-prev`), when one was kept.
     public var previousContainer: String?
     /// When the outcome was recorded.
@@ -51,18 +52,5 @@ public struct HostOutcomeRecord: Sendable, Hashable, Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case host, service, container, from, to, outcome, seconds, error
-    }
-
-    /// Writes the SPEC keys, with `null` for what is missing rather than leaving keys out.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(host, forKey: .host)
-        try container.encode(service, forKey: .service)
-        try container.encode(self.container, forKey: .container)
-        try container.encode(from, forKey: .from)
-        try container.encode(to, forKey: .to)
-        try container.encode(outcome, forKey: .outcome)
-        try container.encode(seconds, forKey: .seconds)
-        try container.encode(error, forKey: .error)
     }
 }

@@ -8,7 +8,7 @@ import GRDB
 /// can hold either, so every read goes through here: a bad value is a `JournalError` naming
 /// the journal, the table, the row and the column, and `molt history` says so instead of
 /// crashing.
-struct JournalRow {
+struct JournalRow: JournalFields {
     let row: Row
     let table: String
     let path: String
@@ -16,8 +16,24 @@ struct JournalRow {
     /// The column every read selects as `rowid AS journal_row`, so that errors can name the row.
     static let rowIDColumn = "journal_row"
 
+    func text(_ column: String) throws -> String { try value(column) }
+    func optionalText(_ column: String) throws -> String? { try optional(column) }
+    func integer(_ column: String) throws -> Int64 { try value(column) }
+    func number(_ column: String) throws -> Double { try value(column) }
+    func date(_ column: String) throws -> Date { try value(column) }
+    func optionalDate(_ column: String) throws -> Date? { try optional(column) }
+
+    func damaged(_ column: String, expected: String) -> JournalError {
+        let place = (try? row.decode(Int64?.self, forColumn: Self.rowIDColumn)).flatMap { $0 }.map { "row \($0) of table \(table)" }
+            ?? "a row of table \(table)"
+        return JournalError(
+            path: path, code: .damaged,
+            message: "\(place) is damaged: its \(column) should be \(expected), found \(Self.describe(row, column)); "
+                + "move the journal aside (molt starts a new one) or delete that row with sqlite3")
+    }
+
     /// The value of a column that must hold one.
-    func value<Value: DatabaseValueConvertible>(_ column: String, as type: Value.Type = Value.self) throws -> Value {
+    private func value<Value: DatabaseValueConvertible>(_ column: String) throws -> Value {
         do {
             return try row.decode(Value.self, forColumn: column)
         } catch {
@@ -26,31 +42,12 @@ struct JournalRow {
     }
 
     /// The value of a column that may be NULL.
-    func optional<Value: DatabaseValueConvertible>(_ column: String, as type: Value.Type = Value.self) throws -> Value? {
+    private func optional<Value: DatabaseValueConvertible>(_ column: String) throws -> Value? {
         do {
             return try row.decode(Value?.self, forColumn: column)
         } catch {
             throw damaged(column, expected: Self.expectation(for: Value.self) + " or nothing")
         }
-    }
-
-    /// A JSON list of host names, as `planned_hosts` and a batch's `hosts` are stored.
-    func hosts(_ column: String) throws -> [String] {
-        let text: String = try value(column)
-        guard let hosts = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
-            throw damaged(column, expected: "a JSON list of host names")
-        }
-        return hosts
-    }
-
-    /// The error for a column that does not hold what molt wrote there.
-    private func damaged(_ column: String, expected: String) -> JournalError {
-        let place = (try? row.decode(Int64?.self, forColumn: Self.rowIDColumn)).flatMap { $0 }.map { "row \($0) of table \(table)" }
-            ?? "a row of table \(table)"
-        return JournalError(
-            path: path, code: .damaged,
-            message: "\(place) is damaged: its \(column) should be \(expected), found \(Self.describe(row, column)); "
-                + "move the journal aside (molt starts a new one) or delete that row with sqlite3")
     }
 
     private static func expectation(for type: Any.Type) -> String {

@@ -80,7 +80,7 @@ final class PostgresJournal: JournalStore {
     // MARK: Writing
 
     func startRun(_ run: RunStart) async throws {
-        let hosts = try Self.encodeHosts(run.hosts)
+        let hosts = try HostList.text(run.hosts)
         try await write("record the start of run \(run.id)") { connection, logger in
             _ = try await connection.query(
                 """
@@ -114,7 +114,7 @@ final class PostgresJournal: JournalStore {
     }
 
     func startBatch(run: String, index: Int, hosts: [String], started: Date) async throws {
-        let list = try Self.encodeHosts(hosts)
+        let list = try HostList.text(hosts)
         try await write("record the start of batch \(index) of run \(run)") { connection, logger in
             _ = try await connection.query(
                 "INSERT INTO batches (run, idx, hosts, started) VALUES (\(run), \(index), \(list), \(started))", logger: logger)
@@ -227,14 +227,8 @@ final class PostgresJournal: JournalStore {
             guard let row = try await connection.query("SELECT * FROM runs WHERE id = \(id)", logger: logger).collect().first
             else { return nil }
             let fields = PostgresJournalRow(row: row, table: "runs", location: self.location)
-            let start = RunStart(
-                id: try fields.value("id"), command: try fields.value("command"), playbookName: try fields.value("playbook"),
-                playbookPath: try fields.value("playbook_path"), user: try fields.value("user"),
-                coordinator: try fields.value("coordinator"), pid: try fields.value("pid"), started: try fields.value("started"),
-                hosts: try fields.hosts("planned_hosts"), details: try fields.optional("details"))
             return WholeRun(
-                start: start, finished: try fields.optional("finished"),
-                result: try fields.optional("result", as: String.self).map(RunRecord.Result.init(rawValue:)),
+                start: try RunStart(fields: fields), finished: try fields.optionalDate("finished"), result: try fields.recordedResult,
                 batches: try await self.batches(connection, logger, run: id), steps: try await self.steps(connection, logger, run: id),
                 outcomes: try await self.outcomes(connection, logger, run: id, only: nil))
         }
@@ -244,8 +238,8 @@ final class PostgresJournal: JournalStore {
     /// here. Dates are written to the microsecond, rounded, as PostgreSQL keeps them.
     func importRun(_ run: WholeRun) async throws -> Bool {
         let start = run.start
-        let planned = try Self.encodeHosts(start.hosts)
-        let batchHosts = try run.batches.map { try Self.encodeHosts($0.hosts) }
+        let planned = try HostList.text(start.hosts)
+        let batchHosts = try run.batches.map { try HostList.text($0.hosts) }
         return try await write("copy run \(run.id) into the journal") { connection, logger in
             try await connection.withTransaction(logger: logger) { connection in
                 let inserted = try await connection.query(
@@ -515,38 +509,19 @@ final class PostgresJournal: JournalStore {
 
     private func runRecord(_ row: PostgresRow, _ connection: PostgresConnection, _ logger: Logger) async throws -> RunRecord {
         let fields = PostgresJournalRow(row: row, table: "runs", location: location)
-        let id: String = try fields.value("id")
-        let coordinator: String = try fields.value("coordinator")
-        let pid: Int32 = try fields.value("pid")
-        let finished: Date? = try fields.optional("finished")
-        let result = ProcessLiveness.result(
-            recorded: try fields.optional("result"), finished: finished, coordinator: coordinator, pid: pid, here: self.coordinator)
-        return RunRecord(
-            id: id, command: try fields.value("command"), playbook: try fields.value("playbook"),
-            playbookPath: try fields.value("playbook_path"), user: try fields.value("user"), coordinator: coordinator,
-            pid: pid, started: try fields.value("started"), finished: finished, result: result,
-            plannedHosts: try fields.hosts("planned_hosts"), details: try fields.optional("details"),
-            hosts: try await outcomes(connection, logger, run: id, only: nil))
+        let hosts = try await outcomes(connection, logger, run: try fields.text("id"), only: nil)
+        return try RunRecord(fields: fields, here: coordinator, hosts: hosts)
     }
 
     private func batches(_ connection: PostgresConnection, _ logger: Logger, run: String) async throws -> [BatchRecord] {
-        try await connection.query("SELECT * FROM batches WHERE run = \(run) ORDER BY idx", logger: logger).collect().map { row in
-            let fields = PostgresJournalRow(row: row, table: "batches", location: location)
-            return BatchRecord(
-                run: try fields.value("run"), index: Int(try fields.value("idx", as: Int64.self)), hosts: try fields.hosts("hosts"),
-                started: try fields.value("started"), finished: try fields.optional("finished"))
+        try await connection.query("SELECT * FROM batches WHERE run = \(run) ORDER BY idx", logger: logger).collect().map {
+            try BatchRecord(fields: PostgresJournalRow(row: $0, table: "batches", location: location))
         }
     }
 
     private func steps(_ connection: PostgresConnection, _ logger: Logger, run: String) async throws -> [StepRecord] {
-        try await connection.query("SELECT * FROM steps WHERE run = \(run) ORDER BY id", logger: logger).collect().map { row in
-            let fields = PostgresJournalRow(row: row, table: "steps", location: location)
-            return StepRecord(
-                id: try fields.value("id"), run: try fields.value("run"), host: try fields.value("host"),
-                service: try fields.value("service"), step: .init(rawValue: try fields.value("step")),
-                started: try fields.value("started"), finished: try fields.optional("finished"),
-                outcome: try fields.optional("outcome", as: String.self).map(StepRecord.Outcome.init(rawValue:)),
-                detail: try fields.optional("detail"))
+        try await connection.query("SELECT * FROM steps WHERE run = \(run) ORDER BY id", logger: logger).collect().map {
+            try StepRecord(fields: PostgresJournalRow(row: $0, table: "steps", location: location))
         }
     }
 
@@ -556,57 +531,48 @@ final class PostgresJournal: JournalStore {
         } else {
             "SELECT * FROM outcomes WHERE run = \(run) ORDER BY id"
         }
-        return try await connection.query(query, logger: logger).collect().map { row in
-            let fields = PostgresJournalRow(row: row, table: "outcomes", location: location)
-            return HostOutcomeRecord(
-                run: try fields.value("run"), host: try fields.value("host"), service: try fields.value("service"),
-                container: try fields.value("container"), from: try fields.optional("from_image"),
-                to: try fields.optional("to_image"), outcome: try fields.value("outcome"),
-                seconds: try fields.value("seconds"), error: try fields.optional("error"),
-                previousContainer: try fields.optional("previous_container"), at: try fields.value("at"))
+        return try await connection.query(query, logger: logger).collect().map {
+            try HostOutcomeRecord(fields: PostgresJournalRow(row: $0, table: "outcomes", location: location))
         }
     }
 
-    private static func encodeHosts(_ hosts: [String]) throws -> String {
-        String(decoding: try JSONEncoder().encode(hosts), as: UTF8.self)
-    }
 }
 
 /// One row read back from a PostgreSQL journal, its columns checked as they are read: a value
 /// of the wrong kind is a `JournalError` naming the table and column, never a crash.
-struct PostgresJournalRow {
+struct PostgresJournalRow: JournalFields {
     let row: PostgresRow
     let table: String
     let location: String
 
-    func value<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self) throws -> Value {
+    func text(_ column: String) throws -> String { try value(column, "text") }
+    func optionalText(_ column: String) throws -> String? { try optional(column, "text") }
+    func integer(_ column: String) throws -> Int64 { try value(column, "an integer") }
+    func number(_ column: String) throws -> Double { try value(column, "a number") }
+    func date(_ column: String) throws -> Date { try value(column, "a date") }
+    func optionalDate(_ column: String) throws -> Date? { try optional(column, "a date") }
+
+    func damaged(_ column: String, expected: String) -> JournalError {
+        JournalError(
+            path: location, code: .damaged,
+            message: "a row of table \(table) is damaged: its \(column) should be \(expected); delete that row with psql")
+    }
+
+    private func value<Value: PostgresDecodable>(_ column: String, _ expected: String) throws -> Value {
         do {
             return try row.makeRandomAccess()[column].decode(Value.self)
         } catch {
-            throw damaged(column)
+            throw damaged(column, expected: expected)
         }
     }
 
-    func optional<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self) throws -> Value? {
+    private func optional<Value: PostgresDecodable>(_ column: String, _ expected: String) throws -> Value? {
         do {
             let cell = row.makeRandomAccess()[column]
             return cell.bytes == nil ? nil : try cell.decode(Value.self)
         } catch {
-            throw damaged(column)
+            throw damaged(column, expected: expected + " or nothing")
         }
-    }
-
-    func hosts(_ column: String) throws -> [String] {
-        let text: String = try value(column)
-        guard let hosts = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else { throw damaged(column) }
-        return hosts
-    }
-
-    private func damaged(_ column: String) -> JournalError {
-        JournalError(
-            path: location, code: .damaged,
-            message: "a row of table \(table) is damaged: its \(column) does not hold what molt wrote there; "
-                + "delete that row with psql")
     }
 }
 

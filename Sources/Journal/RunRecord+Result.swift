@@ -4,7 +4,7 @@ extension RunRecord {
     /// ``running`` is never recorded: it is how a run with no end reads while its process
     /// lives (or lives elsewhere). Text this molt does not know reads back as ``other(_:)``,
     /// kept as it was.
-    public enum Result: Sendable, Hashable, RawRepresentable, CaseIterable, CustomStringConvertible {
+    public enum Result: JournalWord, CaseIterable {
         case succeeded
         case rolledBack
         case paused
@@ -26,12 +26,10 @@ extension RunRecord {
             .succeeded, .rolledBack, .paused, .partial, .failed, .interrupted, .waiting, .locked, .running,
         ]
 
-        /// The result `text` names; never fails: unknown text is ``other(_:)``.
         public init(rawValue text: String) {
-            self = Self.allCases.first { $0.rawValue == text } ?? .other(text)
+            self = Self.reading(text, else: Self.other)
         }
 
-        /// The text the journal stores.
         public var rawValue: String {
             switch self {
             case .succeeded: "succeeded"
@@ -46,12 +44,5 @@ extension RunRecord {
             case .other(let text): text
             }
         }
-
-        public var description: String { rawValue }
-
-        /// Results are the same when their text is: `.other("failed")` is `.failed`.
-        public static func == (lhs: Self, rhs: Self) -> Bool { lhs.rawValue == rhs.rawValue }
-
-        public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONShape
 
 /// One run as the journal knows it: who ran what, when, how it ended, and each host's outcome.
 ///
@@ -21,12 +22,12 @@ public struct RunRecord: Sendable, Hashable, Encodable {
     /// The coordinator process's ID.
     public var pid: Int32
     /// When the run began.
-    public var started: Date
+    @Timestamped public var started: Date
     /// When the run ended; nil while it runs, or when its coordinator died.
-    public var finished: Date?
+    @Timestamped public var finished: Date?
     /// How the run ended, as recorded; for a run with no end, ``Result/running`` while its
     /// process lives and ``Result/interrupted`` once this machine can see its process is gone.
-    public var result: Result?
+    @NullWhenNil public var result: Result?
     /// The hosts the plan meant to touch, in plan order.
     public var plannedHosts: [String]
     /// The JSON text given as ``RunStart/details``.
@@ -60,25 +61,10 @@ public struct RunRecord: Sendable, Hashable, Encodable {
         self.hosts = hosts
     }
 
+    /// The SPEC keys, `null` for an unfinished run's `finished` and `result`; `batches` and
+    /// `steps` only when they were read.
     private enum CodingKeys: String, CodingKey {
         case id, command, playbook, user, coordinator, started, finished, result, hosts, batches, steps
-    }
-
-    /// Writes the SPEC keys, with `null` for an unfinished run's `finished`; `batches` and
-    /// `steps` only when they were read.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(command, forKey: .command)
-        try container.encode(playbook, forKey: .playbook)
-        try container.encode(user, forKey: .user)
-        try container.encode(coordinator, forKey: .coordinator)
-        try container.encode(Timestamp.string(started), forKey: .started)
-        try container.encode(Timestamp.string(finished), forKey: .finished)
-        try container.encode(result?.rawValue, forKey: .result)
-        try container.encode(hosts, forKey: .hosts)
-        try container.encodeIfPresent(batches, forKey: .batches)
-        try container.encodeIfPresent(steps, forKey: .steps)
     }
 }
 

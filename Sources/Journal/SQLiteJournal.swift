@@ -102,7 +102,7 @@ final class SQLiteJournal: JournalStore {
                     """,
                 arguments: [
                     run.id, run.command, run.playbookName, run.playbookPath, run.user,
-                    run.coordinator, run.pid, run.started, try Self.encodeHosts(run.hosts),
+                    run.coordinator, run.pid, run.started, try HostList.text(run.hosts),
                     run.details,
                 ])
         }
@@ -144,7 +144,7 @@ final class SQLiteJournal: JournalStore {
         try await write("record the start of batch \(index) of run \(run)") { db in
             try db.execute(
                 sql: "INSERT INTO batches (run, idx, hosts, started) VALUES (?, ?, ?, ?)",
-                arguments: [run, index, try Self.encodeHosts(hosts), started])
+                arguments: [run, index, try HostList.text(hosts), started])
         }
     }
 
@@ -271,14 +271,8 @@ final class SQLiteJournal: JournalStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT rowid AS journal_row, * FROM runs WHERE id = ?", arguments: [id])
             else { return nil }
             let fields = JournalRow(row: row, table: "runs", path: path)
-            let start = RunStart(
-                id: try fields.value("id"), command: try fields.value("command"), playbookName: try fields.value("playbook"),
-                playbookPath: try fields.value("playbook_path"), user: try fields.value("user"),
-                coordinator: try fields.value("coordinator"), pid: try fields.value("pid"), started: try fields.value("started"),
-                hosts: try fields.hosts("planned_hosts"), details: try fields.optional("details"))
             return WholeRun(
-                start: start, finished: try fields.optional("finished"),
-                result: try fields.optional("result", as: String.self).map(RunRecord.Result.init(rawValue:)),
+                start: try RunStart(fields: fields), finished: try fields.optionalDate("finished"), result: try fields.recordedResult,
                 batches: try batches(db, run: id), steps: try steps(db, run: id), outcomes: try outcomes(db, run: id, only: nil))
         }
     }
@@ -297,13 +291,13 @@ final class SQLiteJournal: JournalStore {
                 arguments: [
                     start.id, start.command, start.playbookName, start.playbookPath, start.user, start.coordinator,
                     start.pid, Self.stored(start.started), run.finished.map(Self.stored), run.result?.rawValue,
-                    try Self.encodeHosts(start.hosts), start.details,
+                    try HostList.text(start.hosts), start.details,
                 ])
             guard db.changesCount == 1 else { return false }
             let batch = try db.cachedStatement(sql: "INSERT INTO batches (run, idx, hosts, started, finished) VALUES (?, ?, ?, ?, ?)")
             for record in run.batches {
                 try batch.execute(arguments: [
-                    start.id, record.index, try Self.encodeHosts(record.hosts), Self.stored(record.started),
+                    start.id, record.index, try HostList.text(record.hosts), Self.stored(record.started),
                     record.finished.map(Self.stored),
                 ])
             }
@@ -456,41 +450,17 @@ final class SQLiteJournal: JournalStore {
 
     private func runRecord(_ row: Row, _ db: Database) throws -> RunRecord {
         let fields = JournalRow(row: row, table: "runs", path: path)
-        let id: String = try fields.value("id")
-        let coordinator: String = try fields.value("coordinator")
-        let pid: Int32 = try fields.value("pid")
-        let finished: Date? = try fields.optional("finished")
-        let result = ProcessLiveness.result(
-            recorded: try fields.optional("result"), finished: finished, coordinator: coordinator, pid: pid, here: self.coordinator)
-        return RunRecord(
-            id: id, command: try fields.value("command"), playbook: try fields.value("playbook"),
-            playbookPath: try fields.value("playbook_path"), user: try fields.value("user"), coordinator: coordinator,
-            pid: pid, started: try fields.value("started"), finished: finished, result: result,
-            plannedHosts: try fields.hosts("planned_hosts"), details: try fields.optional("details"),
-            hosts: try outcomes(db, run: id, only: nil))
+        return try RunRecord(fields: fields, here: coordinator, hosts: try outcomes(db, run: try fields.text("id"), only: nil))
     }
 
     private func batches(_ db: Database, run: String) throws -> [BatchRecord] {
         try Row.fetchAll(db, sql: "SELECT rowid AS journal_row, * FROM batches WHERE run = ? ORDER BY idx", arguments: [run])
-            .map { row in
-                let fields = JournalRow(row: row, table: "batches", path: path)
-                return BatchRecord(
-                    run: try fields.value("run"), index: try fields.value("idx"), hosts: try fields.hosts("hosts"),
-                    started: try fields.value("started"), finished: try fields.optional("finished"))
-            }
+            .map { try BatchRecord(fields: JournalRow(row: $0, table: "batches", path: path)) }
     }
 
     private func steps(_ db: Database, run: String) throws -> [StepRecord] {
         try Row.fetchAll(db, sql: "SELECT rowid AS journal_row, * FROM steps WHERE run = ? ORDER BY id", arguments: [run])
-            .map { row in
-                let fields = JournalRow(row: row, table: "steps", path: path)
-                return StepRecord(
-                    id: try fields.value("id"), run: try fields.value("run"), host: try fields.value("host"),
-                    service: try fields.value("service"), step: .init(rawValue: try fields.value("step")),
-                    started: try fields.value("started"), finished: try fields.optional("finished"),
-                    outcome: try fields.optional("outcome", as: String.self).map(StepRecord.Outcome.init(rawValue:)),
-                    detail: try fields.optional("detail"))
-            }
+            .map { try StepRecord(fields: JournalRow(row: $0, table: "steps", path: path)) }
     }
 
     private func outcomes(_ db: Database, run: String, only outcome: String?) throws -> [HostOutcomeRecord] {
@@ -499,20 +469,9 @@ final class SQLiteJournal: JournalStore {
         if let outcome { arguments += [outcome] }
         return try Row.fetchAll(
             db, sql: "SELECT rowid AS journal_row, * FROM outcomes WHERE run = ?\(filter) ORDER BY id", arguments: arguments
-        ).map { row in
-            let fields = JournalRow(row: row, table: "outcomes", path: path)
-            return HostOutcomeRecord(
-                run: try fields.value("run"), host: try fields.value("host"), service: try fields.value("service"),
-                container: try fields.value("container"), from: try fields.optional("from_image"),
-                to: try fields.optional("to_image"), outcome: try fields.value("outcome"),
-                seconds: try fields.value("seconds"), error: try fields.optional("error"),
-                previousContainer: try fields.optional("previous_container"), at: try fields.value("at"))
-        }
+        ).map { try HostOutcomeRecord(fields: JournalRow(row: $0, table: "outcomes", path: path)) }
     }
 
-    private static func encodeHosts(_ hosts: [String]) throws -> String {
-        String(decoding: try JSONEncoder().encode(hosts), as: UTF8.self)
-    }
 
     /// Refuses a database that holds tables but not molt's first migration: another program's
     /// data, which migrating would change.

@@ -3,7 +3,7 @@ extension StepRecord {
     ///
     /// A value this molt does not know (a newer molt's, or a damaged row) reads back as
     /// ``other(_:)`` with its text kept, so old and new journals read the same.
-    public enum Kind: Sendable, Hashable, RawRepresentable, CustomStringConvertible {
+    public enum Kind: JournalWord {
         /// One service on one host replaced by a rollout (`replace`).
         case replace
         /// One service on one host put back by a rollback (`rollback`).
@@ -22,7 +22,6 @@ extension StepRecord {
 
         private static let gatePrefix = "gate after batch "
 
-        /// The kind `text` names; never fails: unknown text is ``other(_:)``.
         public init(rawValue text: String) {
             switch text {
             case "replace": self = .replace
@@ -42,7 +41,6 @@ extension StepRecord {
             }
         }
 
-        /// The text the journal stores.
         public var rawValue: String {
             switch self {
             case .replace: "replace"
@@ -54,12 +52,5 @@ extension StepRecord {
             case .other(let text): text
             }
         }
-
-        public var description: String { rawValue }
-
-        /// Kinds are the same when their text is: `.other("check")` is `.check`.
-        public static func == (lhs: Self, rhs: Self) -> Bool { lhs.rawValue == rhs.rawValue }
-
-        public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
     }
 }

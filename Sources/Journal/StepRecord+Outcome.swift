@@ -7,7 +7,7 @@ extension StepRecord {
     /// ``failed``; a gate's `check` ``ok`` or ``failed``; a `gate after batch N` ``passed``,
     /// ``waiting``, ``failed``, ``interrupted``, then ``promoted`` or ``aborted``. Text this
     /// molt does not know reads back as ``other(_:)``, kept as it was.
-    public enum Outcome: Sendable, Hashable, RawRepresentable, CaseIterable, CustomStringConvertible {
+    public enum Outcome: JournalWord, CaseIterable {
         case ok
         case failed
         case skipped
@@ -30,12 +30,10 @@ extension StepRecord {
             .promoted, .aborted, .patched,
         ]
 
-        /// The outcome `text` names; never fails: unknown text is ``other(_:)``.
         public init(rawValue text: String) {
-            self = Self.allCases.first { $0.rawValue == text } ?? .other(text)
+            self = Self.reading(text, else: Self.other)
         }
 
-        /// The text the journal stores.
         public var rawValue: String {
             switch self {
             case .ok: "ok"
@@ -54,12 +52,5 @@ extension StepRecord {
             case .other(let text): text
             }
         }
-
-        public var description: String { rawValue }
-
-        /// Outcomes are the same when their text is: `.other("ok")` is `.ok`.
-        public static func == (lhs: Self, rhs: Self) -> Bool { lhs.rawValue == rhs.rawValue }
-
-        public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
     }
 }

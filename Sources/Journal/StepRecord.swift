@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONShape
 
 /// One step of a run, with its timing and how it ended: a service replaced, rolled back, rehearsed
 /// or patched on one host, or a gate's check or decision (service `gate`, no host).
@@ -14,13 +15,13 @@ public struct StepRecord: Sendable, Hashable, Encodable {
     /// What the step did.
     public var step: Kind
     /// When it began.
-    public var started: Date
+    @Timestamped public var started: Date
     /// When it ended; nil if it never did (still running, or the coordinator died).
-    public var finished: Date?
+    @Timestamped public var finished: Date?
     /// How it ended; nil until finished.
-    public var outcome: Outcome?
+    @NullWhenNil public var outcome: Outcome?
     /// The error text or log lines worth keeping.
-    public var detail: String?
+    @NullWhenNil public var detail: String?
 
     /// Creates a record; the journal makes these.
     public init(
@@ -40,19 +41,5 @@ public struct StepRecord: Sendable, Hashable, Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case id, run, host, service, step, started, finished, outcome, detail
-    }
-
-    /// Writes every key, dates as ISO 8601 strings in UTC and `null` for what is missing.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(run, forKey: .run)
-        try container.encode(host, forKey: .host)
-        try container.encode(service, forKey: .service)
-        try container.encode(step.rawValue, forKey: .step)
-        try container.encode(Timestamp.string(started), forKey: .started)
-        try container.encode(Timestamp.string(finished), forKey: .finished)
-        try container.encode(outcome?.rawValue, forKey: .outcome)
-        try container.encode(detail, forKey: .detail)
     }
 }

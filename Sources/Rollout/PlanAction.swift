@@ -1,4 +1,5 @@
 import DockerEngine
+public import JSONShape
 import Durations
 public import Fleet
 import Foundation
@@ -183,21 +184,10 @@ public struct PlanEntry: Sendable, Encodable, Hashable {
     public var host: String
     public var service: String
     public var container: String
-    public var from: String?
+    @NullWhenNil public var from: String?
     public var to: String
     public var action: Action
     public var note: String?
-
-    public func encode(to encoder: any Encoder) throws {
-        var keyed = encoder.container(keyedBy: CodingKeys.self)
-        try keyed.encode(host, forKey: .host)
-        try keyed.encode(service, forKey: .service)
-        try keyed.encode(container, forKey: .container)
-        try keyed.encode(from, forKey: .from)
-        try keyed.encode(to, forKey: .to)
-        try keyed.encode(action, forKey: .action)
-        try keyed.encodeIfPresent(note, forKey: .note)
-    }
 
     enum CodingKeys: String, CodingKey {
         case host, service, container, from, to, action, note

@@ -1,4 +1,5 @@
 import Foundation
+import JSONShape
 import Testing
 @testable import Journal
 

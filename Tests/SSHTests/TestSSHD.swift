@@ -59,6 +59,10 @@ final class TestSSHD: @unchecked Sendable {
 
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: directory + "/sshd_config"))
+        // sshd's privilege separation directory: /run is emptied at boot, and only the lab
+        // (`scripts/lab up`) makes it otherwise.
+        try FileManager.default.createDirectory(
+            atPath: "/run/sshd", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let port = try freePort(address)
         let logPath = directory + "/log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)

@@ -10,31 +10,32 @@ import Glibc
 import Darwin
 #endif
 
-@Suite("Unix socket connections")
-struct UnixSocketConnectorTests {
-    @Test("an HTTP exchange runs over a local Unix socket")
+@Suite("TCP connections (the metric checks' transport)")
+struct TCPConnectorTests {
+    @Test("an HTTP exchange runs over a TCP connection to 127.0.0.1")
     func exchange() async throws {
         let server = try SocketServer(answer: Array(crlf("HTTP/1.1 200 OK\nContent-Length: 2\nApi-Version: 1.45\n\nOK").utf8))
         defer { server.stop() }
-        let docker = DockerClient(connector: UnixSocketConnector(path: server.path), timeout: .seconds(60))
+        let docker = DockerClient(connector: TCPConnector(host: "127.0.0.1", port: server.port), timeout: .seconds(60))
         try await docker.ping()
         #expect(server.received.hasPrefix("GET /_ping HTTP/1.1\r\n"))
     }
 
-    @Test("a missing socket is a transport error that names the path and the system's reason")
-    func missingSocket() async throws {
-        let docker = DockerClient(connector: UnixSocketConnector(path: "/nonexistent/docker.sock"), timeout: .seconds(60))
+    @Test("a port nothing listens on is a transport error that names the address and the system's reason")
+    func refused() async throws {
+        let port = try SocketServer.unusedPort()
+        let docker = DockerClient(connector: TCPConnector(host: "127.0.0.1", port: port), timeout: .seconds(60))
         let error = await #expect(throws: DockerError.self) { try await docker.ping() }
         #expect(error?.code == .transport)
-        #expect(error?.underlying is UnixSocketError)
-        #expect(error?.message.contains("cannot connect to /nonexistent/docker.sock: No such file or directory") == true)
+        #expect(error?.underlying is TCPError)
+        #expect(error?.message.contains("cannot connect to 127.0.0.1:\(port): Connection refused") == true)
     }
 
     @Test("a silent engine times out: closing wakes the blocked read")
     func silentEngine() async throws {
         let server = try SocketServer(answer: nil)
         defer { server.stop() }
-        let docker = DockerClient(connector: UnixSocketConnector(path: server.path), timeout: .milliseconds(300))
+        let docker = DockerClient(connector: TCPConnector(host: "127.0.0.1", port: server.port), timeout: .milliseconds(300))
         let start = ContinuousClock.now
         let error = await #expect(throws: DockerError.self) { try await docker.ping() }
         #expect(error?.code == .timeout)
@@ -46,20 +47,20 @@ struct UnixSocketConnectorTests {
     func closeWakesRead() async throws {
         let server = try SocketServer(answer: nil)
         defer { server.stop() }
-        let stream = try await UnixSocketConnector(path: server.path).connect()
+        let stream = try await TCPConnector(host: "127.0.0.1", port: server.port).connect()
         let reader = Task { try await stream.read(maxLength: 100) }
         try await Task.sleep(for: .milliseconds(100))
         await stream.close()
         await stream.close()
-        await #expect(throws: UnixSocketError.self) { try await reader.value }
-        await #expect(throws: UnixSocketError.self) { try await stream.write([1]) }
+        await #expect(throws: TCPError.self) { try await reader.value }
+        await #expect(throws: TCPError.self) { try await stream.write([1]) }
     }
 }
 
-/// A one-connection server on a Unix socket in a temporary directory: reads a request head
-/// and answers with fixed bytes, or stays silent until stopped.
+/// A one-connection server on 127.0.0.1: reads a request head and answers with fixed bytes,
+/// or stays silent until stopped.
 final class SocketServer: @unchecked Sendable {
-    let path: String
+    let port: Int
     private let listener: Int32
     private let lock = NSLock()
     private var request: [UInt8] = []
@@ -67,19 +68,33 @@ final class SocketServer: @unchecked Sendable {
     private var connection: Int32 = -1
 
     init(answer: [UInt8]?) throws {
-        path = NSTemporaryDirectory() + "molt-\(UInt32.random(in: 0...UInt32.max)).sock"
-        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: path.utf8)
-            buffer[path.utf8.count] = 0
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(listener, 4) == 0 else { throw ScriptError.custom("cannot listen on \(path)") }
+        (listener, port) = try Self.bound()
+        guard listen(listener, 4) == 0 else { throw ScriptError.custom("cannot listen on 127.0.0.1:\(port)") }
         Thread.detachNewThread { [self] in serve(answer) }
+    }
+
+    /// A port on 127.0.0.1 that was free a moment ago and that nothing listens on.
+    static func unusedPort() throws -> Int {
+        let (socket, port) = try bound()
+        close(socket)
+        return port
+    }
+
+    /// A TCP socket bound to 127.0.0.1 on a port the kernel chose, and that port.
+    private static func bound() throws -> (Int32, Int) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 ? getsockname(descriptor, $0, &length) : -1
+            }
+        }
+        guard descriptor >= 0, named == 0 else { throw ScriptError.custom("cannot bind a socket on 127.0.0.1") }
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     private func serve(_ answer: [UInt8]?) {
@@ -107,6 +122,5 @@ final class SocketServer: @unchecked Sendable {
         lock.withLock { if connection >= 0 { shutdown(connection, Int32(SHUT_RDWR)) } }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
-        unlink(path)
     }
 }
