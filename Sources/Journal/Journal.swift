@@ -10,14 +10,14 @@ public import Foundation
 public final class Journal: Sendable {
     /// The journal as messages name it: its file, or `user@host:port/db` (never a password).
     public let path: String
-    /// This machine's host name, as runs record it: a run with no end whose coordinator is this
-    /// machine and whose process is gone reads as `interrupted`.
-    public let coordinator: String
+    /// This process, as runs record theirs: a run with no end whose process is provably gone
+    /// as seen from here reads as `interrupted`.
+    public let observer: ProcessIdentity
     let store: any JournalStore
 
-    init(store: any JournalStore, coordinator: String) {
+    init(store: any JournalStore, observer: ProcessIdentity) {
         self.path = store.location
-        self.coordinator = coordinator
+        self.observer = observer
         self.store = store
     }
 
@@ -28,47 +28,47 @@ public final class Journal: Sendable {
     /// `-wal` and `-shm` files the same mode: runs record users, hosts and errors. A file that
     /// is not an SQLite database, or is another program's database, is refused untouched.
     ///
-    /// - Parameter coordinator: this machine's host name, as ``RunStart/coordinator`` records it.
+    /// - Parameter observer: this process, from which runs with no end are judged gone or not.
     public static func open(
-        path: String, coordinator: String = ProcessInfo.processInfo.hostName
+        path: String, observer: ProcessIdentity = .current
     ) async throws -> Journal {
         let store = try await BlockingWork.run(on: .global()) {
-            try SQLiteJournal.openBlocking(path: path, coordinator: coordinator)
+            try SQLiteJournal.openBlocking(path: path, observer: observer)
         }
-        return Journal(store: store, coordinator: coordinator)
+        return Journal(store: store, observer: observer)
     }
 
     /// Opens the journal `location` names: a `postgres://` URL (SPEC §11), else an SQLite file
-    /// path as ``open(path:coordinator:)`` opens it.
+    /// path as ``open(path:observer:)`` opens it.
     ///
     /// A PostgreSQL journal's password comes from the URL, `PGPASSWORD` or `~/.pgpass` in
     /// `environment`; its tables are created or migrated before this returns.
     public static func open(
-        _ location: String, coordinator: String = ProcessInfo.processInfo.hostName,
+        _ location: String, observer: ProcessIdentity = .current,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> Journal {
-        guard PostgresLocation.isURL(location) else { return try await open(path: location, coordinator: coordinator) }
+        guard PostgresLocation.isURL(location) else { return try await open(path: location, observer: observer) }
         let server = try PostgresLocation(location, environment: environment)
-        return Journal(store: try await PostgresJournal.open(server, coordinator: coordinator), coordinator: coordinator)
+        return Journal(store: try await PostgresJournal.open(server, observer: observer), observer: observer)
     }
 
-    /// Opens the journal `location` names as ``open(_:coordinator:environment:)`` does, but only
+    /// Opens the journal `location` names as ``open(_:observer:environment:)`` does, but only
     /// one that is already there: nothing is created. A missing SQLite file, an empty one, or a
     /// file or database that holds none of a journal's tables is refused
     /// (``JournalError/Code/unopenable``, ``JournalError/Code/notJournal``).
     public static func openExisting(
-        _ location: String, coordinator: String = ProcessInfo.processInfo.hostName,
+        _ location: String, observer: ProcessIdentity = .current,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> Journal {
         guard PostgresLocation.isURL(location) else {
             let store = try await BlockingWork.run(on: .global()) {
-                try SQLiteJournal.openBlocking(path: location, coordinator: coordinator, existing: true)
+                try SQLiteJournal.openBlocking(path: location, observer: observer, existing: true)
             }
-            return Journal(store: store, coordinator: coordinator)
+            return Journal(store: store, observer: observer)
         }
         let server = try PostgresLocation(location, environment: environment)
         return Journal(
-            store: try await PostgresJournal.open(server, coordinator: coordinator, existing: true), coordinator: coordinator)
+            store: try await PostgresJournal.open(server, observer: observer, existing: true), observer: observer)
     }
 
     /// Whether `location` names a PostgreSQL server rather than an SQLite file.
@@ -137,8 +137,8 @@ public final class Journal: Sendable {
     /// Takes up a run waiting at a gate (`molt promote`, `molt abort`): its result is cleared,
     /// with the process that goes on. False, changing nothing, when the run is not waiting,
     /// so two coordinators cannot both take it up.
-    public func resumeRun(id: String, coordinator: String, pid: Int32) async throws -> Bool {
-        try await store.resumeRun(id: id, coordinator: coordinator, pid: pid)
+    public func resumeRun(id: String, coordinator: String, pid: Int32, process: ProcessIdentity) async throws -> Bool {
+        try await store.resumeRun(id: id, coordinator: coordinator, pid: pid, process: process)
     }
 
     /// Records that batch `index` of a run began, with its hosts. Batches are numbered from 1,

@@ -29,6 +29,16 @@ extension JournalFields {
         return value
     }
 
+    /// The `process` column of `runs`: a ``ProcessIdentity`` as JSON (``ProcessIdentity/journalText``),
+    /// or nothing in runs recorded before molt kept it.
+    func process(_ column: String) throws -> ProcessIdentity? {
+        guard let text = try optionalText(column) else { return nil }
+        guard let process = ProcessIdentity(journalText: text) else {
+            throw damaged(column, expected: "a process identity in JSON")
+        }
+        return process
+    }
+
     /// The `result` column of `runs`: nil while the run has no recorded end.
     var recordedResult: RunRecord.Result? {
         get throws { try optionalText("result").map(RunRecord.Result.init(rawValue:)) }
@@ -42,23 +52,22 @@ extension RunStart {
             id: try fields.text("id"), command: try fields.text("command"), playbookName: try fields.text("playbook"),
             playbookPath: try fields.text("playbook_path"), user: try fields.text("user"),
             coordinator: try fields.text("coordinator"), pid: try fields.integer("pid", as: Int32.self),
-            started: try fields.date("started"), hosts: try fields.hosts("planned_hosts"),
+            process: try fields.process("process"), started: try fields.date("started"), hosts: try fields.hosts("planned_hosts"),
             details: try fields.optionalText("details"))
     }
 }
 
 extension RunRecord {
     /// A `runs` row with its outcomes; an end not recorded reads as `ProcessLiveness` judges it
-    /// from this coordinator (`here`).
-    init(fields: some JournalFields, here: String, hosts: [HostOutcomeRecord]) throws {
+    /// from this process (`observer`).
+    init(fields: some JournalFields, observer: ProcessIdentity, hosts: [HostOutcomeRecord]) throws {
         let start = try RunStart(fields: fields)
         let finished = try fields.optionalDate("finished")
         self.init(
             id: start.id, command: start.command, playbook: start.playbookName, playbookPath: start.playbookPath,
             user: start.user, coordinator: start.coordinator, pid: start.pid, started: start.started, finished: finished,
             result: ProcessLiveness.result(
-                recorded: try fields.optionalText("result"), finished: finished, coordinator: start.coordinator, pid: start.pid,
-                here: here),
+                recorded: try fields.optionalText("result"), finished: finished, process: start.process, observer: observer),
             plannedHosts: start.hosts, details: start.details, hosts: hosts)
     }
 }

@@ -13,6 +13,10 @@ import GRDB
 enum JournalSchema {
     /// The identifier of the first migration, which every molt journal has recorded.
     static let firstMigration = "v1: runs, batches, steps, outcomes"
+    /// Each run's coordinator process as a ``ProcessIdentity`` in JSON, so that a run with no end
+    /// reads as interrupted only when its process is provably gone, as a lock's holder must be.
+    static let processMigration = "v2: runs.process"
+    static let addProcess = "ALTER TABLE runs ADD COLUMN process TEXT"
 
     /// The table that records which migrations a journal has had.
     static let versionTable = "grdb_migrations"
@@ -83,6 +87,7 @@ enum JournalSchema {
                 "CREATE INDEX outcomes_by_run ON outcomes(run)",
             ]
         ),
+        (processMigration, [addProcess]),
     ]
 
     static var migrator: DatabaseMigrator {
@@ -145,6 +150,7 @@ enum JournalSchema {
                     CREATE INDEX outcomes_by_run ON outcomes(run);
                     """)
         }
+        migrator.registerMigration(processMigration) { db in try db.execute(sql: addProcess) }
         return migrator
     }
 }

@@ -14,7 +14,7 @@ protocol JournalStore: Sendable {
     func startRun(_ run: RunStart) async throws
     func finishRun(id: String, result: String, finished: Date) async throws
     func setDetails(id: String, details: String?) async throws
-    func resumeRun(id: String, coordinator: String, pid: Int32) async throws -> Bool
+    func resumeRun(id: String, coordinator: String, pid: Int32, process: ProcessIdentity) async throws -> Bool
     func startBatch(run: String, index: Int, hosts: [String], started: Date) async throws
     func finishBatch(run: String, index: Int, finished: Date) async throws
     func startStep(run: String, host: String, service: String, step: String, started: Date) async throws -> Int64

@@ -15,7 +15,7 @@ import Synchronization
 /// SwiftNIO's: nothing blocks a thread of the cooperative pool.
 final class PostgresJournal: JournalStore {
     let server: PostgresLocation
-    let coordinator: String
+    let observer: ProcessIdentity
     private let connection: PostgresConnection
     private let access = SerialAccess()
     private let logger: Logger
@@ -29,9 +29,9 @@ final class PostgresJournal: JournalStore {
 
     var location: String { server.description }
 
-    private init(server: PostgresLocation, coordinator: String, connection: PostgresConnection, logger: Logger) {
+    private init(server: PostgresLocation, observer: ProcessIdentity, connection: PostgresConnection, logger: Logger) {
         self.server = server
-        self.coordinator = coordinator
+        self.observer = observer
         self.connection = connection
         self.logger = logger
     }
@@ -40,7 +40,7 @@ final class PostgresJournal: JournalStore {
     /// journal's tables up to this molt's version under an advisory lock, so coordinators
     /// opening a new journal at once migrate it once. With `existing`, a database that holds no
     /// journal yet is refused, and nothing is created in it.
-    static func open(_ server: PostgresLocation, coordinator: String, existing: Bool = false) async throws -> PostgresJournal {
+    static func open(_ server: PostgresLocation, observer: ProcessIdentity, existing: Bool = false) async throws -> PostgresJournal {
         var logger = Logger(label: "molt.journal.postgres")
         logger.logLevel = .critical
         let connection: PostgresConnection
@@ -53,7 +53,7 @@ final class PostgresJournal: JournalStore {
                 message: "cannot connect: \(describe(error)); check the server, the user and the password "
                     + "(from the URL, PGPASSWORD or ~/.pgpass), or pass --journal PATH for an SQLite journal")
         }
-        let journal = PostgresJournal(server: server, coordinator: coordinator, connection: connection, logger: logger)
+        let journal = PostgresJournal(server: server, observer: observer, connection: connection, logger: logger)
         do {
             try await journal.migrate(existing: existing)
         } catch {
@@ -84,9 +84,10 @@ final class PostgresJournal: JournalStore {
         try await write("record the start of run \(run.id)") { connection, logger in
             _ = try await connection.query(
                 """
-                INSERT INTO runs (id, command, playbook, playbook_path, "user", coordinator, pid, started, planned_hosts, details)
+                INSERT INTO runs (id, command, playbook, playbook_path, "user", coordinator, pid, process, started,
+                                  planned_hosts, details)
                 VALUES (\(run.id), \(run.command), \(run.playbookName), \(run.playbookPath), \(run.user), \(run.coordinator),
-                        \(run.pid), \(run.started), \(hosts), \(run.details))
+                        \(run.pid), \(run.process?.journalText), \(run.started), \(hosts), \(run.details))
                 """, logger: logger)
         }
     }
@@ -101,11 +102,12 @@ final class PostgresJournal: JournalStore {
                             "UPDATE runs SET details = \(details) WHERE id = \(id) RETURNING 1")
     }
 
-    func resumeRun(id: String, coordinator: String, pid: Int32) async throws -> Bool {
+    func resumeRun(id: String, coordinator: String, pid: Int32, process: ProcessIdentity) async throws -> Bool {
         try await write("take up run \(id)") { connection, logger in
             let rows = try await connection.query(
                 """
-                UPDATE runs SET result = NULL, finished = NULL, coordinator = \(coordinator), pid = \(pid)
+                UPDATE runs SET result = NULL, finished = NULL, coordinator = \(coordinator), pid = \(pid),
+                                process = \(process.journalText)
                 WHERE id = \(id) AND result = 'waiting' RETURNING 1
                 """, logger: logger
             ).collect()
@@ -244,10 +246,10 @@ final class PostgresJournal: JournalStore {
             try await connection.withTransaction(logger: logger) { connection in
                 let inserted = try await connection.query(
                     """
-                    INSERT INTO runs (id, command, playbook, playbook_path, "user", coordinator, pid, started, finished, result,
-                                      planned_hosts, details)
+                    INSERT INTO runs (id, command, playbook, playbook_path, "user", coordinator, pid, process, started,
+                                      finished, result, planned_hosts, details)
                     VALUES (\(start.id), \(start.command), \(start.playbookName), \(start.playbookPath), \(start.user),
-                            \(start.coordinator), \(start.pid), \(ExactTimestamp(start.started)), \(run.finished.map(ExactTimestamp.init)),
+                            \(start.coordinator), \(start.pid), \(start.process?.journalText), \(ExactTimestamp(start.started)), \(run.finished.map(ExactTimestamp.init)),
                             \(run.result?.rawValue), \(planned), \(start.details))
                     ON CONFLICT (id) DO NOTHING RETURNING 1
                     """, logger: logger
@@ -510,7 +512,7 @@ final class PostgresJournal: JournalStore {
     private func runRecord(_ row: PostgresRow, _ connection: PostgresConnection, _ logger: Logger) async throws -> RunRecord {
         let fields = PostgresJournalRow(row: row, table: "runs", location: location)
         let hosts = try await outcomes(connection, logger, run: try fields.text("id"), only: nil)
-        return try RunRecord(fields: fields, here: coordinator, hosts: hosts)
+        return try RunRecord(fields: fields, observer: observer, hosts: hosts)
     }
 
     private func batches(_ connection: PostgresConnection, _ logger: Logger, run: String) async throws -> [BatchRecord] {

@@ -16,6 +16,10 @@ public struct RunStart: Sendable, Hashable {
     public var coordinator: String
     /// The coordinator process's ID.
     public var pid: Int32
+    /// The coordinator process, named so that no other process anywhere has the same name:
+    /// what proves a run with no end gone (``ProcessIdentity/isProvablyGone(seenFrom:startTimeOf:)``).
+    /// Nil in runs recorded before molt kept it: those never read as interrupted.
+    public var process: ProcessIdentity?
     /// When the run began.
     public var started: Date
     /// The hosts the plan meant to touch, in plan order.
@@ -26,7 +30,8 @@ public struct RunStart: Sendable, Hashable {
     /// Creates a run record to start.
     public init(
         id: String, command: String, playbookName: String, playbookPath: String, user: String,
-        coordinator: String, pid: Int32, started: Date, hosts: [String], details: String? = nil
+        coordinator: String, pid: Int32, process: ProcessIdentity? = nil, started: Date, hosts: [String],
+        details: String? = nil
     ) {
         self.id = id
         self.command = command
@@ -35,6 +40,7 @@ public struct RunStart: Sendable, Hashable {
         self.user = user
         self.coordinator = coordinator
         self.pid = pid
+        self.process = process
         self.started = started
         self.hosts = hosts
         self.details = details

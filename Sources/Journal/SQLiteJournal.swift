@@ -13,9 +13,9 @@ import GRDB
 final class SQLiteJournal: JournalStore {
     /// The journal file.
     let path: String
-    /// This machine's host name, as runs record it: a run with no end whose coordinator is this
-    /// machine and whose process is gone reads as `interrupted`.
-    let coordinator: String
+    /// This process, as runs record theirs: a run with no end whose process is provably gone
+    /// as seen from here reads as `interrupted`.
+    let observer: ProcessIdentity
     private let database: DatabaseQueue
     /// Where every SQLite call of this journal runs, one at a time.
     private let queue = DispatchQueue(label: "molt.journal.sqlite")
@@ -28,14 +28,14 @@ final class SQLiteJournal: JournalStore {
     /// How long a writer waits for another molt process holding the journal.
     static let busyTimeout: TimeInterval = 5
 
-    private init(path: String, coordinator: String, database: DatabaseQueue) {
+    private init(path: String, observer: ProcessIdentity, database: DatabaseQueue) {
         self.path = path
-        self.coordinator = coordinator
+        self.observer = observer
         self.database = database
     }
 
     /// Opens the journal at `path`, creating it and its missing parent directories (mode 0700),
-    /// and brings its tables up to this molt's version; see ``Journal/open(path:coordinator:)``.
+    /// and brings its tables up to this molt's version; see ``Journal/open(path:observer:)``.
     ///
     /// Blocks its thread (file system, SQLite's busy wait): callers run it off the
     /// cooperative pool.
@@ -43,7 +43,7 @@ final class SQLiteJournal: JournalStore {
     /// - Parameter existing: only open a journal that is already there (what a copy reads
     ///   from): a missing file, an empty one or a database without molt's tables is refused
     ///   and nothing is created.
-    static func openBlocking(path: String, coordinator: String, existing: Bool = false) throws -> SQLiteJournal {
+    static func openBlocking(path: String, observer: ProcessIdentity, existing: Bool = false) throws -> SQLiteJournal {
         if existing { try checkExisting(path: path) }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !FileManager.default.fileExists(atPath: directory) {
@@ -75,7 +75,7 @@ final class SQLiteJournal: JournalStore {
         while true {
             do {
                 let database = try openDatabase(path: path, existing: existing)
-                return SQLiteJournal(path: path, coordinator: coordinator, database: database)
+                return SQLiteJournal(path: path, observer: observer, database: database)
             } catch let error as DatabaseError
                 where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline
             {
@@ -96,13 +96,13 @@ final class SQLiteJournal: JournalStore {
         try await write("record the start of run \(run.id)") { db in
             try db.execute(
                 sql: """
-                    INSERT INTO runs (id, command, playbook, playbook_path, user, coordinator, pid,
+                    INSERT INTO runs (id, command, playbook, playbook_path, user, coordinator, pid, process,
                                       started, planned_hosts, details)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     run.id, run.command, run.playbookName, run.playbookPath, run.user,
-                    run.coordinator, run.pid, run.started, try HostList.text(run.hosts),
+                    run.coordinator, run.pid, run.process?.journalText, run.started, try HostList.text(run.hosts),
                     run.details,
                 ])
         }
@@ -130,11 +130,14 @@ final class SQLiteJournal: JournalStore {
     /// Takes up a run waiting at a gate (`molt promote`, `molt abort`): its result is cleared,
     /// with the process that goes on. False, changing nothing, when the run is not waiting,
     /// so two coordinators cannot both take it up.
-    func resumeRun(id: String, coordinator: String, pid: Int32) async throws -> Bool {
+    func resumeRun(id: String, coordinator: String, pid: Int32, process: ProcessIdentity) async throws -> Bool {
         try await write("take up run \(id)") { db in
             try db.execute(
-                sql: "UPDATE runs SET result = NULL, finished = NULL, coordinator = ?, pid = ? WHERE id = ? AND result = 'waiting'",
-                arguments: [coordinator, pid, id])
+                sql: """
+                    UPDATE runs SET result = NULL, finished = NULL, coordinator = ?, pid = ?, process = ?
+                    WHERE id = ? AND result = 'waiting'
+                    """,
+                arguments: [coordinator, pid, process.journalText, id])
             return db.changesCount == 1
         }
     }
@@ -284,13 +287,13 @@ final class SQLiteJournal: JournalStore {
             let start = run.start
             try db.execute(
                 sql: """
-                    INSERT INTO runs (id, command, playbook, playbook_path, user, coordinator, pid, started, finished,
-                                      result, planned_hosts, details)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                    INSERT INTO runs (id, command, playbook, playbook_path, user, coordinator, pid, process, started,
+                                      finished, result, planned_hosts, details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                     """,
                 arguments: [
                     start.id, start.command, start.playbookName, start.playbookPath, start.user, start.coordinator,
-                    start.pid, Self.stored(start.started), run.finished.map(Self.stored), run.result?.rawValue,
+                    start.pid, start.process?.journalText, Self.stored(start.started), run.finished.map(Self.stored), run.result?.rawValue,
                     try HostList.text(start.hosts), start.details,
                 ])
             guard db.changesCount == 1 else { return false }
@@ -450,7 +453,7 @@ final class SQLiteJournal: JournalStore {
 
     private func runRecord(_ row: Row, _ db: Database) throws -> RunRecord {
         let fields = JournalRow(row: row, table: "runs", path: path)
-        return try RunRecord(fields: fields, here: coordinator, hosts: try outcomes(db, run: try fields.text("id"), only: nil))
+        return try RunRecord(fields: fields, observer: observer, hosts: try outcomes(db, run: try fields.text("id"), only: nil))
     }
 
     private func batches(_ db: Database, run: String) throws -> [BatchRecord] {

@@ -133,7 +133,8 @@ public struct PatchAction: Sendable {
         let record = RunJournal(journal: journal, reporter: reporter, run: run)
         await record.write { try await $0.startRun(RunStart(
             id: run, command: "patch", playbookName: commandText, playbookPath: "", user: identity.user,
-            coordinator: identity.coordinator, pid: identity.pid, started: identity.started,
+            coordinator: identity.coordinator, pid: identity.pid, process: identity.process,
+            started: identity.started,
             hosts: Array(Set(report.targets.map(\.host))).sorted())) }
 
         // Every lock before anything runs: a second patch or a rollout of these containers stops

@@ -93,7 +93,8 @@ public struct RolloutAction: Sendable {
             let details = self.details
             await record.write { try await $0.startRun(RunStart(
                 id: run, command: command, playbookName: playbook.name, playbookPath: playbook.source,
-                user: identity.user, coordinator: identity.coordinator, pid: identity.pid, started: identity.started,
+                user: identity.user, coordinator: identity.coordinator, pid: identity.pid, process: identity.process,
+            started: identity.started,
                 hosts: hostNames, details: try details?.encoded())) }
             reporter.report(RolloutEvent(.runStarted, run: run, message: "\(command) of \(playbook.name): \(hostNames.count) hosts in \(batches.count) batches", hosts: hostNames))
         }

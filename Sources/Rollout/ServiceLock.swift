@@ -2,6 +2,7 @@ public import DockerEngine
 import Durations
 import Foundation
 import Fleet
+public import Journal
 import MoltNames
 import Packages
 import Playbook

@@ -47,7 +47,8 @@ public struct TrialAction: Sendable {
         let record = RunJournal(journal: journal, reporter: reporter, run: run)
         await record.write { [playbook] in try await $0.startRun(RunStart(
             id: run, command: "trial", playbookName: playbook.name, playbookPath: playbook.source, user: identity.user,
-            coordinator: identity.coordinator, pid: identity.pid, started: identity.started, hosts: fleet.hosts.map(\.name))) }
+            coordinator: identity.coordinator, pid: identity.pid, process: identity.process,
+            started: identity.started, hosts: fleet.hosts.map(\.name))) }
         if let failure = record.failure {
             var report = TrialReport(run: run, trials: [], unreachable: [])
             report.journalFailure = "\(failure); nothing was done"

@@ -87,7 +87,7 @@ enum WaitingRun {
         let verb = decision == .promote ? "Promote" : "Abort"
         try Confirmation.ask("\(verb) run \(id) of \(playbook.name), waiting after batch \(after) (\(changed.count) service(s) changed on \(Set(changed.map(\.host)).count) host(s))?", yes: yes)
         let identity = RunIdentity(id: id, user: fleet.settings.defaultUser)
-        guard try await journal.resumeRun(id: id, coordinator: identity.coordinator, pid: identity.pid) else {
+        guard try await journal.resumeRun(id: id, coordinator: identity.coordinator, pid: identity.pid, process: identity.process) else {
             throw BadInput("run \(id) was taken up by someone else meanwhile")
         }
         return try await RunExecution(global: global).perform(

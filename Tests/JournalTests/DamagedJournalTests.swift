@@ -28,6 +28,8 @@ struct DamagedJournalTests {
         Damage(table: "runs", column: "planned_hosts", value: "'{\"a\": 1}'", expected: "its planned_hosts should be a JSON list of host names"),
         Damage(table: "runs", column: "planned_hosts", value: "NULL", expected: "its planned_hosts should be text, found nothing (NULL)"),
         Damage(table: "runs", column: "pid", value: "'\u{1B}[31mred'", expected: "its pid should be an integer, found the text '\\u{1B}[31mred'"),
+        Damage(table: "runs", column: "process", value: "'{\"pid\": 1}'", expected: "its process should be a process identity in JSON"),
+        Damage(table: "runs", column: "process", value: "'pid 42'", expected: "its process should be a process identity in JSON, found the text 'pid 42'"),
         Damage(table: "outcomes", column: "seconds", value: "'fast'", expected: "its seconds should be a number, found the text 'fast'"),
         Damage(table: "outcomes", column: "host", value: "NULL", expected: "its host should be text, found nothing (NULL)"),
         Damage(table: "outcomes", column: "at", value: "NULL", expected: "its at should be a date, found nothing (NULL)"),

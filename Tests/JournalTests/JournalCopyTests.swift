@@ -199,7 +199,10 @@ func fillWithRuns(_ journal: Journal) async throws -> [String] {
     try await journal.finishRun(id: ids[0], result: .succeeded, finished: instant(4.567))
 
     // Failed, with errors, on a coordinator whose process is gone.
-    try await journal.startRun(runStart(id: ids[1], hosts: ["h1"], coordinator: "laptop-7", pid: 31337, started: instant(60.001)))
+    try await journal.startRun(runStart(
+        id: ids[1], hosts: ["h1"], coordinator: "laptop-7", pid: 31337,
+        process: ProcessIdentity(machineID: "m-laptop-7", bootID: "b-1", pidNamespace: "pid:[4026531836]", pid: 31337, startTime: 777),
+        started: instant(60.001)))
     try await journal.startBatch(run: ids[1], index: 1, hosts: ["h1"], started: instant(60.002))
     let failing = try await journal.startStep(run: ids[1], host: "h1", service: "web", step: .replace, started: instant(60.003))
     try await journal.finishStep(id: failing, finished: instant(61.789), outcome: .failed, detail: "manifest unknown: nginx:9")
@@ -227,7 +230,8 @@ func fillWithRuns(_ journal: Journal) async throws -> [String] {
     // (its coordinator and PID those of the process that went on).
     try await journal.startRun(runStart(id: ids[4], hosts: ["h1"], started: instant(240.999)))
     try await journal.finishRun(id: ids[4], result: .waiting, finished: instant(241))
-    #expect(try await journal.resumeRun(id: ids[4], coordinator: "ci-runner-3", pid: 4242))
+    let runner = ProcessIdentity(machineID: "m-ci-runner-3", bootID: "b-9", pidNamespace: "pid:[4026531836]", pid: 4242, startTime: 99)
+    #expect(try await journal.resumeRun(id: ids[4], coordinator: "ci-runner-3", pid: 4242, process: runner))
     _ = try await journal.startStep(run: ids[4], host: "h1", service: "web", step: .replace, started: Date())
     return ids
 }

@@ -25,6 +25,31 @@ struct JournalTests {
         }
     }
 
+    @Test("a journal an earlier molt wrote (v1) gains the process column when opened; its runs read back, with no end as running")
+    func v1JournalIsMigrated() async throws {
+        try await withTemporaryJournal(.sqlite) { temporary in
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: temporary.path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            let earlier = try DatabaseQueue(path: temporary.path)
+            try JournalSchema.migrator.migrate(earlier, upTo: JournalSchema.firstMigration)
+            try await earlier.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO runs (id, command, playbook, playbook_path, user, coordinator, pid, started, planned_hosts)
+                        VALUES ('old', 'rollout', 'web', 'web.yml', 'ops', ?, ?, '2026-11-29 12:03:01.000', '["h1"]')
+                        """,
+                    arguments: [ProcessInfo.processInfo.hostName, try deadPID()])
+            }
+            let journal = try await temporary.open()
+            #expect(try await journal.store.migrations() == JournalSchema.postgresMigrations.map(\.identifier).sorted())
+            let run = try #require(try await journal.run(id: "old"))
+            #expect(run.result == .running, "an old row names no process, so nothing proves it gone")
+            #expect(run.plannedHosts == ["h1"])
+            try await journal.startRun(runStart(id: "new", process: .current))
+            #expect(try await journal.wholeRun(id: "new")?.start.process == .current)
+        }
+    }
+
     @Test("both backends know the same migrations, in the same order")
     func sameMigrations() {
         #expect(JournalSchema.migrator.migrations == JournalSchema.postgresMigrations.map(\.identifier))
@@ -130,11 +155,21 @@ struct JournalTests {
         }
     }
 
-    @Test("an unfinished run whose process is gone from this machine reads as interrupted", arguments: JournalBackend.tested)
+    /// A process that was seen here and is gone: this machine, boot and PID namespace, and a PID
+    /// no process has now.
+    private func goneProcess() throws -> ProcessIdentity {
+        var process = ProcessIdentity.current
+        process.pid = try deadPID()
+        process.startTime = 12_345
+        return process
+    }
+
+    @Test("an unfinished run whose process is provably gone reads as interrupted", arguments: JournalBackend.tested)
     func deadRunIsInterrupted(_ backend: JournalBackend) async throws {
         try await withTemporaryJournal(backend) { temporary in
-            let journal = try await temporary.open(coordinator: "coordinator-1")
-            try await journal.startRun(runStart(id: "dead", coordinator: "coordinator-1", pid: try deadPID()))
+            let journal = try await temporary.open()
+            let gone = try goneProcess()
+            try await journal.startRun(runStart(id: "dead", pid: gone.pid, process: gone))
             let run = try #require(try await journal.run(id: "dead"))
             #expect(run.result == .interrupted)
             #expect(run.finished == nil)
@@ -144,26 +179,57 @@ struct JournalTests {
     @Test("an unfinished run whose process lives reads as running", arguments: JournalBackend.tested)
     func liveRunIsRunning(_ backend: JournalBackend) async throws {
         try await withTemporaryJournal(backend) { temporary in
-            let journal = try await temporary.open(coordinator: "coordinator-1")
-            try await journal.startRun(runStart(id: "live", coordinator: "coordinator-1"))
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "live", process: .current))
             #expect(try await journal.run(id: "live")?.result == .running)
         }
     }
 
-    @Test("an unfinished run from another coordinator reads as running: its PID means nothing here", arguments: JournalBackend.tested)
+    @Test("an unfinished run whose PID now belongs to another process reads as interrupted: the start time tells them apart",
+          arguments: JournalBackend.tested)
+    func reusedPIDIsInterrupted(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            var earlier = ProcessIdentity.current
+            earlier.startTime -= 1
+            try await journal.startRun(runStart(id: "reused", process: earlier))
+            #expect(try await journal.run(id: "reused")?.result == .interrupted)
+        }
+    }
+
+    @Test("an unfinished run from another machine, boot or PID namespace reads as running: its PID means nothing here",
+          arguments: JournalBackend.tested)
     func otherCoordinatorIsRunning(_ backend: JournalBackend) async throws {
         try await withTemporaryJournal(backend) { temporary in
-            let journal = try await temporary.open(coordinator: "coordinator-1")
-            try await journal.startRun(runStart(id: "elsewhere", coordinator: "coordinator-2", pid: try deadPID()))
-            #expect(try await journal.run(id: "elsewhere")?.result == .running)
+            let journal = try await temporary.open()
+            let gone = try goneProcess()
+            var elsewhere = [gone, gone, gone]
+            elsewhere[0].machineID = "another machine"
+            elsewhere[1].bootID = "an earlier boot"
+            elsewhere[2].pidNamespace = "pid:[1]"
+            for (index, process) in elsewhere.enumerated() {
+                // The same host name as this machine's: two containers may well share one.
+                try await journal.startRun(runStart(id: "elsewhere-\(index)", pid: process.pid, process: process))
+                #expect(try await journal.run(id: "elsewhere-\(index)")?.result == .running)
+            }
+        }
+    }
+
+    @Test("an unfinished run recorded without its process identity reads as running: nothing proves it gone",
+          arguments: JournalBackend.tested)
+    func unknownProcessIsRunning(_ backend: JournalBackend) async throws {
+        try await withTemporaryJournal(backend) { temporary in
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "old", pid: try deadPID(), process: nil))
+            #expect(try await journal.run(id: "old")?.result == .running)
         }
     }
 
     @Test("a finished run keeps its recorded result even though its process is gone", arguments: JournalBackend.tested)
     func finishedRunKeepsResult(_ backend: JournalBackend) async throws {
         try await withTemporaryJournal(backend) { temporary in
-            let journal = try await temporary.open(coordinator: "coordinator-1")
-            try await journal.startRun(runStart(id: "done", coordinator: "coordinator-1", pid: try deadPID()))
+            let journal = try await temporary.open()
+            try await journal.startRun(runStart(id: "done", process: try goneProcess()))
             try await journal.finishRun(id: "done", result: .succeeded, finished: instant(9))
             #expect(try await journal.run(id: "done")?.result == .succeeded)
         }

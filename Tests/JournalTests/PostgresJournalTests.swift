@@ -85,7 +85,7 @@ struct PostgresJournalTests {
         components.password = "not-the-password-4711"
         let url = try #require(components.string)
         let error = try await #require(throws: JournalError.self) {
-            try await Journal.open(url, coordinator: "test", environment: [:])
+            try await Journal.open(url, environment: [:])
         }
         #expect(error.code == .unopenable)
         #expect(error.description.hasPrefix("journal \(components.user ?? "")@\(components.host ?? ""):\(components.port ?? 5432)\(components.path): cannot connect: "), "\(error)")
@@ -99,7 +99,7 @@ struct PostgresJournalTests {
         let clock = ContinuousClock()
         let started = clock.now
         let error = try await #require(throws: JournalError.self) {
-            try await Journal.open("postgres://ops:pw5678@127.0.0.1:9/molt?sslmode=disable", coordinator: "test", environment: [:])
+            try await Journal.open("postgres://ops:pw5678@127.0.0.1:9/molt?sslmode=disable", environment: [:])
         }
         #expect(clock.now - started < .seconds(5))
         #expect(error.code == .unopenable)
@@ -188,7 +188,7 @@ struct PostgresTLSTests {
     }
 
     private func openedEncrypted(_ url: String, _ temporary: TemporaryJournal) async throws -> Bool {
-        let journal = try await Journal.open(url, coordinator: "test", environment: [:])
+        let journal = try await Journal.open(url, environment: [:])
         do {
             _ = try await journal.runs()
         } catch {
@@ -227,7 +227,7 @@ struct PostgresTLSTests {
         try await withTemporaryJournal(.postgres) { temporary in
             let refused = try url(temporary, host: "localhost", ["sslmode": "verify-full", "sslrootcert": "system"])
             let error = try await #require(throws: JournalError.self) {
-                try await Journal.open(refused, coordinator: "test", environment: [:])
+                try await Journal.open(refused, environment: [:])
             }
             #expect(error.code == .unopenable)
             #expect(error.description.hasPrefix("journal molt@localhost:"), "\(error)")
@@ -242,7 +242,7 @@ struct PostgresTLSTests {
         try await withTemporaryJournal(.postgres) { temporary in
             let missing = try url(temporary, host: "localhost", ["sslmode": "verify-full", "sslrootcert": "/nonexistent/molt-ca.crt"])
             let error = try await #require(throws: JournalError.self) {
-                try await Journal.open(missing, coordinator: "test", environment: [:])
+                try await Journal.open(missing, environment: [:])
             }
             #expect(error.code == .unopenable)
             #expect(error.description.contains("cannot read the certificate authorities in /nonexistent/molt-ca.crt (sslrootcert)"), "\(error)")

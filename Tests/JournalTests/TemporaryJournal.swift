@@ -119,8 +119,8 @@ final class TemporaryJournal: Sendable {
     }
 
     /// Opens the journal; every journal opened is closed by ``remove()``.
-    func open(coordinator: String = ProcessInfo.processInfo.hostName) async throws -> Journal {
-        let journal = try await Journal.open(try location(), coordinator: coordinator, environment: ProcessInfo.processInfo.environment)
+    func open(observer: ProcessIdentity = .current) async throws -> Journal {
+        let journal = try await Journal.open(try location(), observer: observer, environment: ProcessInfo.processInfo.environment)
         opened.withLock { $0.append(journal) }
         return journal
     }
@@ -165,11 +165,12 @@ func instant(_ seconds: Double) -> Date {
 func runStart(
     id: String, playbook: String = "web", hosts: [String] = ["h1", "h2"],
     coordinator: String = ProcessInfo.processInfo.hostName,
-    pid: Int32 = ProcessInfo.processInfo.processIdentifier, started: Date = instant(0)
+    pid: Int32 = ProcessInfo.processInfo.processIdentifier, process: ProcessIdentity? = .current,
+    started: Date = instant(0)
 ) -> RunStart {
     RunStart(
         id: id, command: "rollout", playbookName: playbook, playbookPath: "playbooks/\(playbook).yml",
-        user: "ops", coordinator: coordinator, pid: pid, started: started, hosts: hosts,
+        user: "ops", coordinator: coordinator, pid: pid, process: process, started: started, hosts: hosts,
         details: #"{"image":"nginx:1.27"}"#)
 }
 

@@ -29,7 +29,7 @@ struct CanaryGateTests {
         init(readings: [String] = ["0.001"]) async throws {
             for name in names { scenes[name] = try await Scene.make() }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            journal = try await Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
+            journal = try await Journal.open(path: directory + "/journal.sqlite")
             self.readings = Mutex((readings, 0))
         }
 
@@ -84,7 +84,7 @@ struct CanaryGateTests {
 
         /// The run taken up again, as `molt promote` or `molt abort` does it from the journal.
         func resume(_ run: String, _ decision: GateResume.Decision) async throws -> (RunIdentity, GateResume) {
-            #expect(try await journal.resumeRun(id: run, coordinator: "test", pid: 1))
+            #expect(try await journal.resumeRun(id: run, coordinator: "test", pid: 1, process: .current))
             let record = try #require(try await journal.run(id: run))
             let changed = record.hosts.filter { $0.outcome == "updated" }.map { ChangedService(host: $0.host, service: Scene.service()) }
             return (Scene.identity(run), GateResume(decision: decision, afterBatch: 1, changed: changed, failedHosts: []))
@@ -249,7 +249,7 @@ struct CanaryGateTests {
     func resumedOnce() async throws {
         let fleet = try await Gatelet()
         let waiting = try await fleet.action(gates: [Gatelet.gate(.manual)]).perform()
-        #expect(try await fleet.journal.resumeRun(id: waiting.run, coordinator: "a", pid: 1))
-        #expect(try await !fleet.journal.resumeRun(id: waiting.run, coordinator: "b", pid: 2))
+        #expect(try await fleet.journal.resumeRun(id: waiting.run, coordinator: "a", pid: 1, process: .current))
+        #expect(try await !fleet.journal.resumeRun(id: waiting.run, coordinator: "b", pid: 2, process: .current))
     }
 }

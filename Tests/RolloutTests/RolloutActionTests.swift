@@ -25,7 +25,7 @@ struct RolloutActionTests {
             for name in names { scenes[name] = try await Scene.make() }
             self.scenes = scenes
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            journal = try await Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
+            journal = try await Journal.open(path: directory + "/journal.sqlite")
         }
 
         deinit { try? FileManager.default.removeItem(atPath: directory) }

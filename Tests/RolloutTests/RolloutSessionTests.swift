@@ -65,7 +65,7 @@ struct RolloutSessionTests {
             names = (1...hosts).map { "h\($0)" }
             for name in names { scenes[name] = try await Scene.make() }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            journal = try await Journal.open(path: directory + "/journal.sqlite", coordinator: "test")
+            journal = try await Journal.open(path: directory + "/journal.sqlite")
         }
 
         deinit { try? FileManager.default.removeItem(atPath: directory) }

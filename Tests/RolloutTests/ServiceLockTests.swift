@@ -1,4 +1,5 @@
 import DockerEngine
+import Journal
 import Foundation
 import MoltTestSupport
 import Playbook
