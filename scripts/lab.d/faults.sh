@@ -170,11 +170,19 @@ host_disk_fill() {
     if [ "$available" -gt "$keep" ]; then
         # Leave room for the extent tree fallocate needs, then top up block by block.
         fallocate -l $((available - keep - 1048576 > 0 ? available - keep - 1048576 : 0)) "$fill" 2>/dev/null || : >"$fill"
-        available=$(df -B1 --output=avail "$mnt" | tail -n 1 | tr -d ' ')
-        if [ "$available" -gt "$keep" ]; then
-            dd if=/dev/zero of="$fill.2" bs=4096 count=$(((available - keep) / 4096)) status=none 2>/dev/null || true
-        fi
     fi
+    # Top up until the free space holds still: blocks the file system or dockerd frees a moment
+    # later (preallocations dropped when a file closes, a temporary file removed) are taken too.
+    local round blocks
+    for round in 1 2 3 4 5 6 7 8; do
+        sync -f "$mnt"
+        available=$(df -B1 --output=avail "$mnt" | tail -n 1 | tr -d ' ')
+        blocks=$(((available - keep) / 4096))
+        if [ "$keep" -eq 0 ] && [ "$available" -gt 0 ] && [ "$blocks" -eq 0 ]; then blocks=1; fi
+        [ "$blocks" -gt 0 ] || break
+        dd if=/dev/zero of="$fill.2" bs=4096 count="$blocks" oflag=append conv=notrunc status=none 2>/dev/null || true
+        [ "$round" -eq 1 ] || sleep 0.2
+    done
     sync -f "$mnt"
     available=$(df -B1 --output=avail "$mnt" | tail -n 1 | tr -d ' ')
     if [ "$keep" -eq 0 ] && [ "$available" -ne 0 ]; then
