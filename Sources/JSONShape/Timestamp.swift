@@ -14,10 +14,6 @@ public enum Timestamp {
         // `…:01Z` → `…:01.250Z`
         return String(whole.dropLast()) + "." + String(String(fraction + 1000).dropFirst()) + "Z"
     }
-
-    public static func string(_ date: Date?) -> String? {
-        date.map { string($0) }
-    }
 }
 
 /// A date, or a date that may be absent, as a ``Timestamped`` property holds it.

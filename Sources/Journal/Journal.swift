@@ -10,14 +10,10 @@ public import Foundation
 public final class Journal: Sendable {
     /// The journal as messages name it: its file, or `user@host:port/db` (never a password).
     public let path: String
-    /// This process, as runs record theirs: a run with no end whose process is provably gone
-    /// as seen from here reads as `interrupted`.
-    public let observer: ProcessIdentity
     let store: any JournalStore
 
-    init(store: any JournalStore, observer: ProcessIdentity) {
+    init(store: any JournalStore) {
         self.path = store.location
-        self.observer = observer
         self.store = store
     }
 
@@ -35,7 +31,7 @@ public final class Journal: Sendable {
         let store = try await BlockingWork.run(on: .global()) {
             try SQLiteJournal.openBlocking(path: path, observer: observer)
         }
-        return Journal(store: store, observer: observer)
+        return Journal(store: store)
     }
 
     /// Opens the journal `location` names: a `postgres://` URL (SPEC §11), else an SQLite file
@@ -49,7 +45,7 @@ public final class Journal: Sendable {
     ) async throws -> Journal {
         guard PostgresLocation.isURL(location) else { return try await open(path: location, observer: observer) }
         let server = try PostgresLocation(location, environment: environment)
-        return Journal(store: try await PostgresJournal.open(server, observer: observer), observer: observer)
+        return Journal(store: try await PostgresJournal.open(server, observer: observer))
     }
 
     /// Opens the journal `location` names as ``open(_:observer:environment:)`` does, but only
@@ -64,11 +60,10 @@ public final class Journal: Sendable {
             let store = try await BlockingWork.run(on: .global()) {
                 try SQLiteJournal.openBlocking(path: location, observer: observer, existing: true)
             }
-            return Journal(store: store, observer: observer)
+            return Journal(store: store)
         }
         let server = try PostgresLocation(location, environment: environment)
-        return Journal(
-            store: try await PostgresJournal.open(server, observer: observer, existing: true), observer: observer)
+        return Journal(store: try await PostgresJournal.open(server, observer: observer, existing: true))
     }
 
     /// Whether `location` names a PostgreSQL server rather than an SQLite file.

@@ -67,7 +67,7 @@ extension RunRecord {
             id: start.id, command: start.command, playbook: start.playbookName, playbookPath: start.playbookPath,
             user: start.user, coordinator: start.coordinator, pid: start.pid, started: start.started, finished: finished,
             result: ProcessLiveness.result(
-                recorded: try fields.optionalText("result"), finished: finished, process: start.process, observer: observer),
+                recorded: try fields.recordedResult, finished: finished, process: start.process, observer: observer),
             plannedHosts: start.hosts, details: start.details, hosts: hosts)
     }
 }
